@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  testTimeout: 30000,
+};
