@@ -1,0 +1,211 @@
+/**
+ * The shared vocabulary of a rollout. Pure types: no AWS imports, no I/O.
+ */
+
+/** Percent of traffic on each target group. `stable + canary === 100`, never both zero. */
+export interface Weights {
+  readonly stable: number;
+  readonly canary: number;
+}
+
+export const STABLE_ONLY: Weights = Object.freeze({ stable: 100, canary: 0 });
+
+/** Where a rollout shifts traffic. Fixed by the construct; an execution cannot change it. */
+export interface TrafficTarget {
+  /** The listener. When `ruleArn` is unset, its default action is the one steered. */
+  readonly listenerArn: string;
+  /** A listener rule whose forward action is steered instead of the listener's default action. */
+  readonly ruleArn?: string;
+  readonly stableTargetGroupArn: string;
+  readonly canaryTargetGroupArn: string;
+}
+
+/** A Deployment in an EKS cluster. */
+export interface DeploymentRef {
+  readonly clusterName: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The Kubernetes side of a service. */
+export interface WorkloadTarget {
+  readonly clusterName: string;
+  readonly namespace: string;
+  readonly stableDeployment: string;
+  readonly canaryDeployment: string;
+  /** Containers whose image a rollout sets. `image` in the input names the first. */
+  readonly containers: string[];
+  /** Replicas of the canary Deployment while a rollout runs. */
+  readonly canaryReplicas: number;
+}
+
+export type ApprovalMode = 'none' | 'beforeTraffic' | 'beforePromote' | 'everyStep';
+export type InsufficientDataPolicy = 'healthy' | 'unhealthy';
+export type AfterPromotion = 'scaleCanaryToZero' | 'keepCanary';
+export type DriftPolicy = 'revert' | 'adopt';
+
+/** One traffic step as a person writes it. */
+export interface StepSpec {
+  /** Percent of traffic on the canary, 1–100. */
+  readonly weight: number;
+  /** How long the step bakes before its health check. */
+  readonly bakeSeconds: number;
+}
+
+/** Execution-input options that the construct may preset. */
+export interface RolloutDefaults {
+  /** A preset name (`Canary10Percent5Minutes`, `Linear20PercentEvery2Minutes`, `AllAtOnce`). */
+  readonly strategy?: string;
+  /** Explicit steps; wins over `strategy` when both are set. */
+  readonly steps?: StepSpec[];
+  readonly approval?: ApprovalMode;
+  readonly insufficientData?: InsufficientDataPolicy;
+  readonly afterPromotion?: AfterPromotion;
+}
+
+/** Time limits of a rollout, fixed by the construct. */
+export interface RolloutTiming {
+  /** Pause after a weight write before bake time counts. */
+  readonly settleSeconds: number;
+  /** How long a Deployment may take to become ready (canary and stable). */
+  readonly readyTimeoutSeconds: number;
+  /** Interval between readiness polls. */
+  readonly pollSeconds: number;
+}
+
+/** Everything a rollout acts on. Built by the construct, passed to every state, kept on the record. */
+export interface TargetConfig {
+  /** The service's name, used in logs, metrics and resource names. */
+  readonly service: string;
+  readonly traffic: TrafficTarget;
+  readonly workload: WorkloadTarget;
+  /** CloudWatch alarms (metric or composite) that judge the canary. */
+  readonly alarmNames: string[];
+  readonly defaults: RolloutDefaults;
+  readonly timing: RolloutTiming;
+  readonly onDrift: DriftPolicy;
+}
+
+/** The execution input after parsing and applying defaults. */
+export interface RolloutRequest {
+  /** container name → image. */
+  readonly images: Record<string, string>;
+  readonly steps: StepSpec[];
+  /** The preset name, or `custom` for explicit steps. */
+  readonly strategyName: string;
+  readonly approval: ApprovalMode;
+  readonly insufficientData: InsufficientDataPolicy;
+  readonly afterPromotion: AfterPromotion;
+  readonly dryRun: boolean;
+  readonly reason?: string;
+}
+
+/** One step of the plan the workflow loops over. */
+export interface PlanStep {
+  readonly index: number;
+  readonly weight: number;
+  readonly bakeSeconds: number;
+  /** Wait for a person's approval before this step's weight is written. */
+  readonly approvalBefore: boolean;
+  /** The bake task's timeout: the last guard if no callback ever arrives. */
+  readonly timeoutSeconds: number;
+}
+
+export interface RolloutPlan {
+  readonly steps: PlanStep[];
+  readonly approvalBeforePromote: boolean;
+  /** Sum of bakes plus worst-case readiness and settle time: bounds the execution. */
+  readonly maxDurationSeconds: number;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface AlarmState {
+  readonly name: string;
+  readonly state: AlarmStateValue;
+  readonly reason?: string;
+  /** ISO-8601 time of the last state change. */
+  readonly updatedAt: string;
+}
+
+/** One state change of an alarm, from its history. */
+export interface AlarmTransition {
+  readonly name: string;
+  /** ISO-8601 time of the change. */
+  readonly at: string;
+  readonly from?: AlarmStateValue;
+  readonly to: AlarmStateValue;
+  readonly summary?: string;
+}
+
+export type HealthStatus = 'healthy' | 'unhealthy' | 'unknown';
+
+export interface HealthVerdict {
+  readonly status: HealthStatus;
+  /** A sentence a person can act on. */
+  readonly reason: string;
+  /** The alarms that decided the verdict. */
+  readonly alarms: string[];
+}
+
+/** Where a rollout stands; the rollback planner reads it. */
+export type RolloutPhase =
+  | 'locked'
+  | 'deploying-canary'
+  | 'shifting'
+  | 'baking'
+  | 'promoting'
+  | 'finishing'
+  | 'rolling-back';
+
+export interface DeploymentSnapshot {
+  /** container name → image. */
+  readonly images: Record<string, string>;
+  readonly replicas: number;
+}
+
+export interface BakeRecord {
+  readonly taskToken: string;
+  readonly scheduleName: string;
+  readonly stepIndex: number;
+  /** ISO-8601 time the bake began. */
+  readonly startedAt: string;
+  readonly alarmNames: string[];
+}
+
+/** The DynamoDB item that is both the lock on a traffic target and the rollout's record. */
+export interface RolloutRecord {
+  /** Partition key: the traffic target (see `targetKey`). */
+  readonly targetKey: string;
+  readonly executionArn: string;
+  readonly service: string;
+  readonly phase: RolloutPhase;
+  /** ISO-8601 time the lock was taken. */
+  readonly startedAt: string;
+  /** Epoch seconds after which the lock is stale and may be taken over. */
+  readonly expiresAt: number;
+  readonly target: TargetConfig;
+  readonly request: RolloutRequest;
+  readonly startWeights: Weights;
+  readonly lastWrittenWeights: Weights;
+  readonly previousCanary?: DeploymentSnapshot;
+  readonly previousStable?: DeploymentSnapshot;
+  readonly bake?: BakeRecord;
+}
+
+/** The lock key of a traffic target: the rule when one is steered, else the listener. */
+export function targetKey(traffic: TrafficTarget): string {
+  return traffic.ruleArn ?? traffic.listenerArn;
+}
+
+export interface RolloutStatus {
+  /** The controller has seen the latest spec and every replica is updated and available. */
+  readonly complete: boolean;
+  /** The rollout cannot complete (ProgressDeadlineExceeded). */
+  readonly failed: boolean;
+  /** Why it is not complete, or why it failed: a sentence for a person. */
+  readonly message: string;
+  readonly desired: number;
+  readonly updated: number;
+  readonly available: number;
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors that Step Functions matches with `ErrorEquals`. The names are defined here once and
+ * imported by both the handlers (which throw them) and the workflow definition (which catches them).
+ */
+export const ErrorNames = {
+  /** The execution input or the target configuration is not usable; nothing was changed. */
+  ValidationFailed: 'ValidationFailed',
+  /** Another execution holds the traffic target. */
+  LockHeld: 'LockHeld',
+  /** A CloudWatch alarm says the canary is not healthy. */
+  CanaryUnhealthy: 'CanaryUnhealthy',
+  /** The listener weights differ from the weights serinus last wrote. */
+  DriftDetected: 'DriftDetected',
+  /** A written weight did not read back as written. */
+  WeightNotApplied: 'WeightNotApplied',
+  /** A Deployment did not complete its rollout in time, or reported ProgressDeadlineExceeded. */
+  RolloutStuck: 'RolloutStuck',
+  /** The canary target group has no healthy targets, so it must not receive traffic. */
+  NoHealthyTargets: 'NoHealthyTargets',
+  /** An approval was rejected. */
+  ApprovalRejected: 'ApprovalRejected',
+  /** The rollout record is missing or belongs to another execution. */
+  RecordMismatch: 'RecordMismatch',
+} as const;
+
+export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
+
+/** Base class: `name` is what Step Functions sees as the error; `cause` is kept. */
+export abstract class SerinusError extends Error {
+  abstract override readonly name: ErrorName;
+}
+
+export class ValidationFailedError extends SerinusError {
+  override readonly name = ErrorNames.ValidationFailed;
+  /** Every problem found, each a sentence a person can act on. */
+  readonly problems: string[];
+  constructor(problems: string[] | string, options?: ErrorOptions) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.join('; '), options);
+    this.problems = list;
+  }
+}
+
+export class LockHeldError extends SerinusError {
+  override readonly name = ErrorNames.LockHeld;
+}
+
+export class CanaryUnhealthyError extends SerinusError {
+  override readonly name = ErrorNames.CanaryUnhealthy;
+}
+
+export class DriftDetectedError extends SerinusError {
+  override readonly name = ErrorNames.DriftDetected;
+}
+
+export class WeightNotAppliedError extends SerinusError {
+  override readonly name = ErrorNames.WeightNotApplied;
+}
+
+export class RolloutStuckError extends SerinusError {
+  override readonly name = ErrorNames.RolloutStuck;
+}
+
+export class NoHealthyTargetsError extends SerinusError {
+  override readonly name = ErrorNames.NoHealthyTargets;
+}
+
+export class ApprovalRejectedError extends SerinusError {
+  override readonly name = ErrorNames.ApprovalRejected;
+}
+
+export class RecordMismatchError extends SerinusError {
+  override readonly name = ErrorNames.RecordMismatch;
+}
