@@ -71,6 +71,10 @@ export interface RolloutTiming {
   readonly readyTimeoutSeconds: number;
   /** Interval between readiness polls. */
   readonly pollSeconds: number;
+  /** How long an approval gate waits before the rollout rolls back. @default 86400 */
+  readonly approvalTimeoutSeconds?: number;
+  /** The state machine's timeout; a plan that cannot finish within it is refused. @default 604800 */
+  readonly maxRolloutSeconds?: number;
 }
 
 /** Everything a rollout acts on. Built by the construct, passed to every state, kept on the record. */
@@ -191,6 +195,8 @@ export interface RolloutRecord {
   readonly previousCanary?: DeploymentSnapshot;
   readonly previousStable?: DeploymentSnapshot;
   readonly bake?: BakeRecord;
+  /** The last step index whose health check passed; promotion requires the final one. */
+  readonly healthyThroughStep?: number;
 }
 
 /** The lock key of a traffic target: the rule when one is steered, else the listener. */

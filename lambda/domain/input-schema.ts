@@ -1,0 +1,431 @@
+/**
+ * The execution input: a zod schema for its shape, and the defaults that turn it into a
+ * `RolloutRequest`. Every problem is reported at once, as a sentence that names the field.
+ */
+import { z } from 'zod';
+import { ValidationFailedError } from '../errors';
+import { tryParseStrategy } from './strategy';
+import type {
+  AfterPromotion,
+  ApprovalMode,
+  InsufficientDataPolicy,
+  RolloutRequest,
+  StepSpec,
+  TargetConfig,
+} from './types';
+
+/** The preset used when neither the input nor the service's defaults name steps or a strategy. */
+export const DEFAULT_STRATEGY = 'Canary10Percent5Minutes';
+export const MAX_STEPS = 20;
+/** One day per step. */
+export const MAX_BAKE_SECONDS = 86_400;
+export const MAX_REASON_LENGTH = 256;
+
+const APPROVAL_MODES = ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] as const satisfies readonly ApprovalMode[];
+const INSUFFICIENT_DATA_POLICIES = ['healthy', 'unhealthy'] as const satisfies readonly InsufficientDataPolicy[];
+const AFTER_PROMOTION = ['scaleCanaryToZero', 'keepCanary'] as const satisfies readonly AfterPromotion[];
+
+// Messages below complete a sentence that starts with the field path ("steps[1].weight …");
+// `toProblems` adds the path and what was received.
+const WEIGHT_RULE = 'must be an integer from 1 to 100 (the percent of traffic on the canary)';
+const BAKE_RULE = `must be an integer from 0 to ${MAX_BAKE_SECONDS} (seconds)`;
+const IMAGE_TYPE_RULE = 'must be an image reference string such as "registry/app:1.2.3"';
+
+const stepSchema = z.strictObject(
+  {
+    weight: integerFrom(1, 100, WEIGHT_RULE),
+    bakeSeconds: integerFrom(0, MAX_BAKE_SECONDS, BAKE_RULE),
+  },
+  { error: 'must be an object such as {"weight": 10, "bakeSeconds": 300}' },
+);
+
+const stepsSchema = z
+  .array(stepSchema, { error: 'must be a list of steps such as [{"weight": 10, "bakeSeconds": 300}]' })
+  .min(1, { error: 'must hold at least one step' })
+  .max(MAX_STEPS, { error: `must hold at most ${MAX_STEPS} steps` })
+  .superRefine(
+    (steps, ctx) => {
+      // Compares neighbours whose weights are numbers, so one bad weight does not hide the ordering of the rest.
+      steps.forEach((step, i) => {
+        const previous = i > 0 ? weightOf(steps[i - 1]) : undefined;
+        const current = weightOf(step);
+        if (previous !== undefined && current !== undefined && current <= previous) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'weight'],
+            message: `must be greater than steps[${i - 1}].weight (${previous}): weights only grow`,
+          });
+        }
+      });
+    },
+    { when: (payload) => Array.isArray(payload.value) },
+  );
+
+const imageSchema = z.string({ error: IMAGE_TYPE_RULE }).superRefine((ref, ctx) => {
+  const problem = imageReferenceProblem(ref);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
+
+/**
+ * A whole number in a range, reported as one sentence. `.int()` is avoided on purpose: zod marks
+ * its issue `continue: false`, which skips every later refinement, so one `1.5` would hide the
+ * cross-field problems.
+ */
+function integerFrom(min: number, max: number, rule: string) {
+  return z.number({ error: rule }).refine((n) => Number.isInteger(n) && n >= min && n <= max, {
+    error: (issue) => `${rule}, got ${describeValue(issue.input)}`,
+  });
+}
+
+function rolloutInputSchema(containers: readonly string[]) {
+  const allowed = containers.length > 0 ? containers.map((c) => `"${c}"`).join(', ') : 'none';
+  return z
+    .strictObject({
+      image: imageSchema.optional(),
+      images: z
+        .record(z.string(), imageSchema, {
+          error: 'must be an object that maps container names to images, such as {"app": "registry/app:1.2.3"}',
+        })
+        .superRefine(
+          (images, ctx) => {
+            const keys = Object.keys(images);
+            if (keys.length === 0) {
+              ctx.addIssue({ code: 'custom', message: `must name at least one container (this service rolls out: ${allowed})` });
+            }
+            for (const key of keys.filter((k) => !containers.includes(k))) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [key],
+                message: `is not a container this service rolls out; allowed containers: ${allowed}`,
+              });
+            }
+          },
+          { when: (payload) => isPlainObject(payload.value) },
+        )
+        .optional(),
+      strategy: z
+        .string({ error: 'must be a preset name such as "Canary10Percent5Minutes"' })
+        .transform((name, ctx) => {
+          const parsed = tryParseStrategy(name);
+          if (!parsed.ok) {
+            ctx.addIssue({ code: 'custom', message: parsed.problem });
+            return z.NEVER;
+          }
+          return { name, steps: parsed.steps };
+        })
+        .optional(),
+      steps: stepsSchema.optional(),
+      approval: z.enum(APPROVAL_MODES).optional(),
+      insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
+      afterPromotion: z.enum(AFTER_PROMOTION).optional(),
+      dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+      reason: z
+        .string({ error: 'must be a string' })
+        .max(MAX_REASON_LENGTH, { error: `must be at most ${MAX_REASON_LENGTH} characters` })
+        .optional(),
+    })
+    .superRefine(
+      // Runs even when fields failed, so a missing image is reported alongside a bad weight.
+      (input, ctx) => {
+        const has = (field: string) => (input as Record<string, unknown>)[field] !== undefined;
+        if (has('image') && has('images')) {
+          ctx.addIssue({ code: 'custom', message: 'give either "image" or "images", not both' });
+        } else if (!has('image') && !has('images')) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              containers.length > 0
+                ? `give "image" (the image for container "${containers[0]}") or "images" (an object of container name to image)`
+                : 'give "image" or "images"',
+          });
+        }
+        if (has('image') && containers.length === 0) {
+          ctx.addIssue({ code: 'custom', path: ['image'], message: 'cannot be used: this service names no containers to roll out' });
+        }
+        if (has('strategy') && has('steps')) {
+          ctx.addIssue({ code: 'custom', message: 'give either "strategy" or "steps", not both' });
+        }
+      },
+      { when: () => true },
+    );
+}
+
+/**
+ * Parses and normalises an execution input against the service it targets.
+ * @throws ValidationFailedError carrying every problem found, each naming its field.
+ */
+export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRequest {
+  if (!isPlainObject(raw)) {
+    throw new ValidationFailedError(
+      `the execution input must be a JSON object such as {"image": "registry/app:1.2.3"}, got ${describeValue(raw)}`,
+    );
+  }
+  const containers = target.workload.containers;
+  const parsed = rolloutInputSchema(containers).safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationFailedError(unique(toProblems(parsed.error.issues, raw)));
+  }
+  const input = parsed.data;
+  const strategy = input.steps
+    ? { name: 'custom', steps: input.steps }
+    : (input.strategy ?? defaultStrategy(target));
+  const defaults = target.defaults;
+  const request: RolloutRequest = {
+    images: input.image !== undefined ? { [containers[0]]: input.image } : { ...input.images },
+    steps: strategy.steps.map(({ weight, bakeSeconds }) => ({ weight, bakeSeconds })),
+    strategyName: strategy.name,
+    approval: input.approval ?? defaults.approval ?? 'none',
+    insufficientData: input.insufficientData ?? defaults.insufficientData ?? 'unhealthy',
+    afterPromotion: input.afterPromotion ?? defaults.afterPromotion ?? 'scaleCanaryToZero',
+    dryRun: input.dryRun ?? false,
+  };
+  return input.reason !== undefined ? { ...request, reason: input.reason } : request;
+}
+
+/**
+ * Why `ref` is not a usable image reference, or `undefined` when it is. Follows the Docker
+ * reference grammar (`[registry[:port]/]path[:tag][@sha256:<64 hex>]`) and also requires a tag
+ * or digest. The message completes a sentence that starts with the field name.
+ *
+ * Stricter than Docker in one way: Docker reads a first component with uppercase letters
+ * (`MyOrg/app`) as a registry host; here it is a path component, so the mistake is reported
+ * instead of becoming a pull from a host called "MyOrg".
+ */
+export function imageReferenceProblem(ref: string): string | undefined {
+  if (ref.length === 0) {
+    return 'must not be empty; give an image reference such as "registry/app:1.2.3"';
+  }
+  if (/\s/.test(ref)) {
+    return `"${ref}" must not contain whitespace`;
+  }
+  let rest = ref;
+  let digest: string | undefined;
+  const at = ref.indexOf('@');
+  if (at >= 0) {
+    digest = ref.slice(at + 1);
+    rest = ref.slice(0, at);
+    if (!DIGEST.test(digest)) {
+      return `"${ref}" has a malformed digest "${digest}": expected "sha256:" followed by 64 lowercase hex characters`;
+    }
+  }
+  // A colon after the last slash starts the tag; one before it belongs to a registry port.
+  let name = rest;
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    name = rest.slice(0, colon);
+    if (!TAG.test(tag)) {
+      return `"${ref}" has an invalid tag "${tag}": a tag is 1 to 128 letters, digits, "_", "." or "-" and does not start with "." or "-"`;
+    }
+  }
+  if (name.length === 0) {
+    return `"${ref}" has no repository name`;
+  }
+  if (name.length > MAX_NAME_LENGTH) {
+    return `"${ref}" has a repository name longer than ${MAX_NAME_LENGTH} characters`;
+  }
+  const components = name.split('/');
+  const first = components[0];
+  if (components.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    if (!REGISTRY.test(first)) {
+      return `"${ref}" has an invalid registry "${first}": expected host[:port], such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com" or "localhost:5000"`;
+    }
+    components.shift();
+  }
+  for (const component of components) {
+    if (component === '') {
+      return `"${ref}" has an empty path component: look for a doubled or trailing "/"`;
+    }
+    if (!PATH_COMPONENT.test(component)) {
+      return PATH_COMPONENT.test(component.toLowerCase())
+        ? `"${ref}" has uppercase letters in "${component}"; repository paths must be lowercase`
+        : `"${ref}" has an invalid path component "${component}": use lowercase letters and digits, separated by ".", "_", "__" or "-"`;
+    }
+  }
+  if (tag === undefined && digest === undefined) {
+    return `"${ref}" has no tag or digest; a bare repository means ":latest", which is not reproducible: pin a tag ("${name}:1.2.3") or a digest ("${name}@sha256:…")`;
+  }
+  return undefined;
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const REGISTRY = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const MAX_NAME_LENGTH = 255;
+
+const ROOT_FIELDS = Object.keys(rolloutInputSchema([]).shape);
+const STEP_FIELDS = Object.keys(stepSchema.shape);
+
+/** The steps (and their name) to use when the input names neither steps nor a strategy. */
+function defaultStrategy(target: TargetConfig): { name: string; steps: StepSpec[] } {
+  const { steps, strategy } = target.defaults;
+  // The construct validates its props; checking again here keeps a hand-built config from
+  // slipping a bad plan past Validate.
+  if (steps !== undefined) {
+    const parsed = stepsSchema.safeParse(steps);
+    if (!parsed.success) {
+      const problems = toProblems(parsed.error.issues, steps, ['steps']);
+      throw new ValidationFailedError(problems.map((p) => `the service's defaults.${p}`));
+    }
+    return { name: 'custom', steps: parsed.data };
+  }
+  const name = strategy ?? DEFAULT_STRATEGY;
+  const parsed = tryParseStrategy(name);
+  if (!parsed.ok) {
+    throw new ValidationFailedError(`the service's defaults.strategy ${parsed.problem}`);
+  }
+  return { name, steps: parsed.steps };
+}
+
+type Issue = z.core.$ZodIssue;
+type PathKey = PropertyKey;
+
+/**
+ * Turns zod issues into sentences. `raw` is what was parsed, so each sentence can say what was
+ * received; `basePath` prefixes the paths when `raw` is part of a larger object.
+ */
+function toProblems(issues: readonly Issue[], raw: unknown, basePath: PathKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...basePath, ...issue.path];
+    const where = formatPath(path);
+    const value = valueAt(raw, issue.path);
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const accepted = path.length === 0 ? ROOT_FIELDS : isStepPath(path) ? STEP_FIELDS : [];
+        return issue.keys.map((key) => {
+          const subject = where ? `${where} has unknown field "${key}"` : `unknown field "${key}"`;
+          const suggestion = closest(key, accepted);
+          if (suggestion !== undefined) {
+            return `${subject} — did you mean "${suggestion}"?`;
+          }
+          return accepted.length > 0 ? `${subject}; accepted fields: ${accepted.join(', ')}` : subject;
+        });
+      }
+      case 'invalid_value': {
+        const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+        const suggestion = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
+        const hint = suggestion !== undefined ? ` — did you mean "${suggestion}"?` : '';
+        return [`${where} must be one of ${allowed}, got ${describeValue(value)}${hint}`];
+      }
+      case 'custom':
+        return [where ? `${where} ${issue.message}` : issue.message];
+      default:
+        if (value === undefined) {
+          return [`${where} is missing; it ${issue.message}`];
+        }
+        return [`${where} ${issue.message}, got ${describeValue(value)}`];
+    }
+  });
+}
+
+function isStepPath(path: readonly PathKey[]): boolean {
+  return path.length === 2 && path[0] === 'steps' && typeof path[1] === 'number';
+}
+
+/** `['steps', 2, 'weight']` → `steps[2].weight`; `['images', 'my-app']` → `images["my-app"]`. */
+function formatPath(path: readonly PathKey[]): string {
+  return path
+    .map((key, i) => {
+      if (typeof key === 'number') {
+        return `[${key}]`;
+      }
+      const text = String(key);
+      if (/^[A-Za-z_$][\w$]*$/.test(text)) {
+        return i === 0 ? text : `.${text}`;
+      }
+      return `[${JSON.stringify(text)}]`;
+    })
+    .join('');
+}
+
+function valueAt(raw: unknown, path: readonly PathKey[]): unknown {
+  let current: unknown = raw;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') {
+      return undefined;
+    }
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) {
+    return 'nothing';
+  }
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return `a list of ${value.length}`;
+  }
+  if (typeof value === 'object') {
+    return 'an object';
+  }
+  if (typeof value === 'string') {
+    return value.length > 60 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  }
+  return String(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function weightOf(step: unknown): number | undefined {
+  const weight = isPlainObject(step) ? step.weight : undefined;
+  return typeof weight === 'number' && Number.isFinite(weight) ? weight : undefined;
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/**
+ * The candidate `word` most likely misspells: the same once case and separators are ignored,
+ * a prefix of it (`bake` → `bakeSeconds`), or within two edits (`imgae` → `image`).
+ */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+  const target = norm(word);
+  if (target.length === 0) {
+    return undefined;
+  }
+  const exact = candidates.find((c) => norm(c) === target);
+  if (exact !== undefined) {
+    return exact;
+  }
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(target, norm(candidate));
+    if (distance <= 2 && distance < target.length && (best === undefined || distance < best.distance)) {
+      best = { candidate, distance };
+    }
+  }
+  if (best !== undefined) {
+    return best.candidate;
+  }
+  return target.length >= 3 ? candidates.find((c) => norm(c).startsWith(target)) : undefined;
+}
+
+/** Optimal string alignment distance: Levenshtein plus adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}

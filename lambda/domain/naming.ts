@@ -1,0 +1,25 @@
+/**
+ * Names of resources serinus creates at run time.
+ */
+import { createHash } from 'node:crypto';
+import { ValidationFailedError } from '../errors';
+
+/** EventBridge Scheduler: 1–64 characters of letters, digits, `-`, `_` and `.`. */
+export const SCHEDULE_NAME_PATTERN = /^[0-9a-zA-Z\-_.]{1,64}$/;
+
+/**
+ * The name of a bake's end-of-bake schedule. Deterministic, so a retried Bake task finds the
+ * schedule it already created instead of making a second one; a hash of the execution ARN,
+ * because the ARN itself is too long and holds characters a schedule name may not.
+ * @throws ValidationFailedError when the ARN is empty or `stepIndex` is not a non-negative integer.
+ */
+export function bakeScheduleName(executionArn: string, stepIndex: number): string {
+  if (executionArn.length === 0) {
+    throw new ValidationFailedError('the execution ARN must not be empty');
+  }
+  if (!Number.isSafeInteger(stepIndex) || stepIndex < 0) {
+    throw new ValidationFailedError(`the step index must be a non-negative integer, got ${stepIndex}`);
+  }
+  const digest = createHash('sha256').update(executionArn).digest('hex').slice(0, 16);
+  return `serinus-${digest}-step-${stepIndex}`;
+}

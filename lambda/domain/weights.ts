@@ -1,0 +1,45 @@
+/**
+ * Traffic weights as serinus writes them: percentages that always add up to 100.
+ */
+import { ValidationFailedError } from '../errors';
+import type { Weights } from './types';
+
+/**
+ * The weights that put `percent` of the traffic on the canary.
+ * @throws ValidationFailedError when `percent` is not an integer from 0 to 100.
+ */
+export function canaryWeights(percent: number): Weights {
+  const weights: Weights = { stable: 100 - percent, canary: percent };
+  assertPlanWeights(weights);
+  return weights;
+}
+
+export function sameWeights(a: Weights, b: Weights): boolean {
+  return a.stable === b.stable && a.canary === b.canary;
+}
+
+/** `stable 90 / canary 10`. */
+export function formatWeights(w: Weights): string {
+  return `stable ${w.stable} / canary ${w.canary}`;
+}
+
+/**
+ * Guards invariant 5 at the edge where weights are written: only whole percentages that add up
+ * to 100 (so never both zero) can reach a listener.
+ * @throws ValidationFailedError listing every way the weights break that rule.
+ */
+export function assertPlanWeights(w: Weights): void {
+  const problems: string[] = [];
+  for (const side of ['stable', 'canary'] as const) {
+    const value = w[side];
+    if (!Number.isInteger(value) || value < 0 || value > 100) {
+      problems.push(`the ${side} weight must be an integer from 0 to 100, got ${String(value)}`);
+    }
+  }
+  if (problems.length === 0 && w.stable + w.canary !== 100) {
+    problems.push(`weights must add up to 100, got ${formatWeights(w)} (${w.stable + w.canary})`);
+  }
+  if (problems.length > 0) {
+    throw new ValidationFailedError(problems);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The runtime's handlers, one per state (`lambda/handlers/<name>.ts`). The CDK engine creates one
+ * function per name; the workflow definition and the local flow harness map states to them.
+ */
+export const WORKFLOW_HANDLERS = [
+  'validate',
+  'acquire-lock',
+  'deploy-canary',
+  'check-canary-ready',
+  'shift-weight',
+  'start-bake',
+  'check-health',
+  'promote-stable',
+  'check-stable-ready',
+  'finish',
+  'rollback',
+] as const;
+
+/** Handlers started by EventBridge rather than by the workflow. */
+export const EVENT_HANDLERS = ['on-alarm', 'cleanup', 'sweeper'] as const;
+
+export type WorkflowHandlerName = (typeof WORKFLOW_HANDLERS)[number];
+export type EventHandlerName = (typeof EVENT_HANDLERS)[number];
+export type HandlerName = WorkflowHandlerName | EventHandlerName;
+
+/** What each handler touches, so the engine grants exactly that. */
+export interface HandlerNeeds {
+  /** Calls the Kubernetes API (needs the EKS access entry and, for private endpoints, the VPC). */
+  readonly kubernetes: boolean;
+  /** Writes listener or rule weights. */
+  readonly writesTraffic: boolean;
+  /** Reads listener/rule actions and target health. */
+  readonly readsTraffic: boolean;
+  /** Reads alarms and their history. */
+  readonly readsAlarms: boolean;
+  /** Reads or writes the rollout table. */
+  readonly table: 'none' | 'read' | 'readWrite';
+  /** Creates or deletes bake schedules. */
+  readonly schedules: boolean;
+  /** Sends task success/failure. */
+  readonly taskCallbacks: boolean;
+  /** Describes executions. */
+  readonly describesExecutions: boolean;
+}
+
+const none: HandlerNeeds = {
+  kubernetes: false,
+  writesTraffic: false,
+  readsTraffic: false,
+  readsAlarms: false,
+  table: 'none',
+  schedules: false,
+  taskCallbacks: false,
+  describesExecutions: false,
+};
+
+/** Rollback, cleanup and the sweeper undo everything, so they need everything that undoes. */
+const undo: HandlerNeeds = {
+  ...none,
+  kubernetes: true,
+  writesTraffic: true,
+  readsTraffic: true,
+  table: 'readWrite',
+  schedules: true,
+};
+
+export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
+  validate: { ...none, kubernetes: true, readsTraffic: true, readsAlarms: true },
+  'acquire-lock': { ...none, readsTraffic: true, table: 'readWrite' },
+  'deploy-canary': { ...none, kubernetes: true, table: 'readWrite' },
+  'check-canary-ready': { ...none, kubernetes: true, readsTraffic: true },
+  'shift-weight': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
+  'start-bake': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
+  'check-health': { ...none, readsAlarms: true, readsTraffic: true, table: 'readWrite' },
+  'promote-stable': { ...none, kubernetes: true, table: 'readWrite' },
+  'check-stable-ready': { ...none, kubernetes: true, readsTraffic: true },
+  finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
+  rollback: undo,
+  'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
+  cleanup: undo,
+  sweeper: { ...undo, describesExecutions: true },
+};
+
+/** Environment variables the runtime reads. */
+export const ENV = {
+  tableName: 'SERINUS_TABLE_NAME',
+  executionIndexName: 'SERINUS_EXECUTION_INDEX',
+  scheduleGroup: 'SERINUS_BAKE_SCHEDULE_GROUP',
+  schedulerRoleArn: 'SERINUS_BAKE_SCHEDULER_ROLE_ARN',
+} as const;

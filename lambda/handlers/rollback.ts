@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { deps } from '../shared/runtime';
+import { stateHandler } from '../shared/handler';
+import { rolloutContextSchema } from '../use-cases/context';
+import { describeFailure, rollbackExecution } from '../use-cases/rollback';
+
+const event = z.object({
+  rollout: rolloutContextSchema,
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+/** Rollback: undo whatever the record holds; returns the cause the execution fails with. */
+export const handler = stateHandler('Rollback', event, async (e) => {
+  const cause = describeFailure(e.error);
+  const outcome = await rollbackExecution(deps, e.rollout.targetKey, e.rollout.executionArn, cause);
+  const undone = outcome.undone.length > 0 ? ` Rolled back: ${outcome.undone.join('; ')}.` : '';
+  return { cause: `${cause}.${undone}`, undone: outcome.undone };
+});

@@ -1,0 +1,98 @@
+import { CanaryUnhealthyError, ErrorNames } from '../errors';
+import { isHealthy, judgeHealth } from '../domain/health';
+import { bakeScheduleName } from '../domain/naming';
+import type { PlanStep } from '../domain/types';
+import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter } from '../ports';
+import { logger } from '../shared/observability';
+import type { RolloutContext } from './context';
+import { assertNoDrift, heldRecord } from './traffic';
+
+/**
+ * Starts a bake. It checks the alarms once (an alarm already in ALARM sends no event), stores the
+ * task token where the alarm handler finds it, then schedules the bake's end. The bake's start time
+ * is taken first, so the end-of-bake history check covers any alarm that fires in between.
+ */
+export async function startBake(
+  deps: { store: RolloutStore; health: HealthSignals; timer: BakeTimer; callbacks: TaskCallbacks; clock: Clock },
+  rollout: RolloutContext,
+  step: PlanStep,
+  taskToken: string,
+): Promise<{ endsAt: string }> {
+  const startedAt = deps.clock.now();
+  const alarmNames = rollout.target.alarmNames;
+  const states = await deps.health.alarmStates(alarmNames);
+  const verdict = judgeHealth({ states, history: [], since: startedAt, moment: 'bakeStart' });
+  if (verdict.status === 'unhealthy') {
+    throw new CanaryUnhealthyError(`step ${step.index + 1} (${step.weight}%): ${verdict.reason}`);
+  }
+
+  const scheduleName = bakeScheduleName(rollout.executionArn, step.index);
+  await deps.store.update(rollout.targetKey, rollout.executionArn, {
+    phase: 'baking',
+    bake: { taskToken, scheduleName, stepIndex: step.index, startedAt: startedAt.toISOString(), alarmNames },
+  });
+  // EventBridge Scheduler fires within the minute it is set for, so the end is rounded up to a
+  // whole minute: a bake is never shorter than asked.
+  const endsAt = new Date(Math.ceil((startedAt.getTime() + step.bakeSeconds * 1000) / 60_000) * 60_000);
+  const output = { stepIndex: step.index, startedAt: startedAt.toISOString() };
+  if (step.bakeSeconds === 0) {
+    await deps.callbacks.succeed(taskToken, output);
+  } else {
+    await deps.timer.schedule(scheduleName, endsAt, taskToken, output);
+  }
+  logger.info('bake started', { step: step.index, bakeSeconds: step.bakeSeconds, endsAt: endsAt.toISOString() });
+  return { endsAt: endsAt.toISOString() };
+}
+
+/**
+ * Judges a finished bake from the alarms now and their history since the bake began, so an alarm
+ * that fired and recovered without its event arriving still fails the step.
+ */
+export async function checkHealth(
+  deps: { store: RolloutStore; health: HealthSignals; router: TrafficRouter; clock: Clock },
+  rollout: RolloutContext,
+  step: PlanStep,
+): Promise<{ status: string; reason: string }> {
+  const record = await heldRecord(deps.store, rollout);
+  const since = record.bake?.stepIndex === step.index ? new Date(record.bake.startedAt) : new Date(record.startedAt);
+  const alarmNames = rollout.target.alarmNames;
+  const [states, history] = await Promise.all([
+    deps.health.alarmStates(alarmNames),
+    deps.health.alarmHistory(alarmNames, since),
+  ]);
+  const verdict = judgeHealth({ states, history, since, moment: 'bakeEnd' });
+  if (!isHealthy(verdict, rollout.request.insufficientData)) {
+    throw new CanaryUnhealthyError(`step ${step.index + 1} (${step.weight}%): ${verdict.reason}`);
+  }
+  await assertNoDrift(deps.router, rollout.target, record.lastWrittenWeights);
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', healthyThroughStep: step.index }, ['bake']);
+  return { status: verdict.status, reason: verdict.reason };
+}
+
+export interface AlarmStateChange {
+  readonly alarmName: string;
+  readonly state: string;
+  readonly reason?: string;
+  readonly timestamp?: string;
+}
+
+/**
+ * An alarm went to ALARM: fail the task token of every bake that watches it, at once, and drop the
+ * bake's end schedule. Rollback starts within seconds instead of at the bake's end.
+ */
+export async function onAlarm(
+  deps: { store: RolloutStore; callbacks: TaskCallbacks; timer: BakeTimer },
+  change: AlarmStateChange,
+): Promise<{ failedBakes: number }> {
+  if (change.state !== 'ALARM') return { failedBakes: 0 };
+  const records = await deps.store.list();
+  const watching = records.filter((r) => r.bake && r.bake.alarmNames.includes(change.alarmName));
+  for (const record of watching) {
+    const bake = record.bake!;
+    const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} during the bake of step ${bake.stepIndex + 1}${change.reason ? `: ${change.reason}` : ''}`;
+    logger.warn('failing bake on alarm', { executionArn: record.executionArn, alarm: change.alarmName });
+    await deps.callbacks.fail(bake.taskToken, ErrorNames.CanaryUnhealthy, cause);
+    await deps.timer.cancel(bake.scheduleName);
+  }
+  return { failedBakes: watching.length };
+}

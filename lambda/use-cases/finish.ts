@@ -1,0 +1,32 @@
+import { STABLE_ONLY, type Weights } from '../domain/types';
+import { sameWeights } from '../domain/weights';
+import type { RolloutStore, TrafficRouter, Workloads } from '../ports';
+import { logger } from '../shared/observability';
+import { canaryRef, type RolloutContext } from './context';
+import { heldRecord, writeGuarded } from './traffic';
+
+export interface FinishResult {
+  readonly result: 'promoted';
+  readonly weights: Weights;
+  readonly images: Record<string, string>;
+  readonly canaryReplicas: number | 'kept';
+}
+
+/** Traffic back to the (now promoted) stable Deployment, canary down, lock released. */
+export async function finishRollout(
+  deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads },
+  rollout: RolloutContext,
+): Promise<FinishResult> {
+  const record = await heldRecord(deps.store, rollout);
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'finishing' });
+  const live = await deps.router.readWeights(rollout.target.traffic);
+  if (!sameWeights(live, STABLE_ONLY)) {
+    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights);
+  }
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { lastWrittenWeights: STABLE_ONLY });
+  const keep = rollout.request.afterPromotion === 'keepCanary';
+  if (!keep) await deps.workloads.scale(canaryRef(rollout.target), 0);
+  await deps.store.release(rollout.targetKey, rollout.executionArn);
+  logger.info('rollout promoted', { images: rollout.request.images });
+  return { result: 'promoted', weights: STABLE_ONLY, images: rollout.request.images, canaryReplicas: keep ? 'kept' : 0 };
+}

@@ -1,0 +1,89 @@
+import { ValidationFailedError } from '../errors';
+import { parseRolloutInput } from '../domain/input-schema';
+import { planRollout } from '../domain/planner';
+import { parseTargetConfig } from '../domain/target-schema';
+import { formatWeights } from '../domain/weights';
+import { targetKey, type DeploymentRef, type RolloutPlan, type RolloutRequest, type TargetConfig } from '../domain/types';
+import type { HealthSignals, TrafficRouter, Workloads } from '../ports';
+import { canaryRef, stableRef, type RolloutContext } from './context';
+
+export interface ValidateEvent {
+  readonly executionArn: string;
+  readonly input: unknown;
+  readonly target: unknown;
+}
+
+const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Checks everything before anything changes: the input, the plan, the listener's forward action,
+ * the alarms and both Deployments. Every problem is collected and reported at once.
+ */
+export async function validateRollout(
+  deps: { router: TrafficRouter; health: HealthSignals; workloads: Workloads },
+  event: ValidateEvent,
+): Promise<RolloutContext> {
+  const target = parseTargetConfig(event.target);
+  const problems: string[] = [];
+
+  let request: RolloutRequest | undefined;
+  let plan: RolloutPlan | undefined;
+  try {
+    request = parseRolloutInput(event.input, target);
+    const planned = planRollout(request, target);
+    plan = planned;
+    const limit = target.timing.maxRolloutSeconds ?? DEFAULT_MAX_ROLLOUT_SECONDS;
+    if (planned.maxDurationSeconds > limit) {
+      problems.push(
+        `the plan can take up to ${planned.maxDurationSeconds} s, more than the state machine's timeout of ${limit} s; use fewer or shorter bakes`,
+      );
+    }
+  } catch (error) {
+    collect(error, problems);
+  }
+
+  const checks = await Promise.allSettled([
+    deps.router.readWeights(target.traffic).then((live) => {
+      if (live.canary !== 0) {
+        problems.push(
+          `the canary target group already has traffic (${formatWeights(live)}); another rollout may be running, or an earlier one did not finish — its cleanup puts traffic back on stable`,
+        );
+      }
+    }),
+    deps.health.alarmStates(target.alarmNames),
+    checkContainers(deps.workloads, stableRef(target), target, problems),
+    checkContainers(deps.workloads, canaryRef(target), target, problems),
+  ]);
+  for (const check of checks) {
+    if (check.status === 'rejected') collect(check.reason, problems);
+  }
+
+  if (problems.length > 0 || !request || !plan) throw new ValidationFailedError(problems);
+  return {
+    executionArn: event.executionArn,
+    targetKey: targetKey(target.traffic),
+    target,
+    request,
+    plan,
+    stepCount: plan.steps.length,
+  };
+}
+
+async function checkContainers(workloads: Workloads, ref: DeploymentRef, target: TargetConfig, problems: string[]): Promise<void> {
+  const { images } = await workloads.snapshot(ref);
+  const missing = target.workload.containers.filter((name) => !(name in images));
+  if (missing.length > 0) {
+    problems.push(
+      `deployment "${ref.name}" in namespace "${ref.namespace}" has no container named ${missing.map((m) => `"${m}"`).join(', ')} (it has ${Object.keys(images).join(', ') || 'none'})`,
+    );
+  }
+}
+
+/** Validation problems are collected; anything else (throttling, network) is not the user's fault and propagates. */
+function collect(error: unknown, problems: string[]): void {
+  if (error instanceof ValidationFailedError) {
+    problems.push(...error.problems);
+    return;
+  }
+  throw error;
+}

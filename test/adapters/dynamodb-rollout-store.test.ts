@@ -1,0 +1,568 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { HttpResponse } from '@smithy/protocol-http';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { Readable } from 'node:stream';
+import { createDocumentClient, DynamoDbRolloutStore } from '../../lambda/adapters/dynamodb-rollout-store';
+import type { RolloutRecord } from '../../lambda/domain/types';
+import { LockHeldError, RecordMismatchError } from '../../lambda/errors';
+
+const TABLE = 'serinus-rollouts';
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-2';
+const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-3';
+const NOW = new Date('2025-03-01T12:00:00.750Z');
+const NOW_SECONDS = 1740830400;
+
+function record(overrides: Partial<RolloutRecord> = {}): RolloutRecord {
+  return {
+    targetKey: LISTENER,
+    executionArn: EXECUTION,
+    service: 'checkout',
+    phase: 'locked',
+    startedAt: '2025-03-01T12:00:00.000Z',
+    expiresAt: NOW_SECONDS + 86400,
+    target: {
+      service: 'checkout',
+      traffic: {
+        listenerArn: LISTENER,
+        stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/1',
+        canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2',
+      },
+      workload: {
+        clusterName: 'prod',
+        namespace: 'shop',
+        stableDeployment: 'checkout',
+        canaryDeployment: 'checkout-canary',
+        containers: ['app'],
+        canaryReplicas: 2,
+      },
+      alarmNames: ['checkout-5xx'],
+      defaults: {},
+      timing: { settleSeconds: 10, readyTimeoutSeconds: 600, pollSeconds: 15 },
+      onDrift: 'revert',
+    },
+    request: {
+      images: { app: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2' },
+      steps: [{ weight: 10, bakeSeconds: 300 }],
+      strategyName: 'Canary10Percent5Minutes',
+      approval: 'none',
+      insufficientData: 'unhealthy',
+      afterPromotion: 'scaleCanaryToZero',
+      dryRun: false,
+    },
+    startWeights: { stable: 100, canary: 0 },
+    lastWrittenWeights: { stable: 100, canary: 0 },
+    ...overrides,
+  };
+}
+
+/** As DynamoDB returns it on a failed condition: raw attribute values, not unmarshalled. */
+function conditionFailed(item?: { executionArn: string; service: string; startedAt: string }): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item
+      ? {
+          Item: {
+            targetKey: { S: LISTENER },
+            executionArn: { S: item.executionArn },
+            service: { S: item.service },
+            startedAt: { S: item.startedAt },
+            expiresAt: { N: String(NOW_SECONDS + 3600) },
+          },
+        }
+      : {}),
+  });
+}
+
+let ddb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+function store(): DynamoDbRolloutStore {
+  return new DynamoDbRolloutStore(TABLE);
+}
+
+describe('acquire', () => {
+  const expectedPut = {
+    TableName: TABLE,
+    Item: record(),
+    ConditionExpression: 'attribute_not_exists(#targetKey) OR (#expiresAt < :now AND #executionArn <> :executionArn)',
+    ExpressionAttributeNames: { '#targetKey': 'targetKey', '#expiresAt': 'expiresAt', '#executionArn': 'executionArn' },
+    ExpressionAttributeValues: { ':now': NOW_SECONDS, ':executionArn': EXECUTION },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+
+  it('writes the record when the target is free or its lock is stale, with now in whole epoch seconds', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    await store().acquire(record(), NOW);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb.commandCalls(PutCommand)[0].args[0].input).toEqual(expectedPut);
+  });
+
+  it('throws LockHeld naming the holding execution, its service and start', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(
+      conditionFailed({ executionArn: OTHER_EXECUTION, service: 'checkout', startedAt: '2025-03-01T11:30:00.000Z' }),
+    );
+
+    // Act
+    const acquiring = store().acquire(record(), NOW);
+
+    // Assess
+    await expect(acquiring).rejects.toThrow(LockHeldError);
+    await expect(acquiring).rejects.toThrow(
+      `Traffic target ${LISTENER} is locked by execution ${OTHER_EXECUTION} (service checkout, since 2025-03-01T11:30:00.000Z)`,
+    );
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('succeeds without writing when the same execution already holds the lock (a retry keeps its progress)', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(
+      conditionFailed({ executionArn: EXECUTION, service: 'checkout', startedAt: '2025-03-01T12:00:00.000Z' }),
+    );
+
+    // Act
+    await store().acquire(record(), NOW);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    expect(ddb.commandCalls(PutCommand)[0].args[0].input).toEqual(expectedPut);
+  });
+
+  it('reads the holder consistently when the failure carries no item, and accepts its own lock', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: record({ phase: 'baking' }) });
+
+    // Act
+    await store().acquire(record(), NOW);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+  });
+
+  it('reads the holder when the failure carries no item, and names another execution', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: record({ executionArn: OTHER_EXECUTION, service: 'checkout' }) });
+
+    // Act
+    const acquiring = store().acquire(record(), NOW);
+
+    // Assess
+    await expect(acquiring).rejects.toThrow(`is locked by execution ${OTHER_EXECUTION} (service checkout`);
+  });
+
+  it('throws LockHeld when the holder vanished between the write and the read', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    const acquiring = store().acquire(record(), NOW);
+
+    // Assess
+    await expect(acquiring).rejects.toThrow(LockHeldError);
+    await expect(acquiring).rejects.toThrow(/released it just now; start the rollout again/);
+  });
+
+  it('lets other errors through', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+
+    // Act
+    const acquiring = store().acquire(record(), NOW);
+
+    // Assess
+    await expect(acquiring).rejects.toThrow('ProvisionedThroughputExceededException');
+  });
+});
+
+describe('get', () => {
+  it('reads the record consistently', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: record() });
+
+    // Act
+    const found = await store().get(LISTENER);
+
+    // Assess
+    expect(found).toEqual(record());
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { targetKey: LISTENER },
+      ConsistentRead: true,
+    });
+  });
+
+  it('returns undefined for a free target', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    const found = await store().get(LISTENER);
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+});
+
+describe('update', () => {
+  it('sets and removes fields while the execution holds the lock', async () => {
+    // Prepare
+    const updated = record({ phase: 'shifting', lastWrittenWeights: { stable: 90, canary: 10 } });
+    ddb.on(UpdateCommand).resolves({ Attributes: updated });
+
+    // Act
+    const result = await store().update(
+      LISTENER,
+      EXECUTION,
+      { phase: 'shifting', lastWrittenWeights: { stable: 90, canary: 10 } },
+      ['bake', 'previousStable'],
+    );
+
+    // Assess
+    expect(result).toEqual(updated);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { targetKey: LISTENER },
+      UpdateExpression: 'SET #phase = :phase, #lastWrittenWeights = :lastWrittenWeights REMOVE #bake, #previousStable',
+      ConditionExpression: '#executionArn = :executionArn',
+      ExpressionAttributeNames: {
+        '#executionArn': 'executionArn',
+        '#phase': 'phase',
+        '#lastWrittenWeights': 'lastWrittenWeights',
+        '#bake': 'bake',
+        '#previousStable': 'previousStable',
+      },
+      ExpressionAttributeValues: {
+        ':executionArn': EXECUTION,
+        ':phase': 'shifting',
+        ':lastWrittenWeights': { stable: 90, canary: 10 },
+      },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('removes a field that is set to undefined', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: record({ phase: 'shifting' }) });
+
+    // Act
+    await store().update(LISTENER, EXECUTION, { phase: 'shifting', bake: undefined });
+
+    // Assess
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
+      expect.objectContaining({
+        UpdateExpression: 'SET #phase = :phase REMOVE #bake',
+        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#phase': 'phase', '#bake': 'bake' },
+        ExpressionAttributeValues: { ':executionArn': EXECUTION, ':phase': 'shifting' },
+      }),
+    );
+  });
+
+  it('only removes when nothing is set', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: record() });
+
+    // Act
+    await store().update(LISTENER, EXECUTION, {}, ['bake']);
+
+    // Assess
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
+      expect.objectContaining({
+        UpdateExpression: 'REMOVE #bake',
+        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#bake': 'bake' },
+        ExpressionAttributeValues: { ':executionArn': EXECUTION },
+      }),
+    );
+  });
+
+  it('throws RecordMismatch naming the execution that took the lock', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(
+      conditionFailed({ executionArn: OTHER_EXECUTION, service: 'checkout', startedAt: '2025-03-01T13:00:00.000Z' }),
+    );
+
+    // Act
+    const updating = store().update(LISTENER, EXECUTION, { phase: 'baking' });
+
+    // Assess
+    await expect(updating).rejects.toThrow(RecordMismatchError);
+    await expect(updating).rejects.toThrow(
+      `The rollout record of ${LISTENER} is not held by ${EXECUTION}: the lock was taken by another execution, ${OTHER_EXECUTION}.`,
+    );
+  });
+
+  it('throws RecordMismatch when the record is gone', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    // Act
+    const updating = store().update(LISTENER, EXECUTION, { phase: 'baking' });
+
+    // Assess
+    await expect(updating).rejects.toThrow(RecordMismatchError);
+    await expect(updating).rejects.toThrow(/the lock was released or taken by another execution/);
+  });
+
+  it('reads instead of writing when there is nothing to change', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: record() });
+
+    // Act
+    const result = await store().update(LISTENER, EXECUTION, {});
+
+    // Assess
+    expect(result).toEqual(record());
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+  });
+
+  it('throws RecordMismatch on an empty update when the lock is gone', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    const updating = store().update(LISTENER, EXECUTION, {});
+
+    // Assess
+    await expect(updating).rejects.toThrow(RecordMismatchError);
+    await expect(updating).rejects.toThrow(/the lock was released\.$/);
+  });
+
+  it.each([
+    ['set executionArn', { executionArn: OTHER_EXECUTION }, []],
+    ['set targetKey', { targetKey: 'other' }, []],
+    ['remove executionArn', {}, ['executionArn']],
+    ['remove targetKey', {}, ['targetKey']],
+    ['set and remove the same field', { phase: 'baking' }, ['phase']],
+  ])('refuses to %s without calling DynamoDB', async (_case, set, remove) => {
+    // Prepare
+    const untypedSet = set as Parameters<DynamoDbRolloutStore['update']>[2];
+    const untypedRemove = remove as Array<keyof RolloutRecord>;
+
+    // Act
+    const updating = store().update(LISTENER, EXECUTION, untypedSet, untypedRemove);
+
+    // Assess
+    await expect(updating).rejects.toThrow(TypeError);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('release', () => {
+  const expectedDelete = {
+    TableName: TABLE,
+    Key: { targetKey: LISTENER },
+    ConditionExpression: '#executionArn = :executionArn',
+    ExpressionAttributeNames: { '#executionArn': 'executionArn' },
+    ExpressionAttributeValues: { ':executionArn': EXECUTION },
+  };
+
+  it('deletes the record held by the execution', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act
+    const released = await store().release(LISTENER, EXECUTION);
+
+    // Assess
+    expect(released).toBe(true);
+    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toEqual(expectedDelete);
+  });
+
+  it('returns false when the record is gone or held by another execution', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).rejects(conditionFailed());
+
+    // Act
+    const released = await store().release(LISTENER, EXECUTION);
+
+    // Assess
+    expect(released).toBe(false);
+    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toEqual(expectedDelete);
+  });
+
+  it('lets other errors through', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).rejects(new Error('InternalServerError'));
+
+    // Act
+    const releasing = store().release(LISTENER, EXECUTION);
+
+    // Assess
+    await expect(releasing).rejects.toThrow('InternalServerError');
+  });
+});
+
+describe('findByExecution', () => {
+  const expectedQuery = {
+    TableName: TABLE,
+    IndexName: 'byExecution',
+    KeyConditionExpression: '#executionArn = :executionArn',
+    ExpressionAttributeNames: { '#executionArn': 'executionArn' },
+    ExpressionAttributeValues: { ':executionArn': EXECUTION },
+  };
+
+  it('queries the index and confirms the hit with a consistent read', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [record()] });
+    ddb.on(GetCommand).resolves({ Item: record({ phase: 'baking' }) });
+
+    // Act
+    const found = await store().findByExecution(EXECUTION);
+
+    // Assess
+    expect(found).toEqual(record({ phase: 'baking' }));
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual(expectedQuery);
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+  });
+
+  it('uses the configured index name', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await new DynamoDbRolloutStore(TABLE, undefined, { executionIndexName: 'rollouts-by-execution' }).findByExecution(EXECUTION);
+
+    // Assess
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({ ...expectedQuery, IndexName: 'rollouts-by-execution' });
+  });
+
+  it('ignores a stale index entry whose item was taken over', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [record()] });
+    ddb.on(GetCommand).resolves({ Item: record({ executionArn: OTHER_EXECUTION }) });
+
+    // Act
+    const found = await store().findByExecution(EXECUTION);
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+
+  it('returns undefined when the execution holds nothing', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const found = await store().findByExecution(EXECUTION);
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('follows the query pages', async () => {
+    // Prepare
+    const pageKey = { targetKey: 'stale', executionArn: EXECUTION };
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: pageKey })
+      .resolvesOnce({ Items: [record()] });
+    ddb.on(GetCommand).resolves({ Item: record() });
+
+    // Act
+    const found = await store().findByExecution(EXECUTION);
+
+    // Assess
+    expect(found).toEqual(record());
+    expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
+      expectedQuery,
+      { ...expectedQuery, ExclusiveStartKey: pageKey },
+    ]);
+  });
+});
+
+describe('list', () => {
+  it('scans every page consistently', async () => {
+    // Prepare
+    const rule = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+    const first = record();
+    const second = record({ targetKey: rule, executionArn: OTHER_EXECUTION });
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [first], LastEvaluatedKey: { targetKey: LISTENER } })
+      .resolvesOnce({ Items: [second] });
+
+    // Act
+    const records = await store().list();
+
+    // Assess
+    expect(records).toEqual([first, second]);
+    expect(ddb.commandCalls(ScanCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, ConsistentRead: true },
+      { TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: { targetKey: LISTENER } },
+    ]);
+  });
+
+  it('returns an empty list for an empty table', async () => {
+    // Prepare
+    ddb.on(ScanCommand).resolves({});
+
+    // Act
+    const records = await store().list();
+
+    // Assess
+    expect(records).toEqual([]);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
+  });
+});
+
+describe('createDocumentClient', () => {
+  it('drops undefined optional fields, nested ones too, when it marshals a record', async () => {
+    // Prepare: a real client whose request handler keeps the wire request instead of sending it
+    ddb.restore();
+    let body = '';
+    const client = new DynamoDBClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array);
+          return { response: new HttpResponse({ statusCode: 200, headers: {}, body: Readable.from([Buffer.from('{}')]) }) };
+        },
+      },
+    });
+
+    try {
+      // Act
+      const base = record();
+      const withUnsetOptionals = record({ bake: undefined, request: { ...base.request, reason: undefined } });
+      await new DynamoDbRolloutStore(TABLE, createDocumentClient(client)).acquire(withUnsetOptionals, NOW);
+
+      // Assess
+      const sent = JSON.parse(body) as { TableName: string; Item: Record<string, { M?: Record<string, unknown> }> };
+      expect(sent.TableName).toBe(TABLE);
+      expect(sent.Item.executionArn).toEqual({ S: EXECUTION });
+      expect(Object.keys(sent.Item)).not.toContain('bake');
+      expect(Object.keys(sent.Item.request.M ?? {})).not.toContain('reason');
+      expect(Object.keys(sent.Item.request.M ?? {})).toContain('images');
+    } finally {
+      ddb = mockClient(DynamoDBDocumentClient);
+    }
+  });
+});

@@ -1,0 +1,492 @@
+import {
+  type Action,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException,
+  ListenerNotFoundException,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AdaptiveRetryStrategy } from '@smithy/util-retry';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Elbv2TrafficRouter } from '../../lambda/adapters/elbv2-traffic-router';
+import type { TrafficTarget } from '../../lambda/domain/types';
+import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
+
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const STABLE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/73e2d6bc24d8a067';
+const CANARY = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2453ed029918f21f';
+const OTHER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/legacy/09d2b1a1c9e8f6aa';
+
+const listenerTarget: TrafficTarget = { listenerArn: LISTENER, stableTargetGroupArn: STABLE, canaryTargetGroupArn: CANARY };
+const ruleTarget: TrafficTarget = { ...listenerTarget, ruleArn: RULE };
+
+const elb = mockClient(ElasticLoadBalancingV2Client);
+
+/** The OIDC action as DescribeListeners returns it: no ClientSecret. */
+const oidcAction: Action = {
+  Type: 'authenticate-oidc',
+  Order: 1,
+  AuthenticateOidcConfig: {
+    Issuer: 'https://idp.example.com',
+    AuthorizationEndpoint: 'https://idp.example.com/authorize',
+    TokenEndpoint: 'https://idp.example.com/token',
+    UserInfoEndpoint: 'https://idp.example.com/userinfo',
+    ClientId: 'serinus-web',
+    SessionCookieName: 'AWSELBAuthSessionCookie',
+    Scope: 'openid',
+    SessionTimeout: 604800,
+    OnUnauthenticatedRequest: 'authenticate',
+  },
+};
+
+function weighted(stable: number, canary: number, order = 1): Action {
+  return {
+    Type: 'forward',
+    Order: order,
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: STABLE, Weight: stable },
+        { TargetGroupArn: CANARY, Weight: canary },
+      ],
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  };
+}
+
+function listenerWith(...actions: Action[]) {
+  return { Listeners: [{ ListenerArn: LISTENER, DefaultActions: actions }] };
+}
+
+function ruleWith(...actions: Action[]) {
+  return { Rules: [{ RuleArn: RULE, Priority: '10', IsDefault: false, Actions: actions }] };
+}
+
+function throttled(name = 'Throttling'): ElasticLoadBalancingV2ServiceException {
+  return new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message: 'Rate exceeded' });
+}
+
+function newRouter(options: { readBackAttempts?: number; throttleAttempts?: number } = {}) {
+  const sleep = jest.fn(async (_ms: number): Promise<void> => undefined);
+  const router = new Elbv2TrafficRouter(new ElasticLoadBalancingV2Client({}), { readBackDelayMs: 1000, throttleBackoffMs: 2000, sleep, ...options });
+  return { router, sleep };
+}
+
+describe('Elbv2TrafficRouter', () => {
+  beforeEach(() => {
+    elb.reset();
+  });
+
+  describe('readWeights', () => {
+    it('reads the weights of the listener default action', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      const { router } = newRouter();
+
+      // Act
+      const weights = await router.readWeights(listenerTarget);
+
+      // Assess
+      expect(weights).toEqual({ stable: 90, canary: 10 });
+      expect(elb.commandCalls(DescribeListenersCommand)[0]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
+    });
+
+    it('reads the weights of a rule', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(75, 25)));
+      const { router } = newRouter();
+
+      // Act
+      const weights = await router.readWeights(ruleTarget);
+
+      // Assess
+      expect(weights).toEqual({ stable: 75, canary: 25 });
+      expect(elb.commandCalls(DescribeRulesCommand)[0]!.args[0].input).toEqual({ RuleArns: [RULE] });
+      expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
+    });
+
+    it.each([
+      ['1/1', 1, 1, { stable: 50, canary: 50 }],
+      ['3/1', 3, 1, { stable: 75, canary: 25 }],
+      ['2/1 (rounded)', 2, 1, { stable: 67, canary: 33 }],
+      ['999/0', 999, 0, { stable: 100, canary: 0 }],
+    ])('converts relative weights %s to percentages', async (_label, stable, canary, expected) => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(stable, canary)));
+      const { router } = newRouter();
+
+      // Act
+      const weights = await router.readWeights(listenerTarget);
+
+      // Assess
+      expect(weights).toEqual(expected);
+    });
+
+    it.each([
+      ['TargetGroupArn alone', { Type: 'forward', TargetGroupArn: STABLE } as Action],
+      [
+        'TargetGroupArn with a one-entry ForwardConfig',
+        { Type: 'forward', TargetGroupArn: STABLE, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 1 }] } } as Action,
+      ],
+    ])('reads a single-target-group forward to stable (%s) as all traffic on stable', async (_label, action) => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(action));
+      const { router } = newRouter();
+
+      // Act
+      const weights = await router.readWeights(listenerTarget);
+
+      // Assess
+      expect(weights).toEqual({ stable: 100, canary: 0 });
+    });
+
+    it.each([
+      ['no forward action', [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }], /has 0 forward actions/],
+      ['two forward actions', [weighted(90, 10, 1), weighted(90, 10, 2)], /has 2 forward actions/],
+      ['a foreign target group', [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 90 }, { TargetGroupArn: OTHER, Weight: 10 }] } }], new RegExp(`forwards to ${OTHER}, which is neither`)],
+      ['the stable target group missing', [{ Type: 'forward', TargetGroupArn: CANARY }], new RegExp(`does not include the stable target group ${STABLE}`)],
+      ['both weights 0', [weighted(0, 0)], /gives weight 0 to both/],
+    ] as Array<[string, Action[], RegExp]>)('refuses an action with %s', async (_label, actions, message) => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(...actions));
+      const { router } = newRouter();
+
+      // Act
+      const result = router.readWeights(listenerTarget);
+
+      // Assess
+      await expect(result).rejects.toThrow(ValidationFailedError);
+      await expect(result).rejects.toThrow(message);
+    });
+
+    it('names the listener when it does not exist', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).rejects(new ListenerNotFoundException({ $metadata: {}, message: 'One or more listeners not found' }));
+      const { router } = newRouter();
+
+      // Act
+      const result = router.readWeights(listenerTarget);
+
+      // Assess
+      await expect(result).rejects.toThrow(ValidationFailedError);
+      await expect(result).rejects.toThrow(`the default action of listener ${LISTENER} does not exist in this account/region`);
+    });
+  });
+
+  describe('writeWeights', () => {
+    it('keeps the OIDC action, the Order and the stickiness, and sends no top-level TargetGroupArn', async () => {
+      // Prepare
+      const stickyForward: Action = {
+        Type: 'forward',
+        Order: 2,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: STABLE, Weight: 100 },
+            { TargetGroupArn: CANARY, Weight: 0 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 },
+        },
+      };
+      elb
+        .on(DescribeListenersCommand)
+        .resolvesOnce(listenerWith(oidcAction, stickyForward))
+        .resolves(listenerWith(oidcAction, { ...stickyForward, ForwardConfig: { ...stickyForward.ForwardConfig, TargetGroups: [{ TargetGroupArn: STABLE, Weight: 90 }, { TargetGroupArn: CANARY, Weight: 10 }] } }));
+      elb.on(ModifyListenerCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 90, canary: 10 });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 90, canary: 10 } });
+      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
+        ListenerArn: LISTENER,
+        DefaultActions: [
+          {
+            Type: 'authenticate-oidc',
+            Order: 1,
+            AuthenticateOidcConfig: { ...oidcAction.AuthenticateOidcConfig, UseExistingClientSecret: true },
+          },
+          {
+            Type: 'forward',
+            Order: 2,
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: STABLE, Weight: 90 },
+                { TargetGroupArn: CANARY, Weight: 10 },
+              ],
+              TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 },
+            },
+          },
+        ],
+      });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions![1]).not.toHaveProperty('TargetGroupArn');
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 2);
+    });
+
+    it('turns the single-TargetGroupArn form into a two-target-group ForwardConfig', async () => {
+      // Prepare
+      const single: Action = {
+        Type: 'forward',
+        Order: 1,
+        TargetGroupArn: STABLE,
+        ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+      };
+      elb.on(DescribeListenersCommand).resolvesOnce(listenerWith(single)).resolves(listenerWith(weighted(100, 0)));
+      elb.on(ModifyListenerCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 100, canary: 0 });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 100, canary: 0 } });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
+        ListenerArn: LISTENER,
+        DefaultActions: [
+          {
+            Type: 'forward',
+            Order: 1,
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: STABLE, Weight: 100 },
+                { TargetGroupArn: CANARY, Weight: 0 },
+              ],
+              TargetGroupStickinessConfig: { Enabled: false },
+            },
+          },
+        ],
+      });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions![0]).not.toHaveProperty('TargetGroupArn');
+    });
+
+    it('writes a rule with ModifyRule and leaves the listener alone', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolvesOnce(ruleWith(weighted(90, 10))).resolves(ruleWith(weighted(80, 20)));
+      elb.on(ModifyRuleCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(ruleTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 } });
+      expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toEqual({ RuleArn: RULE, Actions: [weighted(80, 20)] });
+      expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+      expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
+    });
+
+    it('refuses to write when the live weights differ from the guard', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(50, 50)));
+      const { router } = newRouter();
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
+
+      // Assess
+      await expect(result).rejects.toThrow(DriftDetectedError);
+      await expect(result).rejects.toThrow(/carries stable 50 \/ canary 50, but serinus last wrote stable 90 \/ canary 10/);
+      expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    });
+
+    it('treats live weights equal to the written ones as a retried write, not drift', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(80, 20)));
+      elb.on(ModifyListenerCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 80, canary: 20 }, applied: { stable: 80, canary: 20 } });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] });
+    });
+
+    it('refuses a forward to a foreign target group and writes nothing', async () => {
+      // Prepare
+      const foreign: Action = {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: STABLE, Weight: 80 },
+            { TargetGroupArn: CANARY, Weight: 10 },
+            { TargetGroupArn: OTHER, Weight: 10 },
+          ],
+        },
+      };
+      elb.on(DescribeListenersCommand).resolves(listenerWith(foreign));
+      const { router } = newRouter();
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 100, canary: 0 });
+
+      // Assess
+      await expect(result).rejects.toThrow(ValidationFailedError);
+      await expect(result).rejects.toThrow(OTHER);
+      expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    });
+
+    it.each([
+      ['not adding up to 100', { stable: 60, canary: 50 }],
+      ['both zero', { stable: 0, canary: 0 }],
+      ['fractional', { stable: 89.5, canary: 10.5 }],
+      ['negative', { stable: 110, canary: -10 }],
+    ])('refuses weights %s before any call', async (_label, weights) => {
+      // Prepare
+      const { router } = newRouter();
+
+      // Act
+      const result = router.writeWeights(listenerTarget, weights);
+
+      // Assess
+      await expect(result).rejects.toThrow(ValidationFailedError);
+      expect(elb.calls()).toHaveLength(0);
+    });
+
+    it('reads back until the written weights show', async () => {
+      // Prepare
+      elb
+        .on(DescribeListenersCommand)
+        .resolvesOnce(listenerWith(weighted(90, 10)))
+        .resolvesOnce(listenerWith(weighted(90, 10)))
+        .resolvesOnce(listenerWith(weighted(90, 10)))
+        .resolves(listenerWith(weighted(70, 30)));
+      elb.on(ModifyListenerCommand).resolves({});
+      const { router, sleep } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 70, canary: 30 });
+
+      // Assess
+      expect(result.applied).toEqual({ stable: 70, canary: 30 });
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 4);
+      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+      expect(sleep.mock.calls).toEqual([[1000], [1000]]);
+    });
+
+    it('throws WeightNotApplied when the read-back never shows the written weights', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      elb.on(ModifyListenerCommand).resolves({});
+      const { router, sleep } = newRouter({ readBackAttempts: 3 });
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 70, canary: 30 });
+
+      // Assess
+      await expect(result).rejects.toThrow(WeightNotAppliedError);
+      await expect(result).rejects.toThrow(/wrote stable 70 \/ canary 30 .* after 3 reads it still shows stable 90 \/ canary 10/);
+      // One read before the write, then three read-backs.
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 4);
+      expect(sleep).toHaveBeenCalledTimes(2);
+    });
+
+    it.each(['Throttling', 'ThrottlingException'])(
+      'repeats the read and write when %s escapes the SDK retries',
+      async (code) => {
+        // Prepare
+        elb.on(DescribeListenersCommand).resolvesOnce(listenerWith(weighted(90, 10))).resolvesOnce(listenerWith(weighted(90, 10))).resolves(listenerWith(weighted(80, 20)));
+        elb.on(ModifyListenerCommand).rejectsOnce(throttled(code)).resolves({});
+        const { router, sleep } = newRouter();
+
+        // Act
+        const result = await router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
+
+        // Assess
+        expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 } });
+        expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 2);
+        const expectedInput = { ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] };
+        expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual(expectedInput);
+        expect(elb.commandCalls(ModifyListenerCommand)[1]!.args[0].input).toEqual(expectedInput);
+        // Read, (throttled write), read again, write, read back.
+        expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 3);
+        expect(sleep.mock.calls).toEqual([[2000]]);
+      },
+    );
+
+    it('gives up when throttling outlasts every attempt', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      elb.on(ModifyListenerCommand).rejects(throttled());
+      const { router, sleep } = newRouter({ throttleAttempts: 3 });
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 80, canary: 20 });
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'Throttling' });
+      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 3);
+      expect(sleep.mock.calls).toEqual([[2000], [4000]]);
+    });
+
+    it('does not repeat a write that failed for another reason', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      elb.on(ModifyListenerCommand).rejects(new ElasticLoadBalancingV2ServiceException({ name: 'InvalidConfigurationRequest', $fault: 'client', $metadata: {} }));
+      const { router } = newRouter();
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 80, canary: 20 });
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'InvalidConfigurationRequest' });
+      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+    });
+  });
+
+  describe('healthyTargets', () => {
+    it('counts the healthy targets of the target group', async () => {
+      // Prepare
+      elb.on(DescribeTargetHealthCommand).resolves({
+        TargetHealthDescriptions: [
+          { Target: { Id: '10.0.1.10', Port: 8080 }, TargetHealth: { State: 'healthy' } },
+          { Target: { Id: '10.0.1.11', Port: 8080 }, TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' } },
+          { Target: { Id: '10.0.1.12', Port: 8080 }, TargetHealth: { State: 'healthy' } },
+          { Target: { Id: '10.0.1.13', Port: 8080 }, TargetHealth: { State: 'unused', Reason: 'Target.NotInUse' } },
+        ],
+      });
+      const { router } = newRouter();
+
+      // Act
+      const healthy = await router.healthyTargets(CANARY);
+
+      // Assess
+      expect(healthy).toBe(2);
+      expect(elb.commandCalls(DescribeTargetHealthCommand)[0]!.args[0].input).toEqual({ TargetGroupArn: CANARY });
+    });
+
+    it('counts zero when the target group has no targets', async () => {
+      // Prepare
+      elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+      const { router } = newRouter();
+
+      // Act
+      const healthy = await router.healthyTargets(CANARY);
+
+      // Assess
+      expect(healthy).toBe(0);
+    });
+  });
+
+  describe('the default client', () => {
+    it('uses adaptive retry with 8 attempts', async () => {
+      // Prepare
+      const router = new Elbv2TrafficRouter();
+
+      // Act
+      const { config } = router['client'];
+      const strategy = await config.retryStrategy();
+
+      // Assess
+      expect(strategy).toBeInstanceOf(AdaptiveRetryStrategy);
+      expect(config.retryMode).toBe('adaptive');
+      expect(await config.maxAttempts()).toBe(8);
+    });
+  });
+});

@@ -1,0 +1,298 @@
+import { ValidationFailedError } from '../../lambda/errors';
+import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput } from '../../lambda/domain/input-schema';
+import type { RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
+
+const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2';
+const DIGEST = `sha256:${'a1'.repeat(32)}`;
+
+function targetWith(defaults: RolloutDefaults = {}, containers = ['app', 'log-router']): TargetConfig {
+  return {
+    service: 'checkout',
+    traffic: {
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
+      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
+      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
+    },
+    workload: {
+      clusterName: 'prod',
+      namespace: 'shop',
+      stableDeployment: 'checkout',
+      canaryDeployment: 'checkout-canary',
+      containers,
+      canaryReplicas: 2,
+    },
+    alarmNames: ['checkout-5xx'],
+    defaults,
+    timing: { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 },
+    onDrift: 'revert',
+  };
+}
+
+/** The problems a rejected input reports; fails the test when the input is accepted. */
+function problemsOf(raw: unknown, target = targetWith()): string[] {
+  try {
+    parseRolloutInput(raw, target);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    return (error as ValidationFailedError).problems;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe('parseRolloutInput: accepted inputs', () => {
+  it('fills every default for a bare image and sets the first container', () => {
+    // Act
+    const request = parseRolloutInput({ image: IMAGE }, targetWith());
+
+    // Assess
+    expect(request).toEqual<RolloutRequest>({
+      images: { app: IMAGE },
+      steps: [
+        { weight: 10, bakeSeconds: 300 },
+        { weight: 100, bakeSeconds: 0 },
+      ],
+      strategyName: DEFAULT_STRATEGY,
+      approval: 'none',
+      insufficientData: 'unhealthy',
+      afterPromotion: 'scaleCanaryToZero',
+      dryRun: false,
+    });
+    expect(DEFAULT_STRATEGY).toBe('Canary10Percent5Minutes');
+  });
+
+  it('keeps every field the input sets', () => {
+    // Prepare
+    const raw = {
+      images: { app: IMAGE, 'log-router': `fluent/fluent-bit@${DIGEST}` },
+      steps: [
+        { weight: 5, bakeSeconds: 600 },
+        { weight: 50, bakeSeconds: 0 },
+      ],
+      approval: 'everyStep',
+      insufficientData: 'healthy',
+      afterPromotion: 'keepCanary',
+      dryRun: true,
+      reason: 'release 1.4.2',
+    };
+
+    // Act
+    const request = parseRolloutInput(raw, targetWith({ strategy: 'AllAtOnce', approval: 'beforeTraffic' }));
+
+    // Assess
+    expect(request).toEqual<RolloutRequest>({
+      images: { app: IMAGE, 'log-router': `fluent/fluent-bit@${DIGEST}` },
+      steps: raw.steps,
+      strategyName: 'custom',
+      approval: 'everyStep',
+      insufficientData: 'healthy',
+      afterPromotion: 'keepCanary',
+      dryRun: true,
+      reason: 'release 1.4.2',
+    });
+  });
+
+  it.each<[string, RolloutDefaults, Record<string, unknown>, Pick<RolloutRequest, 'strategyName' | 'steps'>]>([
+    ['the input strategy over the defaults', { steps: [{ weight: 20, bakeSeconds: 1 }] }, { strategy: 'AllAtOnce' }, { strategyName: 'AllAtOnce', steps: [{ weight: 100, bakeSeconds: 0 }] }],
+    ['the default steps over the default strategy', { steps: [{ weight: 20, bakeSeconds: 1 }], strategy: 'AllAtOnce' }, {}, { strategyName: 'custom', steps: [{ weight: 20, bakeSeconds: 1 }] }],
+    ['the default strategy when no default steps', { strategy: 'Linear50PercentEvery2Minutes' }, {}, { strategyName: 'Linear50PercentEvery2Minutes', steps: [{ weight: 50, bakeSeconds: 120 }, { weight: 100, bakeSeconds: 0 }] }],
+    ['the input steps over the default strategy', { strategy: 'AllAtOnce' }, { steps: [{ weight: 1, bakeSeconds: 86_400 }] }, { strategyName: 'custom', steps: [{ weight: 1, bakeSeconds: 86_400 }] }],
+  ])('uses %s', (_label, defaults, extra, expected) => {
+    // Act
+    const request = parseRolloutInput({ image: IMAGE, ...extra }, targetWith(defaults));
+
+    // Assess
+    expect(request).toMatchObject(expected);
+  });
+
+  it('takes approval, insufficientData and afterPromotion from the service defaults', () => {
+    // Prepare
+    const target = targetWith({ approval: 'beforePromote', insufficientData: 'healthy', afterPromotion: 'keepCanary' });
+
+    // Act
+    const request = parseRolloutInput({ image: IMAGE }, target);
+
+    // Assess
+    expect(request).toMatchObject({ approval: 'beforePromote', insufficientData: 'healthy', afterPromotion: 'keepCanary' });
+  });
+
+  it('copies the default steps so a caller cannot change the service config through the request', () => {
+    // Prepare
+    const target = targetWith({ steps: [{ weight: 20, bakeSeconds: 1 }] });
+
+    // Act
+    const request = parseRolloutInput({ image: IMAGE }, target);
+
+    // Assess
+    expect(request.steps).toEqual(target.defaults.steps);
+    expect(request.steps).not.toBe(target.defaults.steps);
+  });
+
+  it('accepts 20 steps and a 256-character reason', () => {
+    // Prepare
+    const steps = Array.from({ length: 20 }, (_, i) => ({ weight: (i + 1) * 5, bakeSeconds: 0 }));
+
+    // Act
+    const request = parseRolloutInput({ image: IMAGE, steps, reason: 'r'.repeat(256) }, targetWith());
+
+    // Assess
+    expect(request.steps).toHaveLength(20);
+    expect(request.reason).toHaveLength(256);
+  });
+});
+
+describe('parseRolloutInput: rejected inputs', () => {
+  it.each([null, [], 'nginx:1.27', 42, undefined, true])('rejects the non-object %p with one problem', (raw) => {
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^the execution input must be a JSON object such as \{"image": "registry\/app:1\.2\.3"\}, got /);
+  });
+
+  it('reports every problem at once, each naming its field', () => {
+    // Prepare
+    const raw = {
+      image: 'nginx',
+      imgae: IMAGE,
+      strategy: 'canary10percent5minutes',
+      steps: [
+        { weight: 50, bakeSeconds: 60 },
+        { weight: 20, bake: 60 },
+        { weight: 150.5, bakeSeconds: -1 },
+      ],
+      approval: 'beforepromote',
+      dryRun: 'yes',
+      reason: 'x'.repeat(300),
+    };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'image "nginx" has no tag or digest; a bare repository means ":latest", which is not reproducible: pin a tag ("nginx:1.2.3") or a digest ("nginx@sha256:…")',
+      'strategy "canary10percent5minutes" is not a known preset — did you mean "Canary10Percent5Minutes"?',
+      'steps[1].bakeSeconds is missing; it must be an integer from 0 to 86400 (seconds)',
+      'steps[1] has unknown field "bake" — did you mean "bakeSeconds"?',
+      'steps[2].weight must be an integer from 1 to 100 (the percent of traffic on the canary), got 150.5',
+      'steps[2].bakeSeconds must be an integer from 0 to 86400 (seconds), got -1',
+      'steps[1].weight must be greater than steps[0].weight (50): weights only grow',
+      'approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "beforepromote" — did you mean "beforePromote"?',
+      'dryRun must be true or false, got "yes"',
+      'reason must be at most 256 characters, got a string of 300 characters',
+      'unknown field "imgae" — did you mean "image"?',
+      'give either "strategy" or "steps", not both',
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['neither image nor images', {}, 'give "image" (the image for container "app") or "images" (an object of container name to image)'],
+    ['both image and images', { image: IMAGE, images: { app: IMAGE } }, 'give either "image" or "images", not both'],
+    ['an image that is not a string', { image: 5 }, 'image must be an image reference string such as "registry/app:1.2.3", got 5'],
+    ['images as a list', { images: [IMAGE] }, 'images must be an object that maps container names to images, such as {"app": "registry/app:1.2.3"}, got a list of 1'],
+    ['empty images', { images: {} }, 'images must name at least one container (this service rolls out: "app", "log-router")'],
+    ['an unknown container', { images: { web: IMAGE } }, 'images.web is not a container this service rolls out; allowed containers: "app", "log-router"'],
+    ['a bad image under a quoted key', { images: { 'log-router': 'fluent-bit' } }, 'images["log-router"] "fluent-bit" has no tag or digest; a bare repository means ":latest", which is not reproducible: pin a tag ("fluent-bit:1.2.3") or a digest ("fluent-bit@sha256:…")'],
+    ['a strategy that is not a string', { image: IMAGE, strategy: 10 }, 'strategy must be a preset name such as "Canary10Percent5Minutes", got 10'],
+    ['an out-of-range preset', { image: IMAGE, strategy: 'Canary0Percent5Minutes' }, 'strategy "Canary0Percent5Minutes" is out of range: its percent must be from 1 to 99 (got 0)'],
+    ['steps that are not a list', { image: IMAGE, steps: { weight: 10 } }, 'steps must be a list of steps such as [{"weight": 10, "bakeSeconds": 300}], got an object'],
+    ['no steps', { image: IMAGE, steps: [] }, 'steps must hold at least one step, got a list of 0'],
+    ['21 steps', { image: IMAGE, steps: Array.from({ length: 21 }, (_, i) => ({ weight: i + 1, bakeSeconds: 0 })) }, 'steps must hold at most 20 steps, got a list of 21'],
+    ['a step that is not an object', { image: IMAGE, steps: [10] }, 'steps[0] must be an object such as {"weight": 10, "bakeSeconds": 300}, got 10'],
+    ['a zero weight', { image: IMAGE, steps: [{ weight: 0, bakeSeconds: 0 }] }, 'steps[0].weight must be an integer from 1 to 100 (the percent of traffic on the canary), got 0'],
+    ['a weight as a string', { image: IMAGE, steps: [{ weight: '10', bakeSeconds: 0 }] }, 'steps[0].weight must be an integer from 1 to 100 (the percent of traffic on the canary), got "10"'],
+    ['a bake over a day', { image: IMAGE, steps: [{ weight: 10, bakeSeconds: 86_401 }] }, 'steps[0].bakeSeconds must be an integer from 0 to 86400 (seconds), got 86401'],
+    ['a repeated weight', { image: IMAGE, steps: [{ weight: 10, bakeSeconds: 0 }, { weight: 10, bakeSeconds: 0 }] }, 'steps[1].weight must be greater than steps[0].weight (10): weights only grow'],
+    ['a step with an unknown field far from any', { image: IMAGE, steps: [{ weight: 10, bakeSeconds: 0, colour: 'red' }] }, 'steps[0] has unknown field "colour"; accepted fields: weight, bakeSeconds'],
+    ['an unknown approval mode', { image: IMAGE, approval: 'always' }, 'approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "always"'],
+    ['an unknown insufficientData policy', { image: IMAGE, insufficientData: 'ignore' }, 'insufficientData must be one of "healthy", "unhealthy", got "ignore"'],
+    ['an unknown afterPromotion', { image: IMAGE, afterPromotion: 'scaleToZero' }, 'afterPromotion must be one of "scaleCanaryToZero", "keepCanary", got "scaleToZero"'],
+    ['a reason that is not a string', { image: IMAGE, reason: 7 }, 'reason must be a string, got 7'],
+    ['a snake_case field', { image: IMAGE, dry_run: true }, 'unknown field "dry_run" — did you mean "dryRun"?'],
+    ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason'],
+  ])('rejects %s', (_label, raw, problem) => {
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
+  it('says so when the service names no containers', () => {
+    // Act
+    const problems = problemsOf({ image: IMAGE }, targetWith({}, []));
+
+    // Assess
+    expect(problems).toEqual(['image cannot be used: this service names no containers to roll out']);
+  });
+
+  it.each<[string, RolloutDefaults, unknown[]]>([
+    ['a bad default strategy', { strategy: 'Fast' }, [expect.stringMatching(/^the service's defaults\.strategy "Fast" is not a known preset; accepted forms: /)]],
+    ['bad default steps', { steps: [{ weight: 30, bakeSeconds: 0 }, { weight: 20, bakeSeconds: -5 }] }, [
+      "the service's defaults.steps[1].bakeSeconds must be an integer from 0 to 86400 (seconds), got -5",
+      "the service's defaults.steps[1].weight must be greater than steps[0].weight (30): weights only grow",
+    ]],
+  ])('rejects %s when the input relies on the defaults', (_label, defaults, expected) => {
+    // Act
+    const problems = problemsOf({ image: IMAGE }, targetWith(defaults));
+
+    // Assess
+    expect(problems).toEqual(expected);
+  });
+});
+
+describe('imageReferenceProblem', () => {
+  it.each([
+    'nginx:1.27',
+    'library/nginx:1.27',
+    IMAGE,
+    'localhost:5000/team/app:v1',
+    'localhost/app:1',
+    'registry.example.com:443/a/b/c:1.0',
+    'Registry.Example.com/app:1',
+    '[::1]:5000/app:1',
+    'my_app__x-y.z--w:V1_RC.2',
+    `app@${DIGEST}`,
+    `app:1.0@${DIGEST}`,
+    `ghcr.io/org/app:${'t'.repeat(128)}`,
+  ])('accepts %s', (ref) => {
+    // Act
+    const problem = imageReferenceProblem(ref);
+
+    // Assess
+    expect(problem).toBeUndefined();
+  });
+
+  it.each<[string, RegExp]>([
+    ['', /^must not be empty/],
+    ['nginx :1', /must not contain whitespace/],
+    ['nginx', /has no tag or digest; a bare repository means ":latest", which is not reproducible/],
+    ['localhost:5000/app', /has no tag or digest/],
+    ['app@sha256:abc', /malformed digest "sha256:abc": expected "sha256:" followed by 64 lowercase hex characters/],
+    [`app@sha256:${'A1'.repeat(32)}`, /malformed digest/],
+    [`app@md5:${'a1'.repeat(32)}`, /malformed digest/],
+    [`app@${DIGEST}@${DIGEST}`, /malformed digest/],
+    ['app:-1', /invalid tag "-1"/],
+    ['app:.1', /invalid tag "\.1"/],
+    [`app:${'t'.repeat(129)}`, /invalid tag/],
+    ['app:', /invalid tag ""/],
+    [':1.0', /has no repository name/],
+    ['MyApp:1', /uppercase letters in "MyApp"; repository paths must be lowercase/],
+    ['MyOrg/app:1', /uppercase letters in "MyOrg"/],
+    ['org/app-:1', /invalid path component "app-"/],
+    ['org/_app:1', /invalid path component "_app"/],
+    ['org/a___b:1', /invalid path component "a___b"/],
+    ['org//app:1', /empty path component/],
+    ['org/app/:1', /empty path component/],
+    ['bad_host.com/app:1', /invalid registry "bad_host\.com"/],
+    ['-registry.io/app:1', /invalid registry "-registry\.io"/],
+    [`${'a'.repeat(256)}:1`, /longer than 255 characters/],
+  ])('rejects %j', (ref, message) => {
+    // Act
+    const problem = imageReferenceProblem(ref);
+
+    // Assess
+    expect(problem).toMatch(message);
+  });
+});

@@ -1,0 +1,134 @@
+import fc from 'fast-check';
+import { parseRolloutInput } from '../../lambda/domain/input-schema';
+import { planRollout, planTimeline, type PlanAction } from '../../lambda/domain/planner';
+import type { ApprovalMode, RolloutTiming, TargetConfig } from '../../lambda/domain/types';
+
+function targetWith(timing: RolloutTiming): TargetConfig {
+  return {
+    service: 'checkout',
+    traffic: {
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
+      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
+      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
+    },
+    workload: {
+      clusterName: 'prod',
+      namespace: 'shop',
+      stableDeployment: 'checkout',
+      canaryDeployment: 'checkout-canary',
+      containers: ['app'],
+      canaryReplicas: 2,
+    },
+    alarmNames: [],
+    defaults: {},
+    timing,
+    onDrift: 'revert',
+  };
+}
+
+const preset = fc.oneof(
+  fc.constant('AllAtOnce'),
+  fc
+    .tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 1440 }), fc.constantFrom('Minutes', 'Minute'))
+    .map(([x, y, unit]) => `Canary${x}Percent${y}${unit}`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 1440 }), fc.constantFrom('Minutes', 'Minute'))
+    .map(([x, y, unit]) => `Linear${x}PercentEvery${y}${unit}`),
+);
+
+const explicitSteps = fc
+  .uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 20 })
+  .chain((weights) =>
+    fc.tuple(...[...weights].sort((a, b) => a - b).map((weight) => fc.integer({ min: 0, max: 86_400 }).map((bakeSeconds) => ({ weight, bakeSeconds })))),
+  );
+
+/** Any execution input the schema accepts, with the strategy chosen by preset, by steps, or by default. */
+const validInput = fc.record({
+  how: fc.oneof(
+    preset.map((strategy) => ({ strategy })),
+    explicitSteps.map((steps) => ({ steps })),
+    fc.constant({}),
+  ),
+  approval: fc.constantFrom<ApprovalMode>('none', 'beforeTraffic', 'beforePromote', 'everyStep'),
+});
+
+const timing = fc.record({
+  settleSeconds: fc.integer({ min: 0, max: 600 }),
+  readyTimeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+  pollSeconds: fc.integer({ min: 1, max: 60 }),
+});
+
+function canaryWeightOf(action: PlanAction): number | undefined {
+  return action.kind === 'shift' ? action.weights.canary : undefined;
+}
+
+describe('planTimeline properties', () => {
+  it('keeps traffic off the canary until it is ready, uses only planned weights and ends on stable 100', () => {
+    fc.assert(
+      fc.property(validInput, timing, ({ how, approval }, t) => {
+        // Prepare
+        const target = targetWith(t);
+        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+
+        // Act
+        const plan = planRollout(request, target);
+        const timeline = planTimeline(plan);
+
+        // Assess
+        const ready = timeline.findIndex((a) => a.kind === 'awaitCanaryReady');
+        const shifts = timeline.flatMap((a, i) => (a.kind === 'shift' ? [{ i, weights: a.weights }] : []));
+        const planned = new Set([0, ...plan.steps.map((s) => s.weight)]);
+
+        expect(ready).toBeGreaterThanOrEqual(0);
+        expect(timeline.slice(0, ready).some((a) => (canaryWeightOf(a) ?? 0) > 0)).toBe(false);
+        for (const { weights } of shifts) {
+          expect(planned.has(weights.canary)).toBe(true);
+          expect(weights.stable + weights.canary).toBe(100);
+          expect(Number.isInteger(weights.canary) && weights.canary >= 0 && weights.canary <= 100).toBe(true);
+        }
+        const last = shifts[shifts.length - 1];
+        expect(last.weights).toEqual({ stable: 100, canary: 0 });
+        expect(timeline.slice(last.i + 1).some((a) => a.kind === 'shift')).toBe(false);
+        expect(timeline[timeline.length - 1]).toEqual({ kind: 'unlock' });
+      }),
+    );
+  });
+
+  it('promotes only after every step has baked and passed its health check', () => {
+    fc.assert(
+      fc.property(validInput, timing, ({ how, approval }, t) => {
+        // Prepare
+        const target = targetWith(t);
+        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+
+        // Act
+        const plan = planRollout(request, target);
+        const timeline = planTimeline(plan);
+
+        // Assess
+        const promote = timeline.findIndex((a) => a.kind === 'promoteStable');
+        const checked = timeline.slice(0, promote).flatMap((a) => (a.kind === 'checkHealth' ? [a.stepIndex] : []));
+        expect(checked).toEqual(plan.steps.map((s) => s.index));
+        expect(plan.steps.map((s) => ({ weight: s.weight, bakeSeconds: s.bakeSeconds }))).toEqual(request.steps);
+      }),
+    );
+  });
+
+  it('gives every bake a timeout past its bake and bounds the run by its bakes', () => {
+    fc.assert(
+      fc.property(validInput, timing, ({ how, approval }, t) => {
+        // Prepare
+        const target = targetWith(t);
+        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+
+        // Act
+        const plan = planRollout(request, target);
+
+        // Assess
+        const bakes = plan.steps.reduce((sum, s) => sum + s.bakeSeconds, 0);
+        expect(plan.steps.every((s) => s.timeoutSeconds >= s.bakeSeconds + 300)).toBe(true);
+        expect(plan.maxDurationSeconds).toBeGreaterThan(bakes + 2 * t.readyTimeoutSeconds + (plan.steps.length + 1) * t.settleSeconds);
+      }),
+    );
+  });
+});

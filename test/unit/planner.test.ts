@@ -1,0 +1,186 @@
+import { ValidationFailedError } from '../../lambda/errors';
+import { planRollout, planTimeline, type PlanAction } from '../../lambda/domain/planner';
+import type { ApprovalMode, RolloutRequest, RolloutTiming, StepSpec, TargetConfig } from '../../lambda/domain/types';
+
+function targetWith(timing: RolloutTiming): TargetConfig {
+  return {
+    service: 'checkout',
+    traffic: {
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
+      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
+      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
+    },
+    workload: {
+      clusterName: 'prod',
+      namespace: 'shop',
+      stableDeployment: 'checkout',
+      canaryDeployment: 'checkout-canary',
+      containers: ['app'],
+      canaryReplicas: 2,
+    },
+    alarmNames: [],
+    defaults: {},
+    timing,
+    onDrift: 'revert',
+  };
+}
+
+const TIMING: RolloutTiming = { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 };
+
+function requestWith(steps: StepSpec[], approval: ApprovalMode = 'none'): RolloutRequest {
+  return {
+    images: { app: 'checkout:1.4.2' },
+    steps,
+    strategyName: 'custom',
+    approval,
+    insufficientData: 'unhealthy',
+    afterPromotion: 'scaleCanaryToZero',
+    dryRun: false,
+  };
+}
+
+const CANARY_10_5: StepSpec[] = [
+  { weight: 10, bakeSeconds: 300 },
+  { weight: 100, bakeSeconds: 0 },
+];
+
+describe('planRollout', () => {
+  it('numbers the steps and gives each bake a timeout of bake plus at least five minutes', () => {
+    // Act
+    const plan = planRollout(requestWith(CANARY_10_5), targetWith(TIMING));
+
+    // Assess
+    expect(plan).toEqual({
+      steps: [
+        { index: 0, weight: 10, bakeSeconds: 300, approvalBefore: false, timeoutSeconds: 600 },
+        { index: 1, weight: 100, bakeSeconds: 0, approvalBefore: false, timeoutSeconds: 300 },
+      ],
+      approvalBeforePromote: false,
+      // 2 × (600 ready + 10 poll) + 3 traffic writes × (15 settle + 60) + 300 bake + 600 fixed
+      maxDurationSeconds: 1220 + 225 + 300 + 600,
+    });
+  });
+
+  it('widens the bake timeout margin to twice the settle time when that is longer', () => {
+    // Act
+    const plan = planRollout(requestWith(CANARY_10_5), targetWith({ ...TIMING, settleSeconds: 200 }));
+
+    // Assess
+    expect(plan.steps.map((s) => s.timeoutSeconds)).toEqual([700, 400]);
+  });
+
+  it('does not count approvals in the maximum duration', () => {
+    // Act
+    const without = planRollout(requestWith(CANARY_10_5, 'none'), targetWith(TIMING));
+    const withApprovals = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetWith(TIMING));
+
+    // Assess
+    expect(withApprovals.maxDurationSeconds).toBe(without.maxDurationSeconds);
+  });
+
+  it.each<[ApprovalMode, boolean[], boolean]>([
+    ['none', [false, false, false], false],
+    ['beforeTraffic', [true, false, false], false],
+    ['beforePromote', [false, false, false], true],
+    ['everyStep', [true, true, true], true],
+  ])('places %s approvals', (approval, before, beforePromote) => {
+    // Prepare
+    const steps = [
+      { weight: 5, bakeSeconds: 60 },
+      { weight: 50, bakeSeconds: 60 },
+      { weight: 100, bakeSeconds: 0 },
+    ];
+
+    // Act
+    const plan = planRollout(requestWith(steps, approval), targetWith(TIMING));
+
+    // Assess
+    expect(plan.steps.map((s) => s.approvalBefore)).toEqual(before);
+    expect(plan.approvalBeforePromote).toBe(beforePromote);
+  });
+
+  it.each<[string, StepSpec[], string[]]>([
+    ['no steps', [], ['a plan needs at least one step']],
+    ['a weight over 100', [{ weight: 101, bakeSeconds: 0 }], ['steps[0].weight must be an integer from 1 to 100, got 101']],
+    ['a falling weight', [{ weight: 50, bakeSeconds: 0 }, { weight: 40, bakeSeconds: 0 }], ['steps[1].weight must be greater than steps[0].weight (50)']],
+    ['a negative bake', [{ weight: 50, bakeSeconds: -1 }], ['steps[0].bakeSeconds must be a whole number of seconds, got -1']],
+  ])('rejects a hand-built request with %s', (_label, steps, problems) => {
+    // Act
+    let error: unknown;
+    try {
+      planRollout(requestWith(steps), targetWith(TIMING));
+    } catch (e) {
+      error = e;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect((error as ValidationFailedError).problems).toEqual(problems);
+  });
+});
+
+describe('planTimeline', () => {
+  it('lists the actions of a run without approvals', () => {
+    // Prepare
+    const plan = planRollout(requestWith(CANARY_10_5), targetWith(TIMING));
+
+    // Act
+    const timeline = planTimeline(plan);
+
+    // Assess
+    expect(timeline).toEqual<PlanAction[]>([
+      { kind: 'deployCanary' },
+      { kind: 'awaitCanaryReady' },
+      { kind: 'shift', weights: { stable: 90, canary: 10 }, stepIndex: 0 },
+      { kind: 'bake', stepIndex: 0, seconds: 300, timeoutSeconds: 600 },
+      { kind: 'checkHealth', stepIndex: 0 },
+      { kind: 'shift', weights: { stable: 0, canary: 100 }, stepIndex: 1 },
+      { kind: 'bake', stepIndex: 1, seconds: 0, timeoutSeconds: 300 },
+      { kind: 'checkHealth', stepIndex: 1 },
+      { kind: 'promoteStable' },
+      { kind: 'awaitStableReady' },
+      { kind: 'shift', weights: { stable: 100, canary: 0 } },
+      { kind: 'scaleCanary' },
+      { kind: 'unlock' },
+    ]);
+  });
+
+  it('puts an approval before every shift and before promotion for everyStep', () => {
+    // Prepare
+    const plan = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetWith(TIMING));
+
+    // Act
+    const kinds = planTimeline(plan).map((a) => (a.kind === 'approval' ? `approval:${a.before}` : a.kind));
+
+    // Assess
+    expect(kinds).toEqual([
+      'deployCanary',
+      'awaitCanaryReady',
+      'approval:step',
+      'shift',
+      'bake',
+      'checkHealth',
+      'approval:step',
+      'shift',
+      'bake',
+      'checkHealth',
+      'approval:promote',
+      'promoteStable',
+      'awaitStableReady',
+      'shift',
+      'scaleCanary',
+      'unlock',
+    ]);
+  });
+
+  it('puts a single approval before the first shift for beforeTraffic', () => {
+    // Prepare
+    const plan = planRollout(requestWith(CANARY_10_5, 'beforeTraffic'), targetWith(TIMING));
+
+    // Act
+    const approvals = planTimeline(plan).filter((a) => a.kind === 'approval');
+
+    // Assess
+    expect(approvals).toEqual([{ kind: 'approval', before: 'step', stepIndex: 0 }]);
+  });
+});

@@ -1,0 +1,198 @@
+import { planRollback, type RollbackPlan } from '../../lambda/domain/rollback';
+import type { BakeRecord, DeploymentSnapshot, RolloutPhase, RolloutRecord, TargetConfig } from '../../lambda/domain/types';
+
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2';
+const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3';
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-2';
+const NEW = 'checkout:1.4.2';
+const OLD = 'checkout:1.4.1';
+
+const TARGET: TargetConfig = {
+  service: 'checkout',
+  traffic: {
+    listenerArn: LISTENER,
+    stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
+    canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
+  },
+  workload: {
+    clusterName: 'prod',
+    namespace: 'shop',
+    stableDeployment: 'checkout',
+    canaryDeployment: 'checkout-canary',
+    containers: ['app', 'log-router'],
+    canaryReplicas: 2,
+  },
+  alarmNames: ['checkout-5xx'],
+  defaults: {},
+  timing: { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 },
+  onDrift: 'revert',
+};
+
+const BAKE: BakeRecord = {
+  taskToken: 'token-1',
+  scheduleName: 'serinus-0123456789abcdef-step-1',
+  stepIndex: 1,
+  startedAt: '2025-03-01T12:00:00.000Z',
+  alarmNames: ['checkout-5xx'],
+};
+
+const PREVIOUS_CANARY: DeploymentSnapshot = { images: { app: OLD, 'log-router': 'fluent-bit:3.0' }, replicas: 0 };
+const PREVIOUS_STABLE: DeploymentSnapshot = { images: { app: OLD }, replicas: 4 };
+
+function recordWith(fields: Partial<RolloutRecord> & { phase: RolloutPhase }): RolloutRecord {
+  return {
+    targetKey: LISTENER,
+    executionArn: EXECUTION,
+    service: 'checkout',
+    startedAt: '2025-03-01T11:55:00.000Z',
+    expiresAt: 1_740_000_000,
+    target: TARGET,
+    request: {
+      images: { app: NEW },
+      steps: [
+        { weight: 10, bakeSeconds: 300 },
+        { weight: 100, bakeSeconds: 0 },
+      ],
+      strategyName: 'Canary10Percent5Minutes',
+      approval: 'none',
+      insufficientData: 'unhealthy',
+      afterPromotion: 'scaleCanaryToZero',
+      dryRun: false,
+    },
+    startWeights: { stable: 100, canary: 0 },
+    lastWrittenWeights: { stable: 90, canary: 10 },
+    ...fields,
+  };
+}
+
+const TRAFFIC = 'shift all traffic to the stable target group (stable 100 / canary 0)';
+const CANARY_BACK = 'roll the canary Deployment "checkout-canary" back to app=checkout:1.4.1 and scale it to 0 replicas';
+const STABLE_BACK = 'restore the stable Deployment "checkout" to app=checkout:1.4.1';
+const BAKE_STEPS = ['delete the bake schedule "serinus-0123456789abcdef-step-1"', 'fail the bake task of step 1 so the execution stops waiting'];
+const UNLOCK = `release the lock on ${LISTENER}`;
+
+describe('planRollback', () => {
+  it.each<[RolloutPhase, Partial<RolloutRecord>, RollbackPlan]>([
+    [
+      'locked',
+      {},
+      { weights: { stable: 100, canary: 0 }, releaseLock: true, steps: [TRAFFIC, UNLOCK] },
+    ],
+    [
+      'deploying-canary',
+      { previousCanary: PREVIOUS_CANARY },
+      { weights: { stable: 100, canary: 0 }, canary: { images: { app: OLD }, replicas: 0 }, releaseLock: true, steps: [TRAFFIC, CANARY_BACK, UNLOCK] },
+    ],
+    [
+      'shifting',
+      { previousCanary: PREVIOUS_CANARY },
+      { weights: { stable: 100, canary: 0 }, canary: { images: { app: OLD }, replicas: 0 }, releaseLock: true, steps: [TRAFFIC, CANARY_BACK, UNLOCK] },
+    ],
+    [
+      'baking',
+      { previousCanary: PREVIOUS_CANARY, bake: BAKE },
+      {
+        weights: { stable: 100, canary: 0 },
+        canary: { images: { app: OLD }, replicas: 0 },
+        cancelSchedule: BAKE.scheduleName,
+        failBakeToken: BAKE.taskToken,
+        releaseLock: true,
+        steps: [TRAFFIC, CANARY_BACK, ...BAKE_STEPS, UNLOCK],
+      },
+    ],
+    [
+      'promoting',
+      { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE },
+      {
+        weights: { stable: 100, canary: 0 },
+        restoreStable: { images: { app: OLD } },
+        canary: { images: { app: OLD }, replicas: 0 },
+        releaseLock: true,
+        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, UNLOCK],
+      },
+    ],
+    [
+      'finishing',
+      { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE, lastWrittenWeights: { stable: 100, canary: 0 } },
+      {
+        weights: { stable: 100, canary: 0 },
+        restoreStable: { images: { app: OLD } },
+        canary: { images: { app: OLD }, replicas: 0 },
+        releaseLock: true,
+        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, UNLOCK],
+      },
+    ],
+    [
+      'rolling-back',
+      { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE, bake: BAKE },
+      {
+        weights: { stable: 100, canary: 0 },
+        restoreStable: { images: { app: OLD } },
+        canary: { images: { app: OLD }, replicas: 0 },
+        cancelSchedule: BAKE.scheduleName,
+        failBakeToken: BAKE.taskToken,
+        releaseLock: true,
+        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, ...BAKE_STEPS, UNLOCK],
+      },
+    ],
+  ])('undoes a rollout in phase %s', (phase, fields, expected) => {
+    // Prepare
+    const record = recordWith({ phase, ...fields });
+
+    // Act
+    const plan = planRollback(record);
+
+    // Assess
+    expect(plan).toEqual(expected);
+  });
+
+  it('only scales the canary back when it already ran the requested image', () => {
+    // Prepare
+    const record = recordWith({ phase: 'baking', previousCanary: { images: { app: NEW, 'log-router': 'fluent-bit:3.0' }, replicas: 1 } });
+
+    // Act
+    const plan = planRollback(record);
+
+    // Assess
+    expect(plan.canary).toEqual({ replicas: 1 });
+    expect(plan.steps).toContain('scale the canary Deployment "checkout-canary" to 1 replicas');
+  });
+
+  it('restores only the containers the rollout changed and that had an image before', () => {
+    // Prepare
+    const record = recordWith({
+      phase: 'shifting',
+      request: { ...recordWith({ phase: 'shifting' }).request, images: { app: NEW, 'log-router': 'fluent-bit:3.1', sidecar: 'envoy:1.30' } },
+      previousCanary: { images: { app: OLD, 'log-router': 'fluent-bit:3.1', metrics: 'otel:0.9' }, replicas: 0 },
+    });
+
+    // Act
+    const plan = planRollback(record);
+
+    // Assess
+    expect(plan.canary).toEqual({ images: { app: OLD }, replicas: 0 });
+  });
+
+  it('names the rule as the lock when a rule is steered', () => {
+    // Prepare
+    const record = recordWith({ phase: 'locked', target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: RULE } } });
+
+    // Act
+    const plan = planRollback(record);
+
+    // Assess
+    expect(plan.steps[plan.steps.length - 1]).toBe(`release the lock on ${RULE}`);
+  });
+
+  it('copies the stable images so the plan does not share the record', () => {
+    // Prepare
+    const record = recordWith({ phase: 'promoting', previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE });
+
+    // Act
+    const plan = planRollback(record);
+
+    // Assess
+    expect(plan.restoreStable?.images).toEqual(PREVIOUS_STABLE.images);
+    expect(plan.restoreStable?.images).not.toBe(PREVIOUS_STABLE.images);
+  });
+});
