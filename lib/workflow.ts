@@ -78,8 +78,8 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     lambdaFunction: functions.validate,
     payload: sfn.TaskInput.fromObject({ 'executionArn.$': '$$.Execution.Id', 'input.$': '$', target }),
     payloadResponseOnly: true,
+    // The default ResultPath ($) replaces the raw input with `{ rollout }`.
     resultSelector: { 'rollout.$': '$' },
-    resultPath: '$',
   });
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });

@@ -31,7 +31,7 @@ export function stateHandler<S extends z.ZodType, R>(
       logger.error(`${state}: failed`, error as Error);
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.removeKeys(['state', 'executionArn']);
     }
   };

@@ -1,0 +1,468 @@
+/**
+ * Runs the synthesized rollout definition locally with aws-local-stepfunctions. Every Lambda task
+ * runs the real handler in-process; behind the AWS SDK clients sit stateful in-memory fakes that
+ * take and return SDK command shapes (so the real adapters run), and Kubernetes is a fake API
+ * server over HTTPS. The flow tests and the `npm start` sandbox both drive rollouts through this.
+ */
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
+import type { TargetConfig } from '../lambda/domain/types';
+import { ENV, type HandlerName } from '../lambda/handler-names';
+import { installAwsFakes, type AwsFakes } from '../test/support/fakes/aws';
+import { startFakeKubernetes, type FakeKubernetes } from '../test/support/fake-kubernetes';
+import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
+
+type Handler = (event: unknown) => Promise<unknown>;
+
+/** Lazy, so importing the engine does not build the runtime before the environment is set. */
+const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
+  validate: () => import('../lambda/handlers/validate'),
+  'acquire-lock': () => import('../lambda/handlers/acquire-lock'),
+  'deploy-canary': () => import('../lambda/handlers/deploy-canary'),
+  'check-canary-ready': () => import('../lambda/handlers/check-canary-ready'),
+  'shift-weight': () => import('../lambda/handlers/shift-weight'),
+  'start-bake': () => import('../lambda/handlers/start-bake'),
+  'check-health': () => import('../lambda/handlers/check-health'),
+  'promote-stable': () => import('../lambda/handlers/promote-stable'),
+  'check-stable-ready': () => import('../lambda/handlers/check-stable-ready'),
+  finish: () => import('../lambda/handlers/finish'),
+  rollback: () => import('../lambda/handlers/rollback'),
+  'on-alarm': () => import('../lambda/handlers/on-alarm'),
+  cleanup: () => import('../lambda/handlers/cleanup'),
+  sweeper: () => import('../lambda/handlers/sweeper'),
+};
+
+const TASK_TOKEN_PLACEHOLDER = '$$local-task-token$$';
+const TABLE_NAME = 'serinus-rollouts';
+const SCHEDULE_GROUP = 'serinus-bakes';
+
+export interface LocalEngineOptions {
+  /** Bakes, Wait states and schedules pass this many times faster than real time. @default 1 */
+  readonly speed?: number;
+  /** How long the fake Kubernetes controller takes to roll out a new generation. @default 50 */
+  readonly rolloutDelayMs?: number;
+  /** The stable Deployment's image at the start. @default 'registry.local/app:1.0.0' */
+  readonly stableImage?: string;
+  /** The stable Deployment's replicas. @default 3 */
+  readonly stableReplicas?: number;
+  /** Put an authenticate-oidc action before the forward action, as many real listeners have. @default false */
+  readonly withAuthentication?: boolean;
+}
+
+export interface Invocation {
+  readonly handler: HandlerName;
+  readonly startedAt: number;
+  endedAt?: number;
+  error?: string;
+}
+
+export interface ApprovalRequest {
+  readonly token: string;
+  readonly state: string;
+  readonly message: Record<string, unknown>;
+}
+
+export interface ExecutionOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** States entered, in order: each is one billed state transition. */
+  readonly states: string[];
+  /** What the cleanup handler returned for the execution-status event, when one was sent. */
+  readonly cleanup?: unknown;
+}
+
+export interface LocalExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly outcome: Promise<ExecutionOutcome>;
+  /** States entered so far. */
+  readonly states: string[];
+  /** Stops the execution like the console's Stop: no Catch runs; cleanup follows the status event. */
+  abort(): void;
+  /** Resolves when the execution enters the state (at once if it already has). */
+  entered(state: string): Promise<void>;
+}
+
+export class LocalEngine {
+  readonly invocations: Invocation[] = [];
+  readonly approvals: ApprovalRequest[] = [];
+  /** When each alarm event reached the on-alarm handler (epoch ms). */
+  readonly alarmEvents: Array<{ alarmName: string; at: number }> = [];
+  private readonly approvalListeners = new Set<(request: ApprovalRequest) => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly sfnClient = new SFNClient({});
+  private tokens = 0;
+  private executions = 0;
+
+  private constructor(
+    readonly workflow: SynthesizedWorkflow,
+    readonly aws: AwsFakes,
+    readonly kube: FakeKubernetes,
+    private readonly options: Required<LocalEngineOptions>,
+  ) {}
+
+  get target(): TargetConfig {
+    return this.workflow.target;
+  }
+
+  /** Starts the fakes, seeded with the listener, target groups, alarms and Deployments the target names. */
+  static async start(workflow: SynthesizedWorkflow, options: LocalEngineOptions = {}): Promise<LocalEngine> {
+    const settings: Required<LocalEngineOptions> = {
+      speed: options.speed ?? 1,
+      rolloutDelayMs: options.rolloutDelayMs ?? 50,
+      stableImage: options.stableImage ?? 'registry.local/app:1.0.0',
+      stableReplicas: options.stableReplicas ?? 3,
+      withAuthentication: options.withAuthentication ?? false,
+    };
+    process.env.AWS_REGION = workflow.region;
+    process.env[ENV.tableName] = TABLE_NAME;
+    process.env[ENV.scheduleGroup] = SCHEDULE_GROUP;
+    process.env[ENV.schedulerRoleArn] = `arn:aws:iam::${workflow.account}:role/serinus-bake-scheduler`;
+
+    const aws = installAwsFakes({ speed: settings.speed });
+    const kube = await startFakeKubernetes({ rolloutDelayMs: settings.rolloutDelayMs });
+    const engine = new LocalEngine(workflow, aws, kube, settings);
+    engine.seed();
+    return engine;
+  }
+
+  private seed(): void {
+    const { traffic, workload, alarmNames } = this.target;
+    const { elbv2, cloudwatch, dynamodb, scheduler } = this.aws;
+    elbv2.addTargetGroup(traffic.stableTargetGroupArn);
+    elbv2.addTargetGroup(traffic.canaryTargetGroupArn);
+    const forward = {
+      Type: 'forward' as const,
+      Order: this.options.withAuthentication ? 2 : 1,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: traffic.stableTargetGroupArn, Weight: 100 },
+          { TargetGroupArn: traffic.canaryTargetGroupArn, Weight: 0 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: false },
+      },
+    };
+    const authenticate = {
+      Type: 'authenticate-oidc' as const,
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'serinus-sandbox',
+      },
+    };
+    const actions = this.options.withAuthentication ? [authenticate, forward] : [forward];
+    if (traffic.ruleArn) {
+      elbv2.addListener(traffic.listenerArn, [
+        { Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404' } },
+      ]);
+      elbv2.addRule(traffic.ruleArn, traffic.listenerArn, actions, { priority: 10 });
+    } else {
+      elbv2.addListener(traffic.listenerArn, actions);
+    }
+    for (const name of alarmNames) cloudwatch.addAlarm(name, { state: 'OK' });
+    dynamodb.createTable(TABLE_NAME, { partitionKey: 'targetKey', indexes: { byExecution: 'executionArn' } });
+    scheduler.addGroup(SCHEDULE_GROUP);
+
+    const containers = (image: string) => workload.containers.map((name) => ({ name, image }));
+    this.kube.addDeployment(workload.namespace, workload.stableDeployment, {
+      containers: containers(this.options.stableImage),
+      replicas: this.options.stableReplicas,
+    });
+    this.kube.addDeployment(workload.namespace, workload.canaryDeployment, {
+      containers: containers(this.options.stableImage),
+      replicas: 0,
+    });
+    this.registerTargets(traffic.stableTargetGroupArn, workload.stableDeployment, this.options.stableReplicas);
+    this.registerTargets(traffic.canaryTargetGroupArn, workload.canaryDeployment, 0);
+    // What the AWS Load Balancer Controller's TargetGroupBinding does: available pods become
+    // healthy targets of the Deployment's target group.
+    this.kube.onChange((namespace, name, deployment) => {
+      if (namespace !== workload.namespace) return;
+      if (name === workload.stableDeployment) {
+        this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
+      } else if (name === workload.canaryDeployment) {
+        this.registerTargets(traffic.canaryTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
+      }
+    });
+
+    this.aws
+      .stub(EKSClient, 'eks')
+      .on(DescribeClusterCommand)
+      .callsFake(async (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }));
+
+    // The engine's EventBridge rule: ALARM transitions of the service's alarms go to on-alarm.
+    cloudwatch.onAlarmEvent(async (event) => {
+      if (event.detail.state.value !== 'ALARM' || !alarmNames.includes(event.detail.alarmName)) return;
+      this.alarmEvents.push({ alarmName: event.detail.alarmName, at: Date.now() });
+      await this.invoke('on-alarm', event);
+    });
+  }
+
+  private registerTargets(targetGroupArn: string, prefix: string, count: number): void {
+    this.aws.elbv2.setTargetHealth(
+      targetGroupArn,
+      Array.from({ length: count }, (_, i) => ({ id: `${prefix}-pod-${i}`, port: 8080, state: 'healthy' as const })),
+    );
+  }
+
+  /** One Lambda invocation: the event and the result cross a JSON boundary, errors arrive as Lambda reports them. */
+  async invoke(handler: HandlerName, event: unknown): Promise<unknown> {
+    const invocation: Invocation = { handler, startedAt: Date.now() };
+    this.invocations.push(invocation);
+    const run = (async () => {
+      const module = await HANDLERS[handler]();
+      try {
+        const result = await module.handler(JSON.parse(JSON.stringify(event ?? null)));
+        return result === undefined ? null : JSON.parse(JSON.stringify(result));
+      } catch (error) {
+        const err = error as Error;
+        invocation.error = err.name;
+        // Step Functions sees a Lambda error as Error = errorType, Cause = the JSON Lambda reports.
+        const reported = new Error(JSON.stringify({ errorType: err.name, errorMessage: err.message }));
+        reported.name = err.name;
+        throw reported;
+      } finally {
+        invocation.endedAt = Date.now();
+      }
+    })();
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  onApproval(listener: (request: ApprovalRequest) => void): () => void {
+    this.approvalListeners.add(listener);
+    return () => this.approvalListeners.delete(listener);
+  }
+
+  /** Answers an approval gate the way a person would: SendTaskSuccess. */
+  async approve(token: string): Promise<void> {
+    await this.sfnClient.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+  }
+
+  /** Rejects an approval gate: SendTaskFailure with ApprovalRejected. */
+  async reject(token: string, cause = 'rejected by a person'): Promise<void> {
+    await this.sfnClient.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejected', cause }));
+  }
+
+  /** Starts an execution of the rollout definition with this input. */
+  start(input: unknown, name = `local-${++this.executions}`): LocalExecution {
+    const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
+    const states: string[] = [];
+    const enteredWaiters = new Map<string, Array<() => void>>();
+    const machine = new StateMachine(localDefinition(this.workflow.definition), { validationOptions: { noValidate: false } });
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskOverrides(name),
+        waitTimeOverrides: this.waitOverrides(),
+        retryIntervalOverrides: this.retryOverrides(),
+      },
+      context: {
+        Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${this.workflow.account}:role/serinus` },
+        StateMachine: { Id: this.workflow.stateMachineArn, Name: this.stateMachineName() },
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
+      } as never,
+    });
+    this.aws.sfn.setExecutionStatus(executionArn, 'RUNNING');
+
+    const watching = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          const stateName = (event as { state: { name: string } }).state.name;
+          states.push(stateName);
+          for (const resolve of enteredWaiters.get(stateName) ?? []) resolve();
+          enteredWaiters.delete(stateName);
+        }
+      }
+    })();
+
+    const outcome = (async (): Promise<ExecutionOutcome> => {
+      let result: ExecutionOutcome;
+      try {
+        const output = await execution.result;
+        result = { status: 'SUCCEEDED', output, states };
+      } catch (error) {
+        if (error instanceof ExecutionAbortedError) {
+          result = { status: 'ABORTED', states };
+        } else {
+          const cause = (error as { cause?: Error }).cause ?? (error as Error);
+          result = { status: 'FAILED', error: cause.name, cause: cause.message, states };
+        }
+      }
+      await watching.catch(() => undefined);
+      // A Lambda still running when the execution stops finishes anyway; its event follows after.
+      await Promise.allSettled([...this.inFlight]);
+      this.aws.sfn.setExecutionStatus(executionArn, result.status, { error: result.error, cause: result.cause });
+      if (result.status !== 'SUCCEEDED') {
+        const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
+        result = { ...result, cleanup };
+      }
+      return result;
+    })();
+
+    return {
+      executionArn,
+      name,
+      outcome,
+      states,
+      abort: () => execution.abort(),
+      entered: (state) =>
+        states.includes(state)
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => enteredWaiters.set(state, [...(enteredWaiters.get(state) ?? []), resolve])),
+    };
+  }
+
+  /** Every call that changed something: AWS commands and Kubernetes writes, oldest first. */
+  mutations(): string[] {
+    const aws = this.aws.mutatingCalls().map((call) => `${call.service}:${call.command}`);
+    const kube = this.kube.requests.filter((r) => r.method !== 'GET').map((r) => `kubernetes:${r.method} ${r.path}`);
+    return [...aws, ...kube];
+  }
+
+  /** Runs the sweeper once, as its schedule would. */
+  sweep(): Promise<unknown> {
+    return this.invoke('sweeper', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    this.aws.restore();
+    await this.kube.close();
+  }
+
+  private stateMachineName(): string {
+    return this.workflow.stateMachineArn.split(':').pop() ?? 'rollout';
+  }
+
+  private taskOverrides(executionName: string): Record<string, (input: unknown) => Promise<unknown>> {
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(this.workflow.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      const direct = this.workflow.handlers[resource];
+      if (direct) {
+        overrides[stateName] = (input) => this.invoke(direct, input);
+      } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        const handler = this.workflow.handlers[String(state.Parameters?.FunctionName)];
+        if (!handler) throw new Error(`state ${stateName} invokes an unknown function`);
+        overrides[stateName] = (input) =>
+          this.waitForToken(executionName, stateName, (token) =>
+            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token)),
+          );
+      } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
+        overrides[stateName] = (input) =>
+          this.waitForToken(executionName, stateName, async (token) => {
+            const message = withToken((input as { Message: unknown }).Message, token) as Record<string, unknown>;
+            const request = { token, state: stateName, message };
+            this.approvals.push(request);
+            for (const listener of this.approvalListeners) listener(request);
+          });
+      } else {
+        throw new Error(`state ${stateName} uses ${resource}, which the local engine does not run`);
+      }
+    }
+    return overrides;
+  }
+
+  /** A `.waitForTaskToken` task: start it with a fresh token, then wait for the callback. */
+  private async waitForToken(executionName: string, stateName: string, begin: (token: string) => Promise<unknown>): Promise<unknown> {
+    const token = `${executionName}/${stateName}/${++this.tokens}`;
+    const callback = this.aws.sfn.register(token);
+    await begin(token);
+    return callback;
+  }
+
+  private waitOverrides(): Record<string, number> {
+    const overrides: Record<string, number> = {};
+    for (const [name, state] of Object.entries(this.workflow.definition.States)) {
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number') overrides[name] = (state.Seconds * 1000) / this.options.speed;
+    }
+    return overrides;
+  }
+
+  private retryOverrides(): Record<string, number> {
+    const overrides: Record<string, number> = {};
+    for (const [name, state] of Object.entries(this.workflow.definition.States)) {
+      if (Array.isArray(state.Retry)) overrides[name] = Math.max(5, 2000 / this.options.speed);
+    }
+    return overrides;
+  }
+
+  private statusChangeEvent(executionArn: string, name: string, outcome: ExecutionOutcome, input: unknown) {
+    const status = outcome.status;
+    return {
+      version: '0',
+      id: `local-${name}-${status}`,
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: this.workflow.account,
+      time: new Date().toISOString(),
+      region: this.workflow.region,
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn: this.workflow.stateMachineArn,
+        name,
+        status,
+        startDate: Date.now(),
+        stopDate: Date.now(),
+        input: JSON.stringify(input),
+        output: null,
+        error: outcome.error ?? null,
+        cause: outcome.cause ?? null,
+      },
+    };
+  }
+}
+
+/** Replaces the task-token placeholder the context carries with the real token, anywhere in a payload. */
+function withToken(value: unknown, token: string): unknown {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((v) => withToken(v, token));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withToken(v, token)]));
+  }
+  return value;
+}
+
+/**
+ * The one adaptation the interpreter needs: aws-local-stepfunctions evaluates TimeoutSecondsPath
+ * against the task's Parameters output, while Step Functions evaluates it against the state input.
+ * The path is rewritten to where the same value sits in the Parameters (e.g. `$.cursor.step.x` →
+ * `$.Payload.step.x` when the payload carries `"step.$": "$.cursor.step"`).
+ */
+export function localDefinition(definition: AslDefinition): AslDefinition {
+  const states: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    states[name] = state.TimeoutSecondsPath ? { ...state, TimeoutSecondsPath: parametersPath(state) } : state;
+  }
+  return { ...definition, States: states };
+}
+
+function parametersPath(state: AslState): string {
+  const path = state.TimeoutSecondsPath!;
+  const search = (params: unknown, prefix: string): string | undefined => {
+    if (!params || typeof params !== 'object') return undefined;
+    for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
+      if (key.endsWith('.$') && typeof value === 'string' && (path === value || path.startsWith(`${value}.`))) {
+        return `${prefix}.${key.slice(0, -2)}${path.slice(value.length)}`;
+      }
+      const nested = search(value, `${prefix}.${key}`);
+      if (nested) return nested;
+    }
+    return undefined;
+  };
+  const found = search(state.Parameters, '$');
+  if (!found) throw new Error(`cannot map TimeoutSecondsPath ${path} into the task's Parameters`);
+  return found;
+}

@@ -1,0 +1,149 @@
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { installAwsFakes, type AwsFakes } from '../support/fakes/aws';
+
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const STABLE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/6d0ecf831eec9f09';
+const CANARY = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2b4c1d9a7f3e6a10';
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:serinus-checkout:missing';
+
+const elbv2 = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+const sfn = new SFNClient({ region: 'eu-west-1' });
+const scheduler = new SchedulerClient({ region: 'eu-west-1' });
+const eks = new EKSClient({ region: 'eu-west-1' });
+
+function forward(stable: number, canary: number): Action {
+  return {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: STABLE, Weight: stable },
+        { TargetGroupArn: CANARY, Weight: canary },
+      ],
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  };
+}
+
+describe('installAwsFakes', () => {
+  let fakes: AwsFakes | undefined;
+
+  afterEach(() => {
+    fakes?.restore();
+    fakes = undefined;
+  });
+
+  it('logs every command across services in order, and picks out the mutating ones', async () => {
+    // Prepare
+    fakes = installAwsFakes({ tables: { rollouts: { partitionKey: 'targetKey' } } });
+    fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+
+    // Act
+    await elbv2.send(new DescribeListenersCommand({ ListenerArns: [LISTENER] }));
+    await documents.send(new PutCommand({ TableName: 'rollouts', Item: { targetKey: LISTENER } }));
+    await sfn.send(new DescribeExecutionCommand({ executionArn: EXECUTION })).catch(() => undefined);
+    fakes.record({ service: 'kubernetes', command: 'PATCH /apis/apps/v1/namespaces/shop/deployments/checkout-canary', input: { spec: { replicas: 2 } } });
+
+    // Assess
+    expect(fakes.calls.map(({ seq, service, command, mutating, error }) => ({ seq, service, command, mutating, error }))).toEqual([
+      { seq: 1, service: 'elbv2', command: 'DescribeListeners', mutating: false, error: undefined },
+      { seq: 2, service: 'dynamodb', command: 'PutCommand', mutating: true, error: undefined },
+      { seq: 3, service: 'sfn', command: 'DescribeExecution', mutating: false, error: 'ExecutionDoesNotExist' },
+      { seq: 4, service: 'kubernetes', command: 'PATCH /apis/apps/v1/namespaces/shop/deployments/checkout-canary', mutating: true, error: undefined },
+    ]);
+    expect(fakes.calls[1].input).toEqual({ TableName: 'rollouts', Item: { targetKey: LISTENER } });
+    expect(fakes.mutatingCalls().map((call) => call.seq)).toEqual([2, 4]);
+    expect(fakes.stubs.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, { ListenerArns: [LISTENER] });
+  });
+
+  it('injects a fault before the call reaches the fake, once', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+    fakes.injectFault('ModifyListener', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const write = () => elbv2.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [forward(90, 10)] }));
+
+    // Act
+    const first = await write().catch((error: Error) => error.name);
+    const weightsAfterFault = fakes.elbv2.weights(LISTENER);
+    await write();
+
+    // Assess
+    expect(first).toBe('ThrottlingException');
+    expect(weightsAfterFault).toEqual({ [STABLE]: 100, [CANARY]: 0 });
+    expect(fakes.elbv2.weights(LISTENER)).toEqual({ [STABLE]: 90, [CANARY]: 10 });
+    expect(fakes.calls.map((call) => [call.command, call.error])).toEqual([
+      ['ModifyListener', 'ThrottlingException'],
+      ['ModifyListener', undefined],
+    ]);
+  });
+
+  it('stubs extra clients, whose commands join the log', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    fakes.stub(EKSClient).on(DescribeClusterCommand).resolves({ cluster: { name: 'shop', endpoint: 'https://127.0.0.1:6443' } });
+
+    // Act
+    const { cluster } = await eks.send(new DescribeClusterCommand({ name: 'shop' }));
+
+    // Assess
+    expect(cluster).toEqual({ name: 'shop', endpoint: 'https://127.0.0.1:6443' });
+    expect(fakes.calls.map((call) => [call.service, call.command, call.input])).toEqual([['eks', 'DescribeCluster', { name: 'shop' }]]);
+  });
+
+  it('wires the scheduler to the task tokens', async () => {
+    // Prepare
+    fakes = installAwsFakes({ speed: 1000 });
+    const task = fakes.sfn.register('token-1');
+    const when = new Date(Date.now() + 30_000).toISOString().slice(0, 19);
+
+    // Act
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: 'bake-end',
+        ScheduleExpression: `at(${when})`,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: 'arn:aws:scheduler:::aws-sdk:sfn:sendTaskSuccess',
+          RoleArn: 'arn:aws:iam::123456789012:role/serinus-scheduler',
+          Input: JSON.stringify({ TaskToken: 'token-1', Output: '{"baked":true}' }),
+        },
+      }),
+    );
+
+    // Assess
+    await expect(task).resolves.toEqual({ baked: true });
+  });
+
+  it('refuses a bare DynamoDBClient instead of reaching the network', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+
+    // Act
+    const send = new DynamoDBClient({ region: 'eu-west-1' }).send(new GetItemCommand({ TableName: 'rollouts', Key: { targetKey: { S: 'k' } } }));
+
+    // Assess
+    await expect(send).rejects.toThrow(/FakeDynamoDb serves DynamoDBDocumentClient only/);
+  });
+
+  it('puts every real send back on restore, also after one installation replaced another', () => {
+    // Prepare
+    const originals = [ElasticLoadBalancingV2Client, SFNClient, SchedulerClient, EKSClient].map((type) => type.prototype.send);
+    installAwsFakes().stub(EKSClient);
+    fakes = installAwsFakes();
+    fakes.stub(EKSClient);
+
+    // Act
+    fakes.restore();
+
+    // Assess
+    expect([ElasticLoadBalancingV2Client, SFNClient, SchedulerClient, EKSClient].map((type) => type.prototype.send)).toEqual(originals);
+    expect(Object.prototype.hasOwnProperty.call(DynamoDBDocumentClient.prototype, 'send')).toBe(false);
+  });
+});

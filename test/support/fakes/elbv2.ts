@@ -1,0 +1,527 @@
+/**
+ * Stateful fake of the ELBv2 calls serinus makes. It behaves like the real API where that is
+ * cheap to reproduce and where adapters commonly go wrong: Modify* replaces the whole action list,
+ * a single-target-group forward reads back as `TargetGroupArn` plus a one-entry ForwardConfig,
+ * invalid forwards are rejected, reads are eventually consistent (`propagationReads`), a target
+ * group no rule references reports its targets `unused`, and calls can be throttled.
+ */
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException,
+  ListenerNotFoundException,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  RuleNotFoundException,
+  TargetGroupNotFoundException,
+  type Action,
+  type DescribeListenersCommandInput,
+  type DescribeListenersCommandOutput,
+  type DescribeRulesCommandInput,
+  type DescribeRulesCommandOutput,
+  type DescribeTargetHealthCommandInput,
+  type DescribeTargetHealthCommandOutput,
+  type Listener,
+  type ModifyListenerCommandInput,
+  type ModifyListenerCommandOutput,
+  type ModifyRuleCommandInput,
+  type ModifyRuleCommandOutput,
+  type ProtocolEnum,
+  type Rule,
+  type RuleCondition,
+  type TargetGroupStickinessConfig,
+  type TargetGroupTuple,
+  type TargetHealth,
+  type TargetHealthDescription,
+  type TargetHealthStateEnum,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+
+/** target group ARN → weight. */
+export type WeightMap = Record<string, number>;
+
+export interface FakeTarget {
+  readonly id: string;
+  /** @default 80 */
+  readonly port?: number;
+  readonly state: TargetHealthStateEnum;
+  /** @default - the reason ELBv2 gives for the state */
+  readonly reason?: string;
+  readonly description?: string;
+}
+
+export interface WeightsChange {
+  /** The listener ARN (default action) or the rule ARN whose forward action changed. */
+  readonly arn: string;
+  readonly weights: WeightMap;
+  /** `api` for ModifyListener/ModifyRule, `out-of-band` for `setWeightsOutOfBand`. */
+  readonly source: 'api' | 'out-of-band';
+}
+
+export interface FakeElbv2Options {
+  /** A write shows in Describe* only after this many further reads of the resource. @default 0 */
+  readonly propagationReads?: number;
+  /** Every Nth command (any command) throws ThrottlingException. @default - never */
+  readonly throttleEvery?: number;
+}
+
+export interface Elbv2LogEntry {
+  readonly command: string;
+  readonly input: unknown;
+}
+
+/** What Describe* returns (`visible`) lags what was written (`latest`) by `staleReads` reads. */
+interface Steered {
+  latest: Action[];
+  visible: Action[];
+  staleReads: number;
+}
+
+interface ListenerRecord extends Steered {
+  readonly arn: string;
+  readonly loadBalancerArn?: string;
+  port: number;
+  protocol: ProtocolEnum;
+}
+
+interface RuleRecord extends Steered {
+  readonly arn: string;
+  readonly listenerArn: string;
+  readonly priority: string;
+  readonly conditions: RuleCondition[];
+}
+
+const OK = { $metadata: { httpStatusCode: 200 } } as const;
+const FAILED = { $metadata: { httpStatusCode: 400 } } as const;
+const TERMINAL_TYPES = new Set(['forward', 'redirect', 'fixed-response']);
+const MAX_TARGET_GROUPS_PER_ACTION = 5;
+const DEFAULT_REASONS: Partial<Record<TargetHealthStateEnum, { Reason: TargetHealth['Reason']; Description: string }>> = {
+  initial: { Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' },
+  unhealthy: { Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' },
+  draining: { Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' },
+  unused: { Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' },
+};
+
+export class FakeElbv2 {
+  readonly log: Elbv2LogEntry[] = [];
+  /** Mutable so a test can change consistency or throttling mid-run. */
+  propagationReads: number;
+  throttleEvery?: number;
+  private commandCount = 0;
+  private readonly listeners = new Map<string, ListenerRecord>();
+  private readonly rules = new Map<string, RuleRecord>();
+  private readonly targetGroups = new Map<string, FakeTarget[]>();
+  private readonly weightListeners = new Set<(change: WeightsChange) => void>();
+
+  constructor(options: FakeElbv2Options = {}) {
+    this.propagationReads = options.propagationReads ?? 0;
+    this.throttleEvery = options.throttleEvery;
+  }
+
+  /** Stubs every ElasticLoadBalancingV2Client (module-level ones included) with this fake. */
+  install(): AwsClientStub<ElasticLoadBalancingV2Client> {
+    const stub = mockClient(ElasticLoadBalancingV2Client);
+    stub.send.callsFake(async (command: object) => {
+      throw new Error(`FakeElbv2 does not implement ${command.constructor.name}`);
+    });
+    stub.on(DescribeListenersCommand).callsFake(async (input: DescribeListenersCommandInput) => this.describeListeners(input));
+    stub.on(DescribeRulesCommand).callsFake(async (input: DescribeRulesCommandInput) => this.describeRules(input));
+    stub.on(ModifyListenerCommand).callsFake(async (input: ModifyListenerCommandInput) => this.modifyListener(input));
+    stub.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => this.modifyRule(input));
+    stub.on(DescribeTargetHealthCommand).callsFake(async (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input));
+    return stub;
+  }
+
+  // ---- test hooks ---------------------------------------------------------------------------
+
+  /** Target groups the actions name are created (with no targets) if they do not exist yet. */
+  addListener(arn: string, defaultActions: Action[], options: { port?: number; protocol?: ProtocolEnum } = {}): void {
+    if (this.listeners.has(arn)) throw new Error(`Listener ${arn} already exists`);
+    this.registerTargetGroupsOf(defaultActions);
+    const actions = this.normalizeActions(defaultActions, 'DefaultActions');
+    this.listeners.set(arn, {
+      arn,
+      loadBalancerArn: loadBalancerArnOf(arn),
+      port: options.port ?? 443,
+      protocol: options.protocol ?? 'HTTPS',
+      latest: actions,
+      visible: structuredClone(actions),
+      staleReads: 0,
+    });
+  }
+
+  addRule(arn: string, listenerArn: string, actions: Action[], options: { priority?: number; conditions?: RuleCondition[] } = {}): void {
+    if (this.rules.has(arn)) throw new Error(`Rule ${arn} already exists`);
+    if (!this.listeners.has(listenerArn)) throw new Error(`Add listener ${listenerArn} before its rules`);
+    this.registerTargetGroupsOf(actions);
+    const normalized = this.normalizeActions(actions, 'Actions');
+    const priority = options.priority ?? [...this.rules.values()].filter((rule) => rule.listenerArn === listenerArn).length + 1;
+    this.rules.set(arn, {
+      arn,
+      listenerArn,
+      priority: String(priority),
+      conditions: structuredClone(options.conditions ?? [{ Field: 'path-pattern', Values: ['/*'] }]),
+      latest: normalized,
+      visible: structuredClone(normalized),
+      staleReads: 0,
+    });
+  }
+
+  addTargetGroup(arn: string): void {
+    if (!this.targetGroups.has(arn)) this.targetGroups.set(arn, []);
+  }
+
+  /** Replaces the registered targets of the group (creating the group if needed). */
+  setTargetHealth(targetGroupArn: string, targets: FakeTarget[]): void {
+    this.targetGroups.set(targetGroupArn, structuredClone(targets));
+  }
+
+  /** The weights the load balancer applies now (the latest write, whatever reads still show). */
+  weights(arn: string): WeightMap {
+    return weightsOf(this.steered(arn).latest);
+  }
+
+  /** Someone edits the weights in the console: immediately live, no API call logged. */
+  setWeightsOutOfBand(arn: string, weights: WeightMap): void {
+    const steered = this.steered(arn);
+    const actions = structuredClone(steered.latest);
+    const forward = actions.find((action) => action.Type === 'forward');
+    if (!forward) throw new Error(`${arn} has no forward action`);
+    delete forward.TargetGroupArn;
+    forward.ForwardConfig = {
+      ...forward.ForwardConfig,
+      TargetGroups: Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
+    };
+    const normalized = this.normalizeActions(actions, 'Actions');
+    steered.latest = normalized;
+    steered.visible = structuredClone(normalized);
+    steered.staleReads = 0;
+    this.notify(this.steeredArn(arn), weightsOf(normalized), 'out-of-band');
+  }
+
+  /** Called after every change of a forward action's weights. @returns unsubscribe */
+  onWeightsChanged(listener: (change: WeightsChange) => void): () => void {
+    this.weightListeners.add(listener);
+    return () => this.weightListeners.delete(listener);
+  }
+
+  /** The ARN of the listener's default rule, as DescribeRules lists it. */
+  defaultRuleArn(listenerArn: string): string {
+    return listenerArn.includes(':listener/')
+      ? `${listenerArn.replace(':listener/', ':listener-rule/')}/default`
+      : `${listenerArn}/default-rule`;
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  describeListeners(input: DescribeListenersCommandInput): DescribeListenersCommandOutput {
+    this.enter('DescribeListeners', input);
+    let listeners: ListenerRecord[];
+    if (input.ListenerArns !== undefined) {
+      listeners = input.ListenerArns.map((arn) => this.listeners.get(arn) ?? throwListenerNotFound());
+    } else if (input.LoadBalancerArn !== undefined) {
+      listeners = [...this.listeners.values()].filter((listener) => listener.loadBalancerArn === input.LoadBalancerArn);
+    } else {
+      throw validationError('You must specify either listener ARNs or a load balancer ARN');
+    }
+    return { ...OK, Listeners: listeners.map((listener) => listenerView(listener, read(listener))) };
+  }
+
+  describeRules(input: DescribeRulesCommandInput): DescribeRulesCommandOutput {
+    this.enter('DescribeRules', input);
+    if ((input.ListenerArn === undefined) === (input.RuleArns === undefined)) {
+      throw validationError('You must specify either listener ARN or rule ARNs, but not both');
+    }
+    if (input.RuleArns !== undefined) {
+      return { ...OK, Rules: input.RuleArns.map((arn) => this.readRule(arn)) };
+    }
+    const listener = this.listeners.get(input.ListenerArn!) ?? throwListenerNotFound();
+    const rules = [...this.rules.values()]
+      .filter((rule) => rule.listenerArn === listener.arn)
+      .sort((a, b) => Number(a.priority) - Number(b.priority))
+      .map((rule) => this.readRule(rule.arn));
+    return { ...OK, Rules: [...rules, this.readRule(this.defaultRuleArn(listener.arn))] };
+  }
+
+  modifyListener(input: ModifyListenerCommandInput): ModifyListenerCommandOutput {
+    this.enter('ModifyListener', input);
+    const listener = (input.ListenerArn !== undefined && this.listeners.get(input.ListenerArn)) || throwListenerNotFound();
+    if (input.DefaultActions !== undefined) {
+      this.write(listener, listener.arn, this.normalizeActions(input.DefaultActions, 'DefaultActions'));
+    }
+    if (input.Port !== undefined) listener.port = input.Port;
+    if (input.Protocol !== undefined) listener.protocol = input.Protocol;
+    return { ...OK, Listeners: [listenerView(listener, listener.latest)] };
+  }
+
+  modifyRule(input: ModifyRuleCommandInput): ModifyRuleCommandOutput {
+    this.enter('ModifyRule', input);
+    const arn = input.RuleArn ?? '';
+    const steered = this.findSteered(arn) ?? throwRuleNotFound();
+    if (input.Conditions !== undefined) {
+      const rule = this.rules.get(arn);
+      if (!rule) throw validationError('You cannot modify the conditions of a default rule');
+      rule.conditions.splice(0, rule.conditions.length, ...structuredClone(input.Conditions));
+    }
+    if (input.Actions !== undefined) {
+      this.write(steered, this.steeredArn(arn), this.normalizeActions(input.Actions, 'Actions'));
+    }
+    return { ...OK, Rules: [this.ruleView(arn, steered.latest)] };
+  }
+
+  describeTargetHealth(input: DescribeTargetHealthCommandInput): DescribeTargetHealthCommandOutput {
+    this.enter('DescribeTargetHealth', input);
+    const arn = input.TargetGroupArn ?? '';
+    const targets = this.targetGroups.get(arn);
+    if (!targets) throw targetGroupNotFound();
+    const inUse = this.isReferenced(arn);
+    const wanted = input.Targets ?? targets.map((target) => ({ Id: target.id, Port: target.port ?? 80 }));
+    const descriptions: TargetHealthDescription[] = wanted.map((wantedTarget) => {
+      const target = targets.find((t) => t.id === wantedTarget.Id && (wantedTarget.Port === undefined || (t.port ?? 80) === wantedTarget.Port));
+      const port = wantedTarget.Port ?? target?.port ?? 80;
+      const base = { Target: { Id: wantedTarget.Id, Port: port }, HealthCheckPort: String(port) };
+      if (!target) {
+        return { ...base, TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' } };
+      }
+      return { ...base, TargetHealth: inUse ? targetHealth(target) : { State: 'unused', ...DEFAULT_REASONS.unused } };
+    });
+    return { ...OK, TargetHealthDescriptions: descriptions };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** Logs the call and applies fault injection, before the call has any effect. */
+  private enter(command: string, input: unknown): void {
+    this.log.push({ command, input: structuredClone(input) });
+    this.commandCount += 1;
+    if (this.throttleEvery !== undefined && this.commandCount % this.throttleEvery === 0) {
+      const error = new ElasticLoadBalancingV2ServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: FAILED.$metadata,
+      });
+      error.$retryable = { throttling: true };
+      throw error;
+    }
+  }
+
+  private write(steered: Steered, arn: string, actions: Action[]): void {
+    const before = weightsOf(steered.latest);
+    steered.latest = actions;
+    steered.staleReads = this.propagationReads;
+    if (this.propagationReads === 0) steered.visible = structuredClone(actions);
+    const after = weightsOf(actions);
+    if (!sameWeights(before, after)) this.notify(arn, after, 'api');
+  }
+
+  private notify(arn: string, weights: WeightMap, source: WeightsChange['source']): void {
+    for (const listener of this.weightListeners) listener({ arn, weights: { ...weights }, source });
+  }
+
+  private readRule(arn: string): Rule {
+    const steered = this.findSteered(arn) ?? throwRuleNotFound();
+    return this.ruleView(arn, read(steered));
+  }
+
+  private ruleView(arn: string, actions: Action[]): Rule {
+    const rule = this.rules.get(arn);
+    if (rule) {
+      return { RuleArn: arn, Priority: rule.priority, Conditions: structuredClone(rule.conditions), Actions: actions, IsDefault: false };
+    }
+    return { RuleArn: arn, Priority: 'default', Conditions: [], Actions: actions, IsDefault: true };
+  }
+
+  /** A listener, a rule, or a listener's default rule (which is the listener's default actions). */
+  private findSteered(arn: string): Steered | undefined {
+    return this.listeners.get(arn) ?? this.rules.get(arn) ?? this.listenerOfDefaultRule(arn);
+  }
+
+  private steered(arn: string): Steered {
+    const steered = this.findSteered(arn);
+    if (!steered) throw new Error(`No listener or rule ${arn}`);
+    return steered;
+  }
+
+  /** Changes to a default rule are changes to its listener's default actions. */
+  private steeredArn(arn: string): string {
+    return this.listenerOfDefaultRule(arn)?.arn ?? arn;
+  }
+
+  private listenerOfDefaultRule(arn: string): ListenerRecord | undefined {
+    return [...this.listeners.values()].find((listener) => this.defaultRuleArn(listener.arn) === arn);
+  }
+
+  private isReferenced(targetGroupArn: string): boolean {
+    const all: Steered[] = [...this.listeners.values(), ...this.rules.values()];
+    return all.some((steered) =>
+      steered.latest.some((action) => action.ForwardConfig?.TargetGroups?.some((tuple) => tuple.TargetGroupArn === targetGroupArn)),
+    );
+  }
+
+  private registerTargetGroupsOf(actions: Action[]): void {
+    for (const action of actions) {
+      if (action.TargetGroupArn) this.addTargetGroup(action.TargetGroupArn);
+      for (const tuple of action.ForwardConfig?.TargetGroups ?? []) {
+        if (tuple.TargetGroupArn) this.addTargetGroup(tuple.TargetGroupArn);
+      }
+    }
+  }
+
+  private normalizeActions(actions: Action[], member: string): Action[] {
+    if (!Array.isArray(actions) || actions.length === 0) {
+      throw validationError(`${member}: at least one action is required`);
+    }
+    const normalized = actions.map((action, index) => this.normalizeAction(action, `${member}.member.${index + 1}`));
+    const orders = normalized.map((action) => action.Order);
+    for (const order of orders) {
+      if (order !== undefined && (!Number.isInteger(order) || order < 1 || order > 50000)) {
+        throw validationError(`Action order ${order} must be between 1 and 50000`);
+      }
+    }
+    if (normalized.length > 1) {
+      if (orders.some((order) => order === undefined)) {
+        throw validationError('An order must be specified for every action when there is more than one action');
+      }
+      if (new Set(orders).size !== orders.length) throw validationError('Action orders must be unique');
+    }
+    const terminal = normalized.filter((action) => TERMINAL_TYPES.has(action.Type ?? ''));
+    if (terminal.length !== 1) {
+      throw validationError('Exactly one forward, redirect or fixed-response action is required');
+    }
+    if (normalized.length > 1 && terminal[0].Order !== Math.max(...(orders as number[]))) {
+      throw validationError('The forward, redirect or fixed-response action must be the last action');
+    }
+    // ELBv2 returns actions in the order they are performed.
+    return normalized.sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0));
+  }
+
+  private normalizeAction(action: Action, member: string): Action {
+    if (!action?.Type) throw validationError(`${member}.type: Member must not be null`);
+    const copy = structuredClone(action);
+    if (copy.Type !== 'forward') {
+      if (copy.TargetGroupArn !== undefined || copy.ForwardConfig !== undefined) {
+        throw validationError(`${member}: a ${copy.Type} action cannot have target groups`);
+      }
+      return copy;
+    }
+    const configured = copy.ForwardConfig?.TargetGroups;
+    if (copy.TargetGroupArn !== undefined && configured !== undefined) {
+      const agrees = configured.length === 1 && configured[0].TargetGroupArn === copy.TargetGroupArn;
+      if (!agrees) {
+        throw validationError(
+          `${member}: when TargetGroupArn and ForwardConfig are both specified, ForwardConfig must hold exactly that one target group`,
+        );
+      }
+    }
+    const tuples: TargetGroupTuple[] = configured ?? (copy.TargetGroupArn !== undefined ? [{ TargetGroupArn: copy.TargetGroupArn, Weight: 1 }] : []);
+    if (tuples.length === 0) throw validationError(`${member}: a forward action needs a target group`);
+    if (tuples.length > MAX_TARGET_GROUPS_PER_ACTION) {
+      throw validationError(`${member}: a forward action can have at most ${MAX_TARGET_GROUPS_PER_ACTION} target groups`);
+    }
+    const seen = new Set<string>();
+    const normalizedTuples = tuples.map((tuple, index) => {
+      const arn = tuple.TargetGroupArn;
+      if (!arn) throw validationError(`${member}.forwardConfig.targetGroups.member.${index + 1}.targetGroupArn: Member must not be null`);
+      if (seen.has(arn)) throw validationError(`${member}: target group ${arn} appears more than once`);
+      seen.add(arn);
+      const weight = tuple.Weight ?? 1;
+      if (!Number.isInteger(weight) || weight < 0 || weight > 999) {
+        throw validationError(
+          `${member}.forwardConfig.targetGroups.member.${index + 1}.weight: Value '${weight}' failed to satisfy constraint: Member must have value between 0 and 999`,
+        );
+      }
+      if (!this.targetGroups.has(arn)) throw targetGroupNotFound();
+      return { TargetGroupArn: arn, Weight: weight };
+    });
+    const stickiness = normalizeStickiness(copy.ForwardConfig?.TargetGroupStickinessConfig, member);
+    delete copy.TargetGroupArn;
+    delete copy.ForwardConfig;
+    return {
+      ...copy,
+      // The form DescribeListeners/DescribeRules return: a lone target group is named twice.
+      ...(normalizedTuples.length === 1 && { TargetGroupArn: normalizedTuples[0].TargetGroupArn }),
+      ForwardConfig: { TargetGroups: normalizedTuples, TargetGroupStickinessConfig: stickiness },
+    };
+  }
+}
+
+/** Returns what a Describe call sees now, and lets an eventually consistent write surface. */
+function read(steered: Steered): Action[] {
+  if (steered.staleReads > 0) {
+    steered.staleReads -= 1;
+    return structuredClone(steered.visible);
+  }
+  steered.visible = structuredClone(steered.latest);
+  return structuredClone(steered.latest);
+}
+
+function listenerView(listener: ListenerRecord, actions: Action[]): Listener {
+  return {
+    ListenerArn: listener.arn,
+    ...(listener.loadBalancerArn && { LoadBalancerArn: listener.loadBalancerArn }),
+    Port: listener.port,
+    Protocol: listener.protocol,
+    DefaultActions: structuredClone(actions),
+  };
+}
+
+function normalizeStickiness(config: TargetGroupStickinessConfig | undefined, member: string): TargetGroupStickinessConfig {
+  if (!config?.Enabled) {
+    return config?.DurationSeconds !== undefined ? { Enabled: false, DurationSeconds: config.DurationSeconds } : { Enabled: false };
+  }
+  const duration = config.DurationSeconds;
+  if (duration === undefined || !Number.isInteger(duration) || duration < 1 || duration > 604800) {
+    throw validationError(`${member}: stickiness DurationSeconds must be between 1 and 604800 when stickiness is enabled`);
+  }
+  return { Enabled: true, DurationSeconds: duration };
+}
+
+function weightsOf(actions: Action[]): WeightMap {
+  const forward = actions.find((action) => action.Type === 'forward');
+  return Object.fromEntries((forward?.ForwardConfig?.TargetGroups ?? []).map((tuple) => [tuple.TargetGroupArn!, tuple.Weight ?? 1]));
+}
+
+function sameWeights(a: WeightMap, b: WeightMap): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => a[key] === b[key]);
+}
+
+function targetHealth(target: FakeTarget): TargetHealth {
+  const defaults = DEFAULT_REASONS[target.state];
+  const reason = target.reason ?? defaults?.Reason;
+  const description = target.description ?? defaults?.Description;
+  return {
+    State: target.state,
+    ...(reason !== undefined && { Reason: reason as TargetHealth['Reason'] }),
+    ...(description !== undefined && { Description: description }),
+  };
+}
+
+/** `…:listener/app/<name>/<lb-id>/<listener-id>` → `…:loadbalancer/app/<name>/<lb-id>` */
+function loadBalancerArnOf(listenerArn: string): string | undefined {
+  const match = /^(.*):listener\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/[^/]+$/.exec(listenerArn);
+  return match ? `${match[1]}:loadbalancer/${match[2]}` : undefined;
+}
+
+function validationError(message: string): ElasticLoadBalancingV2ServiceException {
+  const error = new ElasticLoadBalancingV2ServiceException({ name: 'ValidationError', $fault: 'client', message, $metadata: FAILED.$metadata });
+  return Object.assign(error, { Message: message });
+}
+
+function throwListenerNotFound(): never {
+  const message = 'One or more listeners not found';
+  throw new ListenerNotFoundException({ message, Message: message, $metadata: FAILED.$metadata });
+}
+
+function throwRuleNotFound(): never {
+  const message = 'One or more rules not found';
+  throw new RuleNotFoundException({ message, Message: message, $metadata: FAILED.$metadata });
+}
+
+function targetGroupNotFound(): TargetGroupNotFoundException {
+  const message = 'One or more target groups not found';
+  return new TargetGroupNotFoundException({ message, Message: message, $metadata: FAILED.$metadata });
+}
