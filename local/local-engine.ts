@@ -259,7 +259,7 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
     const states: string[] = [];
     const enteredWaiters = new Map<string, Array<() => void>>();
-    const machine = new StateMachine(localDefinition(this.workflow.definition), { validationOptions: { noValidate: false } });
+    const machine = new StateMachine(localDefinition(this.workflow.definition) as never);
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name),
