@@ -262,7 +262,7 @@ export class LocalEngine {
     const machine = new StateMachine(localDefinition(this.workflow.definition) as never);
     const execution = machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.taskOverrides(name),
+        taskResourceLocalHandlers: this.taskOverrides(name) as never,
         waitTimeOverrides: this.waitOverrides(),
         retryIntervalOverrides: this.retryOverrides(),
       },
