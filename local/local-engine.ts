@@ -33,6 +33,19 @@ const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   sweeper: () => import('../lambda/handlers/sweeper'),
 };
 
+/**
+ * One fake cluster per process: the runtime's Kubernetes adapter keeps the endpoint it described,
+ * as a Lambda container does, so every engine in the process talks to the same server.
+ */
+let sharedKube: Promise<FakeKubernetes> | undefined;
+
+/** Closes the shared fake Kubernetes API (the end of a process that ran engines). */
+export async function shutdownLocalEngines(): Promise<void> {
+  const kube = sharedKube;
+  sharedKube = undefined;
+  await (await kube)?.close();
+}
+
 const TASK_TOKEN_PLACEHOLDER = '$$local-task-token$$';
 const TABLE_NAME = 'serinus-rollouts';
 const SCHEDULE_GROUP = 'serinus-bakes';
@@ -123,7 +136,9 @@ export class LocalEngine {
     process.env[ENV.schedulerRoleArn] = `arn:aws:iam::${workflow.account}:role/serinus-bake-scheduler`;
 
     const aws = installAwsFakes({ speed: settings.speed });
-    const kube = await startFakeKubernetes({ rolloutDelayMs: settings.rolloutDelayMs });
+    sharedKube ??= startFakeKubernetes({ rolloutDelayMs: settings.rolloutDelayMs });
+    const kube = await sharedKube;
+    kube.reset({ rolloutDelayMs: settings.rolloutDelayMs });
     const engine = new LocalEngine(workflow, aws, kube, settings);
     engine.seed();
     return engine;
@@ -182,7 +197,15 @@ export class LocalEngine {
     this.registerTargets(traffic.canaryTargetGroupArn, workload.canaryDeployment, 0);
     // What the AWS Load Balancer Controller's TargetGroupBinding does: available pods become
     // healthy targets of the Deployment's target group.
+    let recorded = 0;
     this.kube.onChange((namespace, name, deployment) => {
+      // Kubernetes writes join the AWS call log, so "what changed, in what order" spans both.
+      for (const request of this.kube.requests.slice(recorded)) {
+        if (request.method !== 'GET') {
+          this.aws.record({ service: 'kubernetes', command: `${request.method} ${request.path}`, input: request.body });
+        }
+      }
+      recorded = this.kube.requests.length;
       if (namespace !== workload.namespace) return;
       if (name === workload.stableDeployment) {
         this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
@@ -314,7 +337,12 @@ export class LocalEngine {
       name,
       outcome,
       states,
-      abort: () => execution.abort(),
+      abort: () => {
+        execution.abort();
+        // Step Functions drops a stopped execution's task tokens. Ending them here also lets the
+        // interpreter clear the timeout timer it holds for each waiting task.
+        for (const token of this.aws.sfn.waitingTokens().filter((t) => t.startsWith(`${name}/`))) this.aws.sfn.expire(token);
+      },
       entered: (state) =>
         states.includes(state)
           ? Promise.resolve()
@@ -324,9 +352,7 @@ export class LocalEngine {
 
   /** Every call that changed something: AWS commands and Kubernetes writes, oldest first. */
   mutations(): string[] {
-    const aws = this.aws.mutatingCalls().map((call) => `${call.service}:${call.command}`);
-    const kube = this.kube.requests.filter((r) => r.method !== 'GET').map((r) => `kubernetes:${r.method} ${r.path}`);
-    return [...aws, ...kube];
+    return this.aws.mutatingCalls().map((call) => `${call.service}:${call.command}`);
   }
 
   /** Runs the sweeper once, as its schedule would. */
@@ -337,7 +363,7 @@ export class LocalEngine {
   async close(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
     this.aws.restore();
-    await this.kube.close();
+    this.kube.reset();
   }
 
   private stateMachineName(): string {

@@ -101,6 +101,12 @@ export interface FakeKubernetes {
   failNextRollout(namespace: string, name: string): void;
   /** Every request to the namespace gets 403 Forbidden (RBAC denies it). */
   forbid(namespace: string): void;
+  /**
+   * Forgets every Deployment, request, listener and armed failure, and sets a new rollout delay:
+   * one server can then serve many runs, as one cluster serves many rollouts (and a Lambda
+   * container keeps the cluster endpoint it described).
+   */
+  reset(options?: { rolloutDelayMs?: number }): void;
   /** Runs pending controller work now instead of waiting for `rolloutDelayMs`. */
   settleRollouts(): Promise<void>;
   /** Called after every change of a Deployment (spec or status). @returns a function that unsubscribes */
@@ -131,7 +137,7 @@ interface PendingRollout {
 
 export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): Promise<FakeKubernetes> {
   const tls = options.tls ?? true;
-  const rolloutDelayMs = options.rolloutDelayMs ?? 0;
+  let rolloutDelayMs = options.rolloutDelayMs ?? 0;
   const ca = tls ? await testCa() : undefined;
 
   const items = new Map<string, FakeDeployment>();
@@ -366,6 +372,17 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
         status: 'ACTIVE',
         certificateAuthority: { data: ca ? Buffer.from(ca.caPem).toString('base64') : undefined },
       };
+    },
+    reset(next = {}) {
+      for (const rollout of pending.values()) clearTimeout(rollout.timer);
+      pending.clear();
+      items.clear();
+      armedFailures.clear();
+      forbidden.clear();
+      listeners.clear();
+      requests.length = 0;
+      listenerErrors.length = 0;
+      rolloutDelayMs = next.rolloutDelayMs ?? rolloutDelayMs;
     },
     async close() {
       for (const rollout of pending.values()) clearTimeout(rollout.timer);

@@ -1,0 +1,124 @@
+/**
+ * The sample app: one stack, `SerinusCheckout`, with one CanaryRollout, configured from the
+ * `serinus` key of cdk.json's context. It names existing resources by ARN and name only, so it
+ * synthesizes without an AWS account: `npx cdk synth -q`.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+import { CanaryRollout } from '../lib/canary-rollout';
+import { addNagChecks } from '../lib/nag';
+
+/** The context key that holds the sample's configuration. */
+export const SAMPLE_CONTEXT_KEY = 'serinus';
+
+const sampleConfigSchema = z
+  .object({
+    account: z.string().regex(/^\d{12}$/),
+    region: z.string().min(1),
+    serviceName: z.string().min(1),
+    listenerArn: z.string().min(1),
+    listenerRuleArn: z.string().min(1).optional(),
+    stableTargetGroupArn: z.string().min(1),
+    canaryTargetGroupArn: z.string().min(1),
+    clusterName: z.string().min(1),
+    namespace: z.string().min(1),
+    stableDeployment: z.string().min(1),
+    canaryDeployment: z.string().min(1),
+    containers: z.array(z.string()).min(1),
+    alarmNames: z.array(z.string().min(1)).default([]),
+    strategy: z.string().optional(),
+    managedAlarms: z
+      .object({
+        errorRateThresholdPercent: z.number().optional(),
+        minimumRequests: z.number().optional(),
+        p99LatencyMilliseconds: z.number().optional(),
+        compareWithStable: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type SampleConfig = z.infer<typeof sampleConfigSchema>;
+
+/** Reads and checks the sample's configuration from the app's context. */
+export function sampleConfig(app: App): SampleConfig {
+  const parsed = sampleConfigSchema.safeParse(app.node.tryGetContext(SAMPLE_CONTEXT_KEY));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`cdk.json context "${SAMPLE_CONTEXT_KEY}" is not usable: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export interface SerinusCheckoutStackProps extends StackProps {
+  readonly config: SampleConfig;
+}
+
+/** One service's rollouts against existing ALB, target groups, cluster and alarms. */
+export class SerinusCheckoutStack extends Stack {
+  readonly rollout: CanaryRollout;
+
+  constructor(scope: Construct, id: string, props: SerinusCheckoutStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const managed = config.managedAlarms;
+    this.rollout = new CanaryRollout(this, 'Checkout', {
+      serviceName: config.serviceName,
+      listenerArn: config.listenerArn,
+      listenerRuleArn: config.listenerRuleArn,
+      stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'StableTargetGroup', {
+        targetGroupArn: config.stableTargetGroupArn,
+      }),
+      canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'CanaryTargetGroup', {
+        targetGroupArn: config.canaryTargetGroupArn,
+      }),
+      cluster: config.clusterName,
+      namespace: config.namespace,
+      stableDeployment: config.stableDeployment,
+      canaryDeployment: config.canaryDeployment,
+      containers: config.containers,
+      alarms: config.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(this, `Alarm${i}`, name)),
+      managedAlarms: managed && {
+        errorRateThresholdPercent: managed.errorRateThresholdPercent,
+        minimumRequests: managed.minimumRequests,
+        compareWithStable: managed.compareWithStable,
+        p99LatencyThreshold:
+          managed.p99LatencyMilliseconds === undefined ? undefined : Duration.millis(managed.p99LatencyMilliseconds),
+      },
+      strategy: config.strategy,
+    });
+  }
+}
+
+/** Adds the sample stack to `app`, configured from its context. */
+export function buildSampleStack(app: App): SerinusCheckoutStack {
+  const config = sampleConfig(app);
+  return new SerinusCheckoutStack(app, 'SerinusCheckout', {
+    config,
+    env: { account: config.account, region: config.region },
+    description: `serinus: canary rollouts of ${config.serviceName}`,
+  });
+}
+
+/** The `context` of cdk.json, for a run without the CDK CLI (which otherwise passes it in). */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+if (require.main === module) {
+  // The CLI runs the app with CDK_OUTDIR and the context set and collects the assembly itself.
+  // Run directly (`npx tsx bin/serinus.ts`), the app reads cdk.json and writes cdk.out/ on its
+  // own, so the sample synthesizes, bundles and passes cdk-nag without any CLI.
+  const runByCli = process.env.CDK_OUTDIR !== undefined;
+  const app = new App(runByCli ? {} : { outdir: 'cdk.out', context: cdkJsonContext() });
+  addNagChecks(app);
+  buildSampleStack(app);
+  if (!runByCli) app.synth();
+}

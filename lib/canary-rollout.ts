@@ -1,0 +1,497 @@
+/**
+ * One service's canary rollouts: the state machine, its alarms and approval topic, wired to the
+ * stack's shared engine. The construct fixes where a rollout acts; an execution says what to roll
+ * out and how.
+ */
+import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as eks from 'aws-cdk-lib/aws-eks';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { planRollout } from '../lambda/domain/planner';
+import { parseStrategy } from '../lambda/domain/strategy';
+import {
+  targetKey,
+  type AfterPromotion,
+  type ApprovalMode,
+  type DriftPolicy,
+  type InsufficientDataPolicy,
+  type StepSpec,
+  type TargetConfig,
+} from '../lambda/domain/types';
+import { ValidationFailedError } from '../lambda/errors';
+import { WORKFLOW_HANDLERS } from '../lambda/handler-names';
+import { SerinusEngine, type ClusterReference } from './engine';
+import {
+  CanaryHealthAlarms,
+  loadBalancerFullNameFromListenerArn,
+  managedAlarmProblems,
+  targetGroupFullName,
+  type ManagedAlarmOptions,
+} from './managed-alarms';
+import { acknowledgeWildcardResources } from './nag';
+import { buildRolloutDefinition } from './workflow';
+
+export interface CanaryRolloutProps {
+  /**
+   * The service's name: 1–63 letters, digits, `-` or `_`. Used in logs, metrics and descriptions.
+   */
+  readonly serviceName: string;
+  /**
+   * The ALB listener whose forward action is steered (or whose rule is, with `listenerRuleArn`).
+   * Give this or `listenerArn`.
+   * @default - `listenerArn`
+   */
+  readonly listener?: elbv2.IApplicationListener;
+  /**
+   * The ARN of the ALB listener, when there is no `listener` construct. Give this or `listener`.
+   * @default - `listener`
+   */
+  readonly listenerArn?: string;
+  /**
+   * A rule of the listener whose forward action is steered instead of the listener's default
+   * action. The listener is still required: it is the rule's listener.
+   * @default - the listener's default action is steered
+   */
+  readonly listenerRuleArn?: string;
+  /** The target group of the stable Deployment. */
+  readonly stableTargetGroup: elbv2.ITargetGroup;
+  /** The target group of the canary Deployment; it stays in the forward action at weight 0 between rollouts. */
+  readonly canaryTargetGroup: elbv2.ITargetGroup;
+  /** The EKS cluster, or its name. Its authentication mode must allow access entries (API or API_AND_CONFIG_MAP). */
+  readonly cluster: eks.ICluster | string;
+  /** The Kubernetes namespace of both Deployments. */
+  readonly namespace: string;
+  /** The Deployment that serves the stable target group. */
+  readonly stableDeployment: string;
+  /** The Deployment that serves the canary target group. */
+  readonly canaryDeployment: string;
+  /** Containers whose image a rollout sets; `image` in the execution input names the first. */
+  readonly containers: string[];
+  /**
+   * Replicas of the canary Deployment while a rollout runs.
+   * @default 1
+   */
+  readonly canaryReplicas?: number;
+  /**
+   * CloudWatch alarms (metric or composite) that judge the canary.
+   * @default - none; then `managedAlarms` is required, since a rollout needs a health signal
+   */
+  readonly alarms?: cloudwatch.IAlarm[];
+  /**
+   * Alarms the construct creates on the canary target group (5xx rate, optional p99 latency,
+   * canary versus stable).
+   * @default - no managed alarms; then `alarms` is required
+   */
+  readonly managedAlarms?: ManagedAlarmOptions;
+  /**
+   * The strategy an execution uses when its input names none.
+   * @default 'Canary10Percent5Minutes'
+   */
+  readonly strategy?: string;
+  /**
+   * Where an execution waits for a person's approval when its input says nothing.
+   * @default 'none'
+   */
+  readonly approval?: ApprovalMode;
+  /**
+   * How an alarm in INSUFFICIENT_DATA at the end of a bake counts.
+   * @default 'unhealthy'
+   */
+  readonly insufficientData?: InsufficientDataPolicy;
+  /**
+   * What happens to the canary Deployment after a promotion.
+   * @default 'scaleCanaryToZero'
+   */
+  readonly afterPromotion?: AfterPromotion;
+  /**
+   * What a rollout does when the live weights differ from the last weights it wrote.
+   * @default 'revert'
+   */
+  readonly onDrift?: DriftPolicy;
+  /**
+   * Pause after each weight write before bake time counts.
+   * @default Duration.seconds(15)
+   */
+  readonly settleTime?: Duration;
+  /**
+   * How long a Deployment (canary or stable) may take to become ready.
+   * @default Duration.minutes(10)
+   */
+  readonly readyTimeout?: Duration;
+  /**
+   * Interval between readiness polls.
+   * @default Duration.seconds(10)
+   */
+  readonly pollInterval?: Duration;
+  /**
+   * How long an approval gate waits before the rollout rolls back.
+   * @default Duration.hours(24)
+   */
+  readonly approvalTimeout?: Duration;
+  /**
+   * The state machine's timeout: no rollout runs longer.
+   * @default Duration.days(7)
+   */
+  readonly maxRolloutDuration?: Duration;
+  /**
+   * The VPC of the Kubernetes-calling functions, for a cluster with a private API endpoint.
+   * @default - the functions run outside any VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of the Kubernetes-calling functions in `vpc`.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the Kubernetes-calling functions in `vpc`.
+   * @default - Lambda's default security group for the functions
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Where approval requests, with their task token, are published.
+   * @default - a topic encrypted with the AWS-managed SNS key that only accepts TLS
+   */
+  readonly approvalTopic?: sns.ITopic;
+}
+
+export const ROLLOUT_DEFAULTS = {
+  strategy: 'Canary10Percent5Minutes',
+  approval: 'none',
+  insufficientData: 'unhealthy',
+  afterPromotion: 'scaleCanaryToZero',
+  onDrift: 'revert',
+  canaryReplicas: 1,
+  settleTime: Duration.seconds(15),
+  readyTimeout: Duration.minutes(10),
+  pollInterval: Duration.seconds(10),
+  approvalTimeout: Duration.hours(24),
+  maxRolloutDuration: Duration.days(7),
+} as const;
+
+/** Step Functions Standard: an execution lasts at most a year. */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9-_]{0,62}$/;
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;
+const RULE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)\/[0-9a-f]+$/;
+
+/**
+ * Canary rollouts of one service on EKS behind an ALB.
+ */
+export class CanaryRollout extends Construct {
+  /** Runs one rollout per execution: input `{"image": "…"}`. */
+  readonly stateMachine: sfn.StateMachine;
+  /** Every alarm that judges the canary: the user's, then the managed ones. */
+  readonly alarms: cloudwatch.IAlarm[];
+  /** Approval requests are published here. */
+  readonly approvalTopic: sns.ITopic;
+  /** What the state machine acts on; embedded in its definition. */
+  readonly targetConfig: TargetConfig;
+  /** The managed alarms, when `managedAlarms` is set. */
+  readonly managedAlarms?: CanaryHealthAlarms;
+  /** The stack's shared engine this rollout registered with. */
+  readonly engine: SerinusEngine;
+  /** Set once the rollout is complete; a construct whose props were refused steers nothing. */
+  private steers?: string;
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const listenerArn = props.listener?.listenerArn ?? props.listenerArn ?? '';
+    const traffic = {
+      listenerArn,
+      ...(props.listenerRuleArn === undefined ? {} : { ruleArn: props.listenerRuleArn }),
+      stableTargetGroupArn: props.stableTargetGroup.targetGroupArn,
+      canaryTargetGroupArn: props.canaryTargetGroup.targetGroupArn,
+    };
+
+    const problems = this.problemsWith(props, targetKey(traffic));
+    if (problems.length > 0) {
+      throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
+    }
+
+    const cluster = clusterReference(this, props.cluster);
+    this.engine = SerinusEngine.of(this, { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups });
+    this.approvalTopic = props.approvalTopic ?? this.newApprovalTopic();
+
+    if (props.managedAlarms) {
+      this.managedAlarms = new CanaryHealthAlarms(this, 'ManagedAlarms', {
+        serviceName: props.serviceName,
+        loadBalancerFullName: props.managedAlarms.loadBalancerFullName ?? loadBalancerFullNameFromListenerArn(listenerArn),
+        canaryTargetGroupFullName: targetGroupFullName(traffic.canaryTargetGroupArn),
+        stableTargetGroupFullName: targetGroupFullName(traffic.stableTargetGroupArn),
+        options: props.managedAlarms,
+      });
+    }
+    this.alarms = [...(props.alarms ?? []), ...(this.managedAlarms?.alarms ?? [])];
+
+    const timing = resolvedTiming(props);
+    this.targetConfig = {
+      service: props.serviceName,
+      traffic,
+      workload: {
+        clusterName: cluster.clusterName,
+        namespace: props.namespace,
+        stableDeployment: props.stableDeployment,
+        canaryDeployment: props.canaryDeployment,
+        containers: [...props.containers],
+        canaryReplicas: props.canaryReplicas ?? ROLLOUT_DEFAULTS.canaryReplicas,
+      },
+      alarmNames: this.alarms.map((alarm) => alarm.alarmName),
+      defaults: {
+        strategy: props.strategy ?? ROLLOUT_DEFAULTS.strategy,
+        approval: props.approval ?? ROLLOUT_DEFAULTS.approval,
+        insufficientData: props.insufficientData ?? ROLLOUT_DEFAULTS.insufficientData,
+        afterPromotion: props.afterPromotion ?? ROLLOUT_DEFAULTS.afterPromotion,
+      },
+      timing: {
+        settleSeconds: timing.settle.toSeconds(),
+        readyTimeoutSeconds: timing.readyTimeout.toSeconds(),
+        pollSeconds: timing.pollInterval.toSeconds(),
+        approvalTimeoutSeconds: timing.approvalTimeout.toSeconds(),
+        maxRolloutSeconds: timing.maxRolloutDuration.toSeconds(),
+      },
+      onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
+    };
+
+    const definition = buildRolloutDefinition(this, {
+      functions: this.engine.functions,
+      target: this.targetConfig,
+      approvalTopic: this.approvalTopic,
+      approvalTimeout: timing.approvalTimeout,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: `serinus: canary rollouts of ${props.serviceName}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: timing.maxRolloutDuration,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'ExecutionLogs', {
+          // Step Functions writes through CloudWatch vended logs; under this prefix they share one
+          // resource policy instead of growing it by one entry per state machine.
+          logGroupName: `/aws/vendedlogs/states/serinus-${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+          retention: logs.RetentionDays.THREE_MONTHS,
+        }),
+        level: sfn.LogLevel.ALL,
+        // Execution data holds task tokens, which would let anyone who reads the logs approve or
+        // end a bake; the state names, timings and errors that ALL logs are enough to follow a run.
+        includeExecutionData: false,
+      },
+    });
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      ['*'],
+      'Resource * only where the action has no resource-level permissions: X-Ray trace segments and sampling (tracing), and the CloudWatch Logs delivery actions Step Functions logging requires.',
+    );
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      WORKFLOW_HANDLERS.map((name) => `${this.engine.functions[name].functionArn}:*`),
+      "LambdaInvoke grants the engine's own functions together with their versions and aliases (the ':*' suffix); no other function is named.",
+    );
+
+    this.engine.register({
+      stateMachine: this.stateMachine,
+      traffic,
+      alarms: this.alarms,
+      cluster,
+      namespace: props.namespace,
+    });
+    this.steers = targetKey(traffic);
+  }
+
+  /** The traffic target this rollout steers (the rule when one is set, else the listener). */
+  get trafficKey(): string {
+    return targetKey(this.targetConfig.traffic);
+  }
+
+  private newApprovalTopic(): sns.Topic {
+    return new sns.Topic(this, 'ApprovalTopic', {
+      displayName: 'serinus approvals',
+      masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+  }
+
+  /** Every problem with the props, each a sentence; empty when they are usable. */
+  private problemsWith(props: CanaryRolloutProps, trafficKey: string): string[] {
+    const problems: string[] = [];
+    const literal = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
+
+    if (literal(props.serviceName) && !SERVICE_NAME.test(props.serviceName)) {
+      problems.push(`serviceName must be 1–63 letters, digits, "-" or "_" starting with a letter or digit, got ${JSON.stringify(props.serviceName)}`);
+    }
+
+    // Traffic.
+    if ((props.listener === undefined) === (props.listenerArn === undefined)) {
+      problems.push('give exactly one of listener and listenerArn');
+    }
+    const listenerArn = props.listener?.listenerArn ?? props.listenerArn;
+    const listenerMatch = literal(listenerArn) ? LISTENER_ARN.exec(listenerArn) : null;
+    if (literal(listenerArn) && !listenerMatch) {
+      problems.push(`listenerArn must be an Application Load Balancer listener ARN, got ${JSON.stringify(listenerArn)}`);
+    }
+    if (literal(props.listenerRuleArn)) {
+      const ruleMatch = RULE_ARN.exec(props.listenerRuleArn);
+      if (!ruleMatch) {
+        problems.push(`listenerRuleArn must be an ALB listener rule ARN, got ${JSON.stringify(props.listenerRuleArn)}`);
+      } else if (listenerMatch && ruleMatch[1] !== listenerMatch[1]) {
+        problems.push('listenerRuleArn must be a rule of the listener (listener or listenerArn)');
+      }
+    }
+    const stableArn = props.stableTargetGroup.targetGroupArn;
+    const canaryArn = props.canaryTargetGroup.targetGroupArn;
+    if (props.stableTargetGroup === props.canaryTargetGroup || (literal(stableArn) && stableArn === canaryArn)) {
+      problems.push('canaryTargetGroup and stableTargetGroup must be different target groups');
+    }
+    if (literal(trafficKey)) {
+      const other = Stack.of(this)
+        .node.findAll()
+        .find((c): c is CanaryRollout => c instanceof CanaryRollout && c !== this && c.steers === trafficKey);
+      if (other) {
+        problems.push(`${trafficKey} is already steered by CanaryRollout ${other.node.path}; one rollout per listener or rule`);
+      }
+    }
+
+    // Workload.
+    const clusterName = typeof props.cluster === 'string' ? props.cluster : props.cluster.clusterName;
+    if (literal(clusterName) && !CLUSTER_NAME.test(clusterName)) {
+      problems.push(`cluster must be an EKS cluster name, got ${JSON.stringify(clusterName)}`);
+    }
+    for (const key of ['namespace', 'stableDeployment', 'canaryDeployment'] as const) {
+      const value = props[key];
+      if (literal(value) && !KUBERNETES_NAME.test(value)) {
+        problems.push(`${key} must be a Kubernetes object name (lowercase letters, digits, "-" and "."), got ${JSON.stringify(value)}`);
+      }
+    }
+    if (literal(props.stableDeployment) && props.stableDeployment === props.canaryDeployment) {
+      problems.push('canaryDeployment and stableDeployment must be different Deployments');
+    }
+    if (props.containers.length === 0) {
+      problems.push('containers must name at least one container');
+    }
+    const literalContainers = props.containers.filter(literal);
+    if (literalContainers.some((name) => name.length === 0) || new Set(literalContainers).size !== literalContainers.length) {
+      problems.push(`containers must be non-empty, distinct names, got ${JSON.stringify(props.containers)}`);
+    }
+    const replicas = props.canaryReplicas ?? ROLLOUT_DEFAULTS.canaryReplicas;
+    if (!Token.isUnresolved(replicas) && (!Number.isInteger(replicas) || replicas < 1)) {
+      problems.push(`canaryReplicas must be an integer of at least 1, got ${replicas}`);
+    }
+
+    // Health.
+    if ((props.alarms ?? []).length === 0 && props.managedAlarms === undefined) {
+      problems.push('a rollout needs a health signal: give alarms, managedAlarms or both');
+    }
+    if (props.managedAlarms) {
+      problems.push(...managedAlarmProblems(props.managedAlarms));
+    }
+
+    // Timing and the default strategy.
+    const timing = resolvedTiming(props);
+    const seconds = Object.fromEntries(
+      Object.entries(timing).map(([key, duration]) => [key, duration.toSeconds({ integral: false })]),
+    ) as Record<keyof typeof timing, number>;
+    const fractional = Object.entries(seconds).filter(([, value]) => !Number.isInteger(value));
+    if (fractional.length > 0) {
+      problems.push(`durations must be whole seconds: ${fractional.map(([key, value]) => `${propName(key)} is ${value} s`).join(', ')}`);
+    }
+    if (seconds.readyTimeout < 1 || seconds.pollInterval < 1 || seconds.approvalTimeout < 1) {
+      problems.push('readyTimeout, pollInterval and approvalTimeout must each be at least 1 second');
+    }
+    if (seconds.pollInterval >= seconds.readyTimeout || seconds.settle >= seconds.readyTimeout) {
+      problems.push(
+        `pollInterval (${seconds.pollInterval} s) and settleTime (${seconds.settle} s) must each be shorter than readyTimeout (${seconds.readyTimeout} s)`,
+      );
+    }
+    if (seconds.maxRolloutDuration > MAX_EXECUTION_SECONDS || seconds.approvalTimeout >= seconds.maxRolloutDuration) {
+      problems.push(
+        `maxRolloutDuration (${seconds.maxRolloutDuration} s) must be at most 365 days (a Standard execution's limit) and longer than approvalTimeout (${seconds.approvalTimeout} s)`,
+      );
+    }
+    const strategy = props.strategy ?? ROLLOUT_DEFAULTS.strategy;
+    if (literal(strategy)) {
+      let steps: StepSpec[] | undefined;
+      try {
+        steps = parseStrategy(strategy);
+      } catch (error) {
+        if (!(error instanceof ValidationFailedError)) throw error;
+        problems.push(...error.problems);
+      }
+      const worstCase = steps && fractional.length === 0 ? worstCaseSeconds(steps, props, seconds) : undefined;
+      if (worstCase !== undefined && worstCase > seconds.maxRolloutDuration) {
+        problems.push(
+          `maxRolloutDuration (${seconds.maxRolloutDuration} s) is shorter than the worst case of strategy ${strategy} ` +
+            `(${worstCase} s: bakes, readiness waits, settle times and approval timeouts)`,
+        );
+      }
+    }
+    return problems;
+  }
+}
+
+interface Timing {
+  readonly settle: Duration;
+  readonly readyTimeout: Duration;
+  readonly pollInterval: Duration;
+  readonly approvalTimeout: Duration;
+  readonly maxRolloutDuration: Duration;
+}
+
+function resolvedTiming(props: CanaryRolloutProps): Timing {
+  return {
+    settle: props.settleTime ?? ROLLOUT_DEFAULTS.settleTime,
+    readyTimeout: props.readyTimeout ?? ROLLOUT_DEFAULTS.readyTimeout,
+    pollInterval: props.pollInterval ?? ROLLOUT_DEFAULTS.pollInterval,
+    approvalTimeout: props.approvalTimeout ?? ROLLOUT_DEFAULTS.approvalTimeout,
+    maxRolloutDuration: props.maxRolloutDuration ?? ROLLOUT_DEFAULTS.maxRolloutDuration,
+  };
+}
+
+function propName(timingKey: string): string {
+  return timingKey === 'settle' ? 'settleTime' : timingKey;
+}
+
+/** The planner's bound for the default strategy, plus every approval gate waiting its full timeout. */
+function worstCaseSeconds(steps: StepSpec[], props: CanaryRolloutProps, seconds: Record<keyof Timing, number>): number {
+  const approval = props.approval ?? ROLLOUT_DEFAULTS.approval;
+  const plan = planRollout(
+    {
+      images: {},
+      steps,
+      strategyName: props.strategy ?? ROLLOUT_DEFAULTS.strategy,
+      approval,
+      insufficientData: props.insufficientData ?? ROLLOUT_DEFAULTS.insufficientData,
+      afterPromotion: props.afterPromotion ?? ROLLOUT_DEFAULTS.afterPromotion,
+      dryRun: false,
+    },
+    // The planner reads only the timing of the target; the rest is not built yet when props are checked.
+    {
+      timing: { settleSeconds: seconds.settle, readyTimeoutSeconds: seconds.readyTimeout, pollSeconds: seconds.pollInterval },
+    } as Pick<TargetConfig, 'timing'> as TargetConfig,
+  );
+  const gates = plan.steps.filter((step) => step.approvalBefore).length + (plan.approvalBeforePromote ? 1 : 0);
+  return plan.maxDurationSeconds + gates * seconds.approvalTimeout;
+}
+
+function clusterReference(scope: Construct, cluster: eks.ICluster | string): ClusterReference {
+  if (typeof cluster !== 'string') {
+    return { clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, stableId: cluster.node.addr };
+  }
+  return {
+    clusterName: cluster,
+    clusterArn: Stack.of(scope).formatArn({
+      service: 'eks',
+      resource: 'cluster',
+      resourceName: cluster,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    }),
+  };
+}

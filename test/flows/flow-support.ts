@@ -1,0 +1,81 @@
+import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
+import { extractWorkflow } from '../../local/synthesized-workflow';
+import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalEngineOptions } from '../../local/local-engine';
+import { RolloutObserver } from '../../local/rollout-observer';
+import { synthesizeSample } from '../support/synth';
+
+let cached: SynthesizedWorkflow | undefined;
+
+afterAll(() => shutdownLocalEngines());
+
+/** The sample app's rollout, synthesized once per test file (bundling skipped). */
+export function sampleWorkflow(): SynthesizedWorkflow {
+  if (!cached) {
+    const { rollout, engine } = synthesizeSample();
+    cached = extractWorkflow(rollout.stateMachine, engine.functions);
+  }
+  return cached;
+}
+
+export const CANDIDATE = 'registry.local/app:2.0.0';
+export const STABLE = 'registry.local/app:1.0.0';
+
+/** Fast enough for the suite: a 60 s bake passes in 50 ms. */
+export const FLOW_SPEED = 1200;
+
+export interface Flow {
+  readonly engine: LocalEngine;
+  readonly observer: RolloutObserver;
+  close(): Promise<void>;
+}
+
+export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow> {
+  const engine = await LocalEngine.start(sampleWorkflow(), { speed: FLOW_SPEED, rolloutDelayMs: 10, stableImage: STABLE, ...options });
+  const observer = new RolloutObserver(engine);
+  return {
+    engine,
+    observer,
+    close: async () => {
+      observer.close();
+      await engine.close();
+    },
+  };
+}
+
+export function steps(...weights: number[]): Array<{ weight: number; bakeSeconds: number }> {
+  return weights.map((weight) => ({ weight, bakeSeconds: 60 }));
+}
+
+/**
+ * The invariants of DESIGN.md §2 that hold at the end of every execution, whatever its status.
+ */
+export function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome, planWeights: number[]): void {
+  const { engine, observer } = flow;
+  // 1. Stable carries all the traffic.
+  expect(observer.currentWeights()).toEqual({ stable: 100, canary: 0 });
+  // 3. The lock is released.
+  expect(engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
+  // 5. Weights only take values the plan names, never reaching a canary without healthy targets.
+  for (const sample of observer.weights.filter((w) => w.source === 'api')) {
+    expect([0, ...planWeights]).toContain(sample.canary);
+    expect(sample.stable + sample.canary).toBe(100);
+    if (sample.canary > 0) expect(sample.canaryHealthyTargets).toBeGreaterThan(0);
+  }
+  // 2. Nothing changed before Validate and the lock succeeded: the first mutation is the lock.
+  const mutating = engine.aws.calls.filter((c) => c.mutating);
+  if (mutating.length > 0) {
+    expect(mutating[0]).toMatchObject({ service: 'dynamodb', command: 'PutCommand' });
+  }
+  // No bake schedule outlives its execution.
+  expect(engine.aws.scheduler.pending()).toEqual([]);
+  expect(outcome.status).toBeDefined();
+}
+
+/** Polls until the condition holds (real time; the fakes run on timers). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The synthesized state machine, run end to end with aws-local-stepfunctions against the real
+ * handlers and adapters, stateful AWS fakes and a fake Kubernetes API. Each flow asserts its own
+ * outcome and the invariants of DESIGN.md §2.
+ */
+import { CANDIDATE, STABLE, expectEndInvariants, startFlow, steps, waitFor, type Flow } from './flow-support';
+
+const NAMESPACE = () => flow.engine.target.workload.namespace;
+const STABLE_DEPLOYMENT = () => flow.engine.target.workload.stableDeployment;
+const CANARY_DEPLOYMENT = () => flow.engine.target.workload.canaryDeployment;
+const CONTAINER = () => flow.engine.target.workload.containers[0]!;
+const ALARM = () => flow.engine.target.alarmNames[0]!;
+
+let flow: Flow;
+
+afterEach(async () => {
+  await flow?.close();
+});
+
+/** Resolves once the bake of step `index` has stored its token (the bake is running). */
+async function bakeRunning(index: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const [record] = flow.engine.aws.dynamodb.items('serinus-rollouts') as Array<{ bake?: { stepIndex: number } }>;
+    if (record?.bake?.stepIndex === index) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`the bake of step ${index + 1} never started`);
+}
+
+describe('flow 1: a healthy rollout', () => {
+  it('shifts 10 → 50 → 100, promotes, returns traffic to stable, scales the canary down and unlocks', async () => {
+    // Prepare
+    flow = await startFlow();
+
+    // Act
+    const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 50, 100), reason: 'release 2.0.0' });
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { result: 'promoted', weights: { stable: 100, canary: 0 }, images: { [CONTAINER()]: CANDIDATE } },
+    });
+    expect(flow.observer.canaryWeights()).toEqual([10, 50, 100, 0]);
+    expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(CANDIDATE);
+    expect(flow.engine.kube.deployment(NAMESPACE(), CANARY_DEPLOYMENT()).spec.replicas).toBe(0);
+    expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
+    expectEndInvariants(flow, outcome, [10, 50, 100]);
+    console.log(
+      `flow 1: ${outcome.states.length} state transitions, ${flow.engine.invocations.length} Lambda invocations for a 3-step rollout`,
+    );
+  });
+});
+
+describe('flow 2: an alarm fires during the bake of step 2', () => {
+  it('fails the bake at once through the alarm event and rolls back', async () => {
+    // Prepare
+    flow = await startFlow();
+    const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }, { weight: 50, bakeSeconds: 86_400 }] });
+    await bakeRunning(1);
+    const callsBefore = flow.engine.aws.calls.length;
+    const invocationsBefore = flow.engine.invocations.length;
+
+    // Act
+    const alarmAt = Date.now();
+    await flow.engine.aws.cloudwatch.setState(ALARM(), 'ALARM', 'Threshold Crossed: 5xx rate 12% > 5%');
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryUnhealthy' });
+    expect(outcome.cause).toMatch(/went to ALARM/);
+    expect(outcome.cause).toMatch(/Rolled back: /);
+    // The day-long bake did not run to its end: its schedule was deleted, never delivered.
+    expect(flow.engine.aws.scheduler.deliveries.map((d) => d.name)).not.toContainEqual(expect.stringMatching(/step-1$/));
+    expectEndInvariants(flow, outcome, [10, 50]);
+    expect(flow.observer.stableImages()).toEqual([STABLE]);
+
+    const after = flow.engine.aws.calls.slice(callsBefore);
+    const revert = after.findIndex(
+      (c) => c.command === 'ModifyListener' && JSON.stringify(c.input).includes('"Weight":100') && flow.observer.weights.at(-1)?.canary === 0,
+    );
+    const sequence = after.slice(0, revert + 1).map((c) => `${c.service}:${c.command}`);
+    const revertAt = flow.observer.weights.find((w) => w.at >= alarmAt && w.canary === 0)!.at;
+    const invocations = flow.engine.invocations.slice(invocationsBefore).filter((i) => i.startedAt <= revertAt);
+    expect(sequence).toContain('sfn:SendTaskFailure');
+    expect(sequence.at(-1)).toBe('elbv2:ModifyListener');
+    console.log(
+      `flow 2: alarm → stable in ${revertAt - alarmAt} ms, ${invocations.length} Lambda invocations (${invocations.map((i) => i.handler).join(' → ')}); calls: ${sequence.join(' → ')}`,
+    );
+  });
+});
+
+describe('flow 3: an alarm already in ALARM when a bake starts', () => {
+  it('fails fast without scheduling the bake', async () => {
+    // Prepare
+    flow = await startFlow();
+    await flow.engine.aws.cloudwatch.setState(ALARM(), 'ALARM', 'already failing', { emitEvent: false });
+
+    // Act
+    const outcome = await flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) }).outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryUnhealthy' });
+    expect(flow.engine.aws.calls.filter((c) => c.command === 'CreateSchedule')).toEqual([]);
+    expect(outcome.states.filter((s) => s === 'Bake')).toHaveLength(1);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('flow 4: an alarm flips and recovers during a bake with no event delivered', () => {
+  it('is caught by the history check at the bake end', async () => {
+    // Prepare
+    flow = await startFlow();
+    const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 600 }, { weight: 100, bakeSeconds: 60 }] });
+    await bakeRunning(0);
+
+    // Act
+    await flow.engine.aws.cloudwatch.setState(ALARM(), 'ALARM', 'blip', { emitEvent: false });
+    await flow.engine.aws.cloudwatch.setState(ALARM(), 'OK', 'recovered', { emitEvent: false });
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryUnhealthy' });
+    expect(outcome.cause).toMatch(/ALARM/);
+    expect(outcome.states).toContain('CheckHealth');
+    expect(flow.engine.alarmEvents).toEqual([]);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('flow 5: invalid input', () => {
+  it('fails at Validate and changes nothing', async () => {
+    // Prepare
+    flow = await startFlow();
+
+    // Act
+    const outcome = await flow.engine.start({ imgae: CANDIDATE, steps: [{ weight: 50, bakeSeconds: 60 }, { weight: 10, bakeSeconds: 60 }] })
+      .outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'ValidationFailed' });
+    expect(outcome.cause).toMatch(/imgae/);
+    expect(outcome.cause).toMatch(/steps/);
+    expect(outcome.states).toEqual(['Validate']);
+    expect(flow.engine.mutations()).toEqual([]);
+    expectEndInvariants(flow, outcome, []);
+  });
+});
+
+describe('flow 6: a second execution on the same listener', () => {
+  it('is refused by the lock while the first carries on to promotion', async () => {
+    // Prepare
+    flow = await startFlow({ rolloutDelayMs: 200 });
+    const first = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) }, 'first');
+    await first.entered('CheckCanaryReady');
+
+    // Act
+    const second = await flow.engine.start({ image: 'registry.local/app:3.0.0', steps: steps(20) }, 'second').outcome;
+    const outcome = await first.outcome;
+
+    // Assess
+    expect(second).toMatchObject({ status: 'FAILED', error: 'LockHeld', cleanup: { held: false } });
+    expect(second.cause).toMatch(/first/);
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { images: { [CONTAINER()]: CANDIDATE } } });
+    expect(flow.observer.canaryWeights()).toEqual([10, 100, 0]);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('flow 7: promotion fails', () => {
+  it('restores the stable images and keeps traffic on stable', async () => {
+    // Prepare
+    flow = await startFlow();
+    const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) });
+    await execution.entered('CheckHealth');
+    flow.engine.kube.failNextRollout(NAMESPACE(), STABLE_DEPLOYMENT());
+
+    // Act
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'RolloutStuck' });
+    expect(outcome.cause).toMatch(/progress deadline|ProgressDeadlineExceeded/i);
+    expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE, STABLE]);
+    expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(STABLE);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('flow 8: drift', () => {
+  it('stops and reverts when the weights change outside serinus mid-bake', async () => {
+    // Prepare
+    flow = await startFlow();
+    const { traffic } = flow.engine.target;
+    const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 300 }, { weight: 100, bakeSeconds: 60 }] });
+    await bakeRunning(0);
+
+    // Act
+    flow.engine.aws.elbv2.setWeightsOutOfBand(traffic.ruleArn ?? traffic.listenerArn, {
+      [traffic.stableTargetGroupArn]: 70,
+      [traffic.canaryTargetGroupArn]: 30,
+    });
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'DriftDetected' });
+    expect(outcome.cause).toMatch(/stable 70 \/ canary 30/);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('flow 10: approvals', () => {
+  it('waits before promotion until a person approves', async () => {
+    // Prepare
+    flow = await startFlow();
+    const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100), approval: 'beforePromote' });
+    await waitFor(() => flow.engine.approvals.length === 1, 'the approval request');
+    expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(STABLE);
+    expect(flow.engine.approvals).toHaveLength(1);
+    expect(flow.engine.approvals[0]!.message).toMatchObject({ gate: 'promotion', service: flow.engine.target.service });
+
+    // Act
+    await flow.engine.approve(flow.engine.approvals[0]!.token);
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
+    expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+
+  it('rolls back when a person rejects', async () => {
+    // Prepare
+    flow = await startFlow();
+    const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100), approval: 'beforePromote' });
+    await waitFor(() => flow.engine.approvals.length === 1, 'the approval request');
+
+    // Act
+    await flow.engine.reject(flow.engine.approvals[0]!.token, 'p99 looks worse than I like');
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
+    expect(outcome.cause).toMatch(/p99 looks worse/);
+    expect(flow.observer.stableImages()).toEqual([STABLE]);
+    expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});

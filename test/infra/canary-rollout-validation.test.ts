@@ -1,0 +1,285 @@
+import { Duration, Fn, type Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
+import { ValidationFailedError } from '../../lambda/errors';
+import { OTHER, SAMPLE, emptyStack, validRolloutProps } from '../support/synth';
+
+/** Builds a rollout from valid props with `overrides` applied. */
+function build(overrides: (stack: Stack) => Partial<CanaryRolloutProps>, existing?: Stack): () => CanaryRollout {
+  const stack = existing ?? emptyStack().stack;
+  return () => new CanaryRollout(stack, `Rollout${stack.node.children.length}`, validRolloutProps(stack, overrides(stack)));
+}
+
+describe('CanaryRollout props validation', () => {
+  it('accepts the sample configuration', () => {
+    // Prepare
+    const act = build(() => ({}));
+
+    // Act / Assess
+    expect(act).not.toThrow();
+  });
+
+  it('throws a ValidationFailedError that names the construct', () => {
+    // Prepare
+    const act = build(() => ({ serviceName: 'bad name' }));
+
+    // Act / Assess
+    expect(act).toThrow(ValidationFailedError);
+    expect(act).toThrow(/^CanaryRollout Test\/Rollout\d+: serviceName/);
+  });
+
+  it('collects every problem and throws once', () => {
+    // Prepare
+    const act = build(() => ({ serviceName: 'bad name', containers: [], canaryReplicas: 0 }));
+
+    // Act
+    let caught: unknown;
+    try {
+      act();
+    } catch (error) {
+      caught = error;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(ValidationFailedError);
+    expect((caught as ValidationFailedError).problems).toEqual([
+      expect.stringMatching(/serviceName must be/),
+      expect.stringMatching(/containers must name at least one container/),
+      expect.stringMatching(/canaryReplicas must be an integer of at least 1, got 0/),
+    ]);
+  });
+
+  it('requires exactly one of listener and listenerArn', () => {
+    // Prepare
+    const both = build((stack) => ({
+      listener: elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
+        listenerArn: SAMPLE.listenerArn,
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'ListenerSg', 'sg-0123456789abcdef0'),
+      }),
+    }));
+    const neither = build(() => ({ listenerArn: undefined }));
+
+    // Act & Assess
+    expect(both).toThrow(/give exactly one of listener and listenerArn/);
+    expect(neither).toThrow(/give exactly one of listener and listenerArn/);
+  });
+
+  it('requires an ALB listener ARN', () => {
+    // Prepare
+    const act = build(() => ({ listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/x/1/2' }));
+
+    // Act & Assess
+    expect(act).toThrow(/listenerArn must be an Application Load Balancer listener ARN/);
+  });
+
+  it('requires a listener rule ARN for listenerRuleArn', () => {
+    // Prepare
+    const act = build(() => ({ listenerRuleArn: SAMPLE.listenerArn }));
+
+    // Act & Assess
+    expect(act).toThrow(/listenerRuleArn must be an ALB listener rule ARN/);
+  });
+
+  it("requires the rule to belong to the rollout's listener", () => {
+    // Prepare
+    const act = build(() => ({
+      listenerRuleArn:
+        'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/other/0000000000000001/0000000000000002/0000000000000003',
+    }));
+
+    // Act & Assess
+    expect(act).toThrow(/listenerRuleArn must be a rule of the listener/);
+  });
+
+  it('requires different stable and canary target groups', () => {
+    // Prepare
+    const sameArn = build((stack) => ({
+      canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'SameAsStable', {
+        targetGroupArn: SAMPLE.stableTargetGroupArn,
+      }),
+    }));
+
+    // Act & Assess
+    expect(sameArn).toThrow(/canaryTargetGroup and stableTargetGroup must be different target groups/);
+  });
+
+  it('refuses a second rollout on the same listener in one stack', () => {
+    // Prepare
+    const { stack } = emptyStack();
+    build(() => ({}), stack)();
+
+    // Act
+    const second = build(() => ({ namespace: 'other' }), stack);
+
+    // Assess
+    expect(second).toThrow(/is already steered by CanaryRollout Test\/Rollout\d+; one rollout per listener or rule/);
+  });
+
+  it('allows a second rollout on a rule of the same listener', () => {
+    // Prepare
+    const { stack } = emptyStack();
+    build(() => ({}), stack)();
+
+    // Act
+    const onRule = build(
+      (s) => ({
+        serviceName: 'payments',
+        listenerRuleArn: OTHER.ruleArn,
+        stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(s, 'PaymentsStable', {
+          targetGroupArn: OTHER.stableTargetGroupArn,
+        }),
+        canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(s, 'PaymentsCanary', {
+          targetGroupArn: OTHER.canaryTargetGroupArn,
+        }),
+      }),
+      stack,
+    );
+
+    // Assess
+    expect(onRule).not.toThrow();
+  });
+
+  it('requires a service name of letters, digits, "-" and "_"', () => {
+    // Act & Assess
+    expect(build(() => ({ serviceName: 'check out' }))).toThrow(/serviceName must be 1–63 letters, digits/);
+    expect(build(() => ({ serviceName: 'x'.repeat(64) }))).toThrow(/serviceName must be 1–63 letters, digits/);
+  });
+
+  it('requires an EKS cluster name', () => {
+    // Act & Assess
+    expect(build(() => ({ cluster: '-shop' }))).toThrow(/cluster must be an EKS cluster name/);
+  });
+
+  it('requires Kubernetes object names for namespace and Deployments', () => {
+    // Act & Assess
+    expect(build(() => ({ namespace: 'Checkout' }))).toThrow(/namespace must be a Kubernetes object name/);
+    expect(build(() => ({ stableDeployment: 'app_v1' }))).toThrow(/stableDeployment must be a Kubernetes object name/);
+    expect(build(() => ({ canaryDeployment: 'app-' }))).toThrow(/canaryDeployment must be a Kubernetes object name/);
+  });
+
+  it('requires different stable and canary Deployments', () => {
+    // Prepare
+    const act = build(() => ({ canaryDeployment: SAMPLE.stableDeployment }));
+
+    // Act & Assess
+    expect(act).toThrow(/canaryDeployment and stableDeployment must be different Deployments/);
+  });
+
+  it('requires at least one container', () => {
+    // Act & Assess
+    expect(build(() => ({ containers: [] }))).toThrow(/containers must name at least one container/);
+  });
+
+  it('requires distinct, non-empty container names', () => {
+    // Act & Assess
+    expect(build(() => ({ containers: ['app', 'app'] }))).toThrow(/containers must be non-empty, distinct names/);
+    expect(build(() => ({ containers: ['app', ''] }))).toThrow(/containers must be non-empty, distinct names/);
+  });
+
+  it('requires canaryReplicas to be an integer of at least 1', () => {
+    // Act & Assess
+    expect(build(() => ({ canaryReplicas: 0 }))).toThrow(/canaryReplicas must be an integer of at least 1, got 0/);
+    expect(build(() => ({ canaryReplicas: 1.5 }))).toThrow(/canaryReplicas must be an integer of at least 1, got 1.5/);
+  });
+
+  it('refuses a rollout with no health signal', () => {
+    // Prepare
+    const act = build(() => ({ alarms: [], managedAlarms: undefined }));
+
+    // Act & Assess
+    expect(act).toThrow(/a rollout needs a health signal: give alarms, managedAlarms or both/);
+  });
+
+  it('accepts managed alarms as the only health signal', () => {
+    // Act & Assess
+    expect(build(() => ({ alarms: undefined, managedAlarms: {} }))).not.toThrow();
+  });
+
+  it('reports unusable managed alarm options', () => {
+    // Prepare
+    const act = build(() => ({ managedAlarms: { errorRateThresholdPercent: 0 } }));
+
+    // Act & Assess
+    expect(act).toThrow(/managedAlarms.errorRateThresholdPercent must be above 0 and below 100, got 0/);
+  });
+
+  it('requires durations in whole seconds', () => {
+    // Prepare
+    const act = build(() => ({ settleTime: Duration.millis(1500) }));
+
+    // Act & Assess
+    expect(act).toThrow(/durations must be whole seconds: settleTime is 1.5 s/);
+  });
+
+  it('requires readyTimeout, pollInterval and approvalTimeout of at least a second', () => {
+    // Prepare
+    const act = build(() => ({ pollInterval: Duration.seconds(0) }));
+
+    // Act & Assess
+    expect(act).toThrow(/readyTimeout, pollInterval and approvalTimeout must each be at least 1 second/);
+  });
+
+  it('requires pollInterval and settleTime shorter than readyTimeout', () => {
+    // Prepare
+    const act = build(() => ({ readyTimeout: Duration.seconds(30), settleTime: Duration.seconds(30) }));
+
+    // Act & Assess
+    expect(act).toThrow(/pollInterval \(10 s\) and settleTime \(30 s\) must each be shorter than readyTimeout \(30 s\)/);
+  });
+
+  it("requires maxRolloutDuration within a Standard execution's year and above approvalTimeout", () => {
+    // Act & Assess
+    expect(build(() => ({ maxRolloutDuration: Duration.days(366) }))).toThrow(
+      /maxRolloutDuration \(31622400 s\) must be at most 365 days/,
+    );
+    expect(build(() => ({ maxRolloutDuration: Duration.hours(2), approvalTimeout: Duration.hours(2) }))).toThrow(
+      /must be at most 365 days \(a Standard execution's limit\) and longer than approvalTimeout \(7200 s\)/,
+    );
+  });
+
+  it('requires a strategy preset that parses', () => {
+    // Prepare
+    const act = build(() => ({ strategy: 'Canary10Percent' }));
+
+    // Act & Assess
+    expect(act).toThrow(/strategy "Canary10Percent" is not a known preset/);
+  });
+
+  it('requires maxRolloutDuration to cover the worst case of the default strategy', () => {
+    // Prepare
+    // 60 minutes of bakes alone exceed one hour.
+    const act = build(() => ({ strategy: 'Linear10PercentEvery6Minutes', maxRolloutDuration: Duration.hours(1) }));
+
+    // Act & Assess
+    expect(act).toThrow(/maxRolloutDuration \(3600 s\) is shorter than the worst case of strategy Linear10PercentEvery6Minutes/);
+  });
+
+  it('counts approval timeouts in the worst case', () => {
+    // Prepare
+    // The plan's own bound is about 40 minutes; a gate before promotion may wait 2 hours more.
+    const withoutGate = build(() => ({ maxRolloutDuration: Duration.minutes(150), approvalTimeout: Duration.hours(2) }));
+    const withGate = build(() => ({
+      maxRolloutDuration: Duration.minutes(150),
+      approvalTimeout: Duration.hours(2),
+      approval: 'beforePromote',
+    }));
+
+    // Act & Assess
+    expect(withoutGate).not.toThrow();
+    expect(withGate).toThrow(/is shorter than the worst case of strategy Canary10Percent5Minutes/);
+  });
+
+  it('skips the literal checks for tokens', () => {
+    // Prepare
+    const act = build(() => ({
+      serviceName: Fn.importValue('ServiceName'),
+      listenerArn: Fn.importValue('ListenerArn'),
+      namespace: Fn.importValue('Namespace'),
+      cluster: Fn.importValue('ClusterName'),
+    }));
+
+    // Act & Assess
+    expect(act).not.toThrow();
+  });
+});

@@ -1,0 +1,105 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { CfnResource, Validations, type App, type Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { CanaryRollout } from '../../lib/canary-rollout';
+import { OTHER, sampleStack, validRolloutProps } from '../support/synth';
+
+interface Finding {
+  readonly rule: string;
+  readonly path: string;
+}
+
+function findings(app: App): Finding[] {
+  return new AwsSolutionsChecks()
+    .validateScope(app)
+    .violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })));
+}
+
+/** The sample stack plus a rollout on a rule whose Kubernetes functions run in a VPC. */
+function sampleWithVpcRollout(): { app: App; stack: Stack } {
+  const { app, stack } = sampleStack({ nag: true });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
+  new CanaryRollout(stack, 'Payments', validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, vpc }));
+  return { app, stack };
+}
+
+describe('CloudFormation template validation', () => {
+  it('fails synthesis on a malformed resource, as cdk.json turns its findings into errors', () => {
+    // Prepare
+    const { app, stack } = sampleStack();
+    new CfnResource(stack, 'Malformed', { type: 'AWS::SQS::Queue', properties: { MessageRetentionPeriod: 'two weeks' } });
+
+    // Act
+    const act = () => app.synth();
+
+    // Assess
+    expect(act).toThrow(/ERROR MessageRetentionPeriod: 'two weeks' is not of type 'integer' \(CloudFormation Validate\)/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('finds nothing unacknowledged in the sample app', () => {
+    // Prepare
+    const { app } = sampleStack({ nag: true });
+
+    // Act
+    const unacknowledged = findings(app);
+
+    // Assess
+    expect(unacknowledged).toEqual([]);
+  });
+
+  it('lets the sample app synthesize with the checks registered, with no error or warning annotation', () => {
+    // Prepare
+    const { app, stack } = sampleStack({ nag: true });
+
+    // Act
+    app.synth();
+
+    // Assess
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with a rule rollout whose functions run in a VPC', () => {
+    // Prepare
+    const { app } = sampleWithVpcRollout();
+
+    // Act
+    const unacknowledged = findings(app).filter((f) => !f.path.includes('/Vpc/'));
+
+    // Assess
+    expect(unacknowledged).toEqual([]);
+  });
+
+  it('acknowledges exactly what it finds, each with a reason, on the finding resource or an ancestor', () => {
+    // Prepare: record every acknowledgment instead of applying it, so the checks report them all.
+    const acknowledged: { path: string; id: string; reason: string }[] = [];
+    jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
+      // `scope` is the construct Validations.of() was called on.
+      const scope = (this as unknown as { scope: IConstruct }).scope;
+      const ours = rules.filter((rule) => rule.id.startsWith('AwsSolutions-'));
+      acknowledged.push(...ours.map((rule) => ({ path: scope.node.path, id: rule.id, reason: rule.reason })));
+    });
+    const { app } = sampleWithVpcRollout();
+
+    // Act
+    const all = findings(app).filter((f) => !f.path.includes('/Vpc/'));
+
+    // Assess
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const covers = (ack: { path: string; id: string }, finding: Finding) =>
+      ack.id === finding.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`));
+    expect(all.filter((finding) => !acknowledged.some((ack) => covers(ack, finding)))).toEqual([]);
+    expect(acknowledged.filter((ack) => !all.some((finding) => covers(ack, finding)))).toEqual([]);
+    for (const ack of acknowledged) {
+      expect(ack.reason.length).toBeGreaterThan(60);
+    }
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Builds the sample stack (and variants of it) for infra tests, with Lambda bundling skipped so a
+ * test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
+ * tests see what `cdk synth` sees.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { SAMPLE_CONTEXT_KEY, buildSampleStack, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
+import type { CanaryRolloutProps } from '../../lib/canary-rollout';
+import { addNagChecks } from '../../lib/nag';
+
+const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** The sample's configuration exactly as cdk.json holds it. */
+export const SAMPLE = CDK_JSON.context[SAMPLE_CONTEXT_KEY] as SampleConfig;
+
+/** Other resources of the sample's account and region, for a second rollout in the same stack. */
+export const OTHER = {
+  ruleArn:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+  stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/payments/8a1f4b2c3d4e5f60',
+  canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/payments-canary/0f1e2d3c4b5a6978',
+} as const;
+
+export interface TestAppOptions {
+  /** Replaces keys of the sample's configuration. */
+  readonly config?: Partial<SampleConfig>;
+  /** Registers cdk-nag's AwsSolutions checks, as bin/serinus.ts does. */
+  readonly nag?: boolean;
+}
+
+/** An app with cdk.json's context and no bundling. */
+export function newTestApp(options: TestAppOptions = {}): App {
+  const app = new App({
+    context: {
+      ...CDK_JSON.context,
+      [SAMPLE_CONTEXT_KEY]: { ...SAMPLE, ...options.config },
+      // No stack is bundled: NodejsFunction stages its entry without running esbuild.
+      'aws:cdk:bundling-stacks': [],
+    },
+  });
+  if (options.nag) addNagChecks(app);
+  return app;
+}
+
+/** The sample app's stack, not yet synthesized: a test may add to it first. */
+export function sampleStack(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack } {
+  const app = newTestApp(options);
+  return { app, stack: buildSampleStack(app) };
+}
+
+/** The sample app's stack and its template. */
+export function synthSample(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack; template: Template } {
+  const { app, stack } = sampleStack(options);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The sample app synthesized, with its rollout and engine at hand (the flow tests take the workflow out of it). */
+export function synthesizeSample(options: TestAppOptions = {}) {
+  const { app, stack, template } = synthSample(options);
+  return { app, stack, template, rollout: stack.rollout, engine: stack.rollout.engine };
+}
+
+/** An empty stack in the sample's account and region, for constructs built by hand. */
+export function emptyStack(): { app: App; stack: Stack } {
+  const app = newTestApp();
+  const stack = new Stack(app, 'Test', { env: { account: SAMPLE.account, region: SAMPLE.region } });
+  return { app, stack };
+}
+
+/** Valid props for a CanaryRollout in `stack`, from the sample's configuration; a test overrides one thing. */
+export function validRolloutProps(stack: Stack, overrides: Partial<CanaryRolloutProps> = {}): CanaryRolloutProps {
+  const unique = stack.node.children.length;
+  return {
+    serviceName: SAMPLE.serviceName,
+    listenerArn: SAMPLE.listenerArn,
+    stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Stable${unique}`, {
+      targetGroupArn: SAMPLE.stableTargetGroupArn,
+    }),
+    canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Canary${unique}`, {
+      targetGroupArn: SAMPLE.canaryTargetGroupArn,
+    }),
+    cluster: SAMPLE.clusterName,
+    namespace: SAMPLE.namespace,
+    stableDeployment: SAMPLE.stableDeployment,
+    canaryDeployment: SAMPLE.canaryDeployment,
+    containers: [...SAMPLE.containers],
+    alarms: [cloudwatch.Alarm.fromAlarmName(stack, `Alarm${unique}`, 'checkout-availability')],
+    ...overrides,
+  };
+}
