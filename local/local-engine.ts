@@ -9,8 +9,8 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
-import { installAwsFakes, type AwsFakes } from '../test/support/fakes/aws';
-import { startFakeKubernetes, type FakeKubernetes } from '../test/support/fake-kubernetes';
+import { installAwsFakes, type AwsFakes } from './fakes/aws';
+import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 
 type Handler = (event: unknown) => Promise<unknown>;

@@ -3,7 +3,7 @@
  * Deployment change, every alarm state. Flow tests check the invariants against it; the sandbox
  * draws its timeline from it.
  */
-import type { FakeDeployment } from '../test/support/fake-kubernetes';
+import type { FakeDeployment } from './fake-kubernetes';
 import type { LocalEngine } from './local-engine';
 
 export interface WeightSample {

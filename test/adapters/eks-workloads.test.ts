@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
 import type { DeploymentRef } from '../../lambda/domain/types';
 import { ValidationFailedError } from '../../lambda/errors';
-import { type FakeKubernetes, startFakeKubernetes } from '../support/fake-kubernetes';
-import { createTestCa } from '../support/test-ca';
+import { type FakeKubernetes, startFakeKubernetes } from '../../local/fake-kubernetes';
+import { createTestCa } from '../../local/certificate-authority';
 
 const eksMock = mockClient(EKSClient);
 const TOKEN = 'k8s-aws-v1.test-token';

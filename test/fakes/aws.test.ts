@@ -4,7 +4,7 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { installAwsFakes, type AwsFakes } from '../support/fakes/aws';
+import { installAwsFakes, type AwsFakes } from '../../local/fakes/aws';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
 const STABLE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/6d0ecf831eec9f09';

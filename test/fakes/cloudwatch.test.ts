@@ -1,6 +1,6 @@
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, InvalidNextToken } from '@aws-sdk/client-cloudwatch';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { FakeCloudWatch, type AlarmStateChangeEvent } from '../support/fakes/cloudwatch';
+import { FakeCloudWatch, type AlarmStateChangeEvent } from '../../local/fakes/cloudwatch';
 
 const client = new CloudWatchClient({ region: 'eu-west-1' });
 const T0 = new Date('2025-03-01T10:00:00.000Z');

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { FakeDynamoDb } from '../support/fakes/dynamodb';
+import { FakeDynamoDb } from '../../local/fakes/dynamodb';
 
 const TABLE = 'rollouts';
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));

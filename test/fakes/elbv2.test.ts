@@ -11,7 +11,7 @@ import {
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { FakeElbv2, type WeightsChange } from '../support/fakes/elbv2';
+import { FakeElbv2, type WeightsChange } from '../../local/fakes/elbv2';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;

@@ -9,8 +9,8 @@ import {
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { FakeScheduler } from '../support/fakes/scheduler';
-import { FakeStepFunctions } from '../support/fakes/sfn';
+import { FakeScheduler } from '../../local/fakes/scheduler';
+import { FakeStepFunctions } from '../../local/fakes/sfn';
 
 const client = new SchedulerClient({ region: 'eu-west-1' });
 const NOW = new Date('2025-03-01T10:00:00.000Z');

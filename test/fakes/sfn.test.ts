@@ -10,7 +10,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { FakeStepFunctions, TaskFailedError, type FakeExecution } from '../support/fakes/sfn';
+import { FakeStepFunctions, TaskFailedError, type FakeExecution } from '../../local/fakes/sfn';
 
 const client = new SFNClient({ region: 'eu-west-1' });
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:serinus-checkout:release-1-4-2';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { testCa } from './test-ca';
+import { testCa } from './certificate-authority';
 
 export interface FakeContainer {
   readonly name: string;
