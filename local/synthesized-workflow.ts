@@ -34,6 +34,8 @@ export interface SynthesizedWorkflow {
   readonly stateMachineArn: string;
   readonly region: string;
   readonly account: string;
+  /** Alarms the stack itself defines (the managed canary alarms), by the name the target uses. */
+  readonly definedAlarms: Record<string, { logicalId: string; properties: Record<string, unknown> }>;
 }
 
 type Template_ = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -64,6 +66,15 @@ export function extractWorkflow(
   const target = validate?.Parameters?.target as TargetConfig | undefined;
   if (!target) throw new Error('the definition has no Validate task carrying the target configuration');
 
+  const definedAlarms: SynthesizedWorkflow['definedAlarms'] = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::CloudWatch::Alarm') continue;
+    definedAlarms[String(resolver.resolve({ Ref: logicalId }))] = {
+      logicalId,
+      properties: resolver.resolve(resource.Properties ?? {}) as Record<string, unknown>,
+    };
+  }
+
   return {
     definition,
     handlers,
@@ -71,6 +82,7 @@ export function extractWorkflow(
     stateMachineArn: String(resolver.resolve({ Ref: machineId })),
     region,
     account,
+    definedAlarms,
   };
 }
 

@@ -1,8 +1,7 @@
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
-import { extractWorkflow } from '../../local/synthesized-workflow';
 import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalEngineOptions } from '../../local/local-engine';
 import { RolloutObserver } from '../../local/rollout-observer';
-import { synthesizeSample } from '../support/synth';
+import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
 
@@ -10,10 +9,7 @@ afterAll(() => shutdownLocalEngines());
 
 /** The sample app's rollout, synthesized once per test file (bundling skipped). */
 export function sampleWorkflow(): SynthesizedWorkflow {
-  if (!cached) {
-    const { rollout, engine } = synthesizeSample();
-    cached = extractWorkflow(rollout.stateMachine, engine.functions);
-  }
+  cached ??= synthesizeSampleWorkflow();
   return cached;
 }
 
