@@ -36,6 +36,12 @@ export interface TrafficRouter {
    * @throws WeightNotAppliedError when the read-back never shows the written weights.
    */
   writeWeights(target: TrafficTarget, weights: Weights, guard?: { expected: Weights }): Promise<WriteWeightsResult>;
+  /**
+   * Puts the canary target group into the forward action at weight 0 when it is missing: the load
+   * balancer health-checks only target groups an action references.
+   * @returns whether it wrote.
+   */
+  attachCanary(target: TrafficTarget): Promise<boolean>;
   /** How many targets of the target group are `healthy`. */
   healthyTargets(targetGroupArn: string): Promise<number>;
 }

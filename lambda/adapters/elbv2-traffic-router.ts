@@ -49,6 +49,8 @@ interface ForwardView {
   /** Where the forward action sits in `actions`. */
   readonly forwardIndex: number;
   readonly weights: Weights;
+  /** Whether the canary target group is in the forward action (at any weight). */
+  readonly canaryAttached: boolean;
 }
 
 export class Elbv2TrafficRouter implements TrafficRouter {
@@ -94,6 +96,15 @@ export class Elbv2TrafficRouter implements TrafficRouter {
 
     const applied = await this.readBack(target, weights);
     return { previous, applied };
+  }
+
+  async attachCanary(target: TrafficTarget): Promise<boolean> {
+    return this.retryingThrottles(async () => {
+      const view = await this.readForward(target);
+      if (view.canaryAttached) return false;
+      await this.modify(target, withWeights(view, target, view.weights));
+      return true;
+    });
   }
 
   async healthyTargets(targetGroupArn: string): Promise<number> {
@@ -222,9 +233,9 @@ function inspect(target: TrafficTarget, actions: Action[]): ForwardView {
   // A forward to the stable target group alone is all traffic on stable: how a listener looks
   // before its first rollout. Writing weights brings the canary into the action.
   if (!canaryTuple) {
-    return { actions, forwardIndex, weights: { stable: 100, canary: 0 } };
+    return { actions, forwardIndex, weights: { stable: 100, canary: 0 }, canaryAttached: false };
   }
-  return { actions, forwardIndex, weights: toPercent(stableTuple.weight, canaryTuple.weight, where) };
+  return { actions, forwardIndex, weights: toPercent(stableTuple.weight, canaryTuple.weight, where), canaryAttached: true };
 }
 
 /** A forward's target groups, with `TargetGroupArn` alone read as one target group at weight 1. */

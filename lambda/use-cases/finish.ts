@@ -17,16 +17,23 @@ export async function finishRollout(
   deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads },
   rollout: RolloutContext,
 ): Promise<FinishResult> {
-  const record = await heldRecord(deps.store, rollout);
+  const keep = rollout.request.afterPromotion === 'keepCanary';
+  const done: FinishResult = { result: 'promoted', weights: STABLE_ONLY, images: rollout.request.images, canaryReplicas: keep ? 'kept' : 0 };
+  const record = await deps.store.get(rollout.targetKey);
+  if (record?.executionArn !== rollout.executionArn) {
+    // A retried Finish whose first run completed: the lock is gone and traffic is on stable.
+    const live = await deps.router.readWeights(rollout.target.traffic);
+    if (sameWeights(live, STABLE_ONLY)) return done;
+    await heldRecord(deps.store, rollout);
+  }
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'finishing' });
   const live = await deps.router.readWeights(rollout.target.traffic);
   if (!sameWeights(live, STABLE_ONLY)) {
-    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights);
+    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record!.lastWrittenWeights);
   }
   await deps.store.update(rollout.targetKey, rollout.executionArn, { lastWrittenWeights: STABLE_ONLY });
-  const keep = rollout.request.afterPromotion === 'keepCanary';
   if (!keep) await deps.workloads.scale(canaryRef(rollout.target), 0);
   await deps.store.release(rollout.targetKey, rollout.executionArn);
   logger.info('rollout promoted', { images: rollout.request.images });
-  return { result: 'promoted', weights: STABLE_ONLY, images: rollout.request.images, canaryReplicas: keep ? 'kept' : 0 };
+  return done;
 }

@@ -2,6 +2,7 @@ import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
 import type { RolloutRecord, Weights } from '../domain/types';
 import type { Clock, RolloutStore, TrafficRouter } from '../ports';
+import { logger } from '../shared/observability';
 import type { RolloutContext } from './context';
 
 const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
@@ -35,6 +36,9 @@ export async function acquireLock(
   if (startWeights.canary !== 0) {
     // Held now, so the rollback that follows this error is ours to run.
     throw new ValidationFailedError(`the canary target group has traffic at the start (${formatWeights(startWeights)})`);
+  }
+  if (await deps.router.attachCanary(target.traffic)) {
+    logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
   }
   return { startWeights };
 }

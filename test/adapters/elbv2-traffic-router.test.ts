@@ -440,6 +440,50 @@ describe('Elbv2TrafficRouter', () => {
     });
   });
 
+  describe('attachCanary', () => {
+    it('adds the canary at weight 0 to a forward that names only the stable target group', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(oidcAction, { Type: 'forward', Order: 2, TargetGroupArn: STABLE }));
+      const { router } = newRouter();
+
+      // Act
+      const wrote = await router.attachCanary(listenerTarget);
+
+      // Assess
+      expect(wrote).toBe(true);
+      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
+        ListenerArn: LISTENER,
+        DefaultActions: [
+          { ...oidcAction, AuthenticateOidcConfig: { ...oidcAction.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+          {
+            Type: 'forward',
+            Order: 2,
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: STABLE, Weight: 100 },
+                { TargetGroupArn: CANARY, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      });
+    });
+
+    it('writes nothing when the canary is already in the action', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(100, 0)));
+      const { router } = newRouter();
+
+      // Act
+      const wrote = await router.attachCanary(ruleTarget);
+
+      // Assess
+      expect(wrote).toBe(false);
+      expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 0);
+    });
+  });
+
   describe('healthyTargets', () => {
     it('counts the healthy targets of the target group', async () => {
       // Prepare
