@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationFailedError } from '../errors';
-import { tryParseStrategy } from './strategy';
+import { MAX_STEPS, tryParseStrategy } from './strategy';
 import type {
   AfterPromotion,
   ApprovalMode,
@@ -16,7 +16,7 @@ import type {
 
 /** The preset used when neither the input nor the service's defaults name steps or a strategy. */
 export const DEFAULT_STRATEGY = 'Canary10Percent5Minutes';
-export const MAX_STEPS = 20;
+export { MAX_STEPS } from './strategy';
 /** One day per step. */
 export const MAX_BAKE_SECONDS = 86_400;
 export const MAX_REASON_LENGTH = 256;

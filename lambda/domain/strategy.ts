@@ -4,6 +4,8 @@
 import { ValidationFailedError } from '../errors';
 import type { StepSpec } from './types';
 
+/** A plan holds at most this many steps, so the execution history stays small and a rollout readable. */
+export const MAX_STEPS = 20;
 export const MIN_PRESET_PERCENT = 1;
 export const MAX_PRESET_PERCENT = 99;
 export const MIN_PRESET_MINUTES = 1;
@@ -52,7 +54,15 @@ export function tryParseStrategy(name: string): StrategyParse {
   }
   const linear = LINEAR.exec(name);
   if (linear) {
-    return withRange(name, linear, (percent, bakeSeconds) => linearSteps(percent, bakeSeconds));
+    const parsed = withRange(name, linear, (percent, bakeSeconds) => linearSteps(percent, bakeSeconds));
+    if (parsed.ok && parsed.steps.length > MAX_STEPS) {
+      const smallest = Math.ceil(100 / MAX_STEPS);
+      return {
+        ok: false,
+        problem: `"${name}" expands to ${parsed.steps.length} steps, more than the ${MAX_STEPS} a rollout may have; use at least ${smallest} percent per step`,
+      };
+    }
+    return parsed;
   }
   const suggestion = canonicalSpelling(name);
   const hint = suggestion ? ` — did you mean "${suggestion}"?` : `; accepted forms: ${ACCEPTED_FORMS}`;

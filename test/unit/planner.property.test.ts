@@ -32,7 +32,7 @@ const preset = fc.oneof(
     .tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 1440 }), fc.constantFrom('Minutes', 'Minute'))
     .map(([x, y, unit]) => `Canary${x}Percent${y}${unit}`),
   fc
-    .tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 1440 }), fc.constantFrom('Minutes', 'Minute'))
+    .tuple(fc.integer({ min: 5, max: 99 }), fc.integer({ min: 1, max: 1440 }), fc.constantFrom('Minutes', 'Minute'))
     .map(([x, y, unit]) => `Linear${x}PercentEvery${y}${unit}`),
 );
 

@@ -114,3 +114,24 @@ describe('formatDuration', () => {
     expect(text).toBe(expected);
   });
 });
+
+describe('step limit', () => {
+  it.each([
+    ['Linear1PercentEvery1Minute', 100],
+    ['Linear4PercentEvery2Minutes', 25],
+  ])('refuses %s, which expands to %i steps', (name, count) => {
+    // Act
+    const parse = () => parseStrategy(name);
+
+    // Assess
+    expect(parse).toThrow(new RegExp(`expands to ${count} steps, more than the 20 a rollout may have; use at least 5 percent per step`));
+  });
+
+  it('accepts Linear5PercentEvery1Minute, exactly 20 steps', () => {
+    // Act
+    const steps = parseStrategy('Linear5PercentEvery1Minute');
+
+    // Assess
+    expect(steps).toHaveLength(20);
+  });
+});
