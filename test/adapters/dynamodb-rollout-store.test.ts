@@ -15,56 +15,12 @@ import { Readable } from 'node:stream';
 import { createDocumentClient, DynamoDbRolloutStore } from '../../lambda/adapters/dynamodb-rollout-store';
 import type { RolloutRecord } from '../../lambda/domain/types';
 import { LockHeldError, RecordMismatchError } from '../../lambda/errors';
+import { EXECUTION_ARN, LISTENER_ARN, RULE_ARN, rolloutRecord } from '../support/fixtures';
 
 const TABLE = 'serinus-rollouts';
-const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
-const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-2';
 const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-3';
 const NOW = new Date('2025-03-01T12:00:00.750Z');
 const NOW_SECONDS = 1740830400;
-
-function record(overrides: Partial<RolloutRecord> = {}): RolloutRecord {
-  return {
-    targetKey: LISTENER,
-    executionArn: EXECUTION,
-    service: 'checkout',
-    phase: 'locked',
-    startedAt: '2025-03-01T12:00:00.000Z',
-    expiresAt: NOW_SECONDS + 86400,
-    target: {
-      service: 'checkout',
-      traffic: {
-        listenerArn: LISTENER,
-        stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/1',
-        canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2',
-      },
-      workload: {
-        clusterName: 'prod',
-        namespace: 'shop',
-        stableDeployment: 'checkout',
-        canaryDeployment: 'checkout-canary',
-        containers: ['app'],
-        canaryReplicas: 2,
-      },
-      alarmNames: ['checkout-5xx'],
-      defaults: {},
-      timing: { settleSeconds: 10, readyTimeoutSeconds: 600, pollSeconds: 15 },
-      onDrift: 'revert',
-    },
-    request: {
-      images: { app: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2' },
-      steps: [{ weight: 10, bakeSeconds: 300 }],
-      strategyName: 'Canary10Percent5Minutes',
-      approval: 'none',
-      insufficientData: 'unhealthy',
-      afterPromotion: 'scaleCanaryToZero',
-      dryRun: false,
-    },
-    startWeights: { stable: 100, canary: 0 },
-    lastWrittenWeights: { stable: 100, canary: 0 },
-    ...overrides,
-  };
-}
 
 /** As DynamoDB returns it on a failed condition: raw attribute values, not unmarshalled. */
 function conditionFailed(item?: { executionArn: string; service: string; startedAt: string }): ConditionalCheckFailedException {
@@ -74,7 +30,7 @@ function conditionFailed(item?: { executionArn: string; service: string; started
     ...(item
       ? {
           Item: {
-            targetKey: { S: LISTENER },
+            targetKey: { S: LISTENER_ARN },
             executionArn: { S: item.executionArn },
             service: { S: item.service },
             startedAt: { S: item.startedAt },
@@ -98,10 +54,10 @@ function store(): DynamoDbRolloutStore {
 describe('acquire', () => {
   const expectedPut = {
     TableName: TABLE,
-    Item: record(),
+    Item: rolloutRecord(),
     ConditionExpression: 'attribute_not_exists(#targetKey) OR (#expiresAt < :now AND #executionArn <> :executionArn)',
     ExpressionAttributeNames: { '#targetKey': 'targetKey', '#expiresAt': 'expiresAt', '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':now': NOW_SECONDS, ':executionArn': EXECUTION },
+    ExpressionAttributeValues: { ':now': NOW_SECONDS, ':executionArn': EXECUTION_ARN },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 
@@ -110,7 +66,7 @@ describe('acquire', () => {
     ddb.on(PutCommand).resolves({});
 
     // Act
-    await store().acquire(record(), NOW);
+    await store().acquire(rolloutRecord(), NOW);
 
     // Assess
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
@@ -124,12 +80,12 @@ describe('acquire', () => {
     );
 
     // Act
-    const acquiring = store().acquire(record(), NOW);
+    const acquiring = store().acquire(rolloutRecord(), NOW);
 
     // Assess
     await expect(acquiring).rejects.toThrow(LockHeldError);
     await expect(acquiring).rejects.toThrow(
-      `Traffic target ${LISTENER} is locked by execution ${OTHER_EXECUTION} (service checkout, since 2025-03-01T11:30:00.000Z)`,
+      `Traffic target ${LISTENER_ARN} is locked by execution ${OTHER_EXECUTION} (service checkout, since 2025-03-01T11:30:00.000Z)`,
     );
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
@@ -137,11 +93,11 @@ describe('acquire', () => {
   it('succeeds without writing when the same execution already holds the lock (a retry keeps its progress)', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(
-      conditionFailed({ executionArn: EXECUTION, service: 'checkout', startedAt: '2025-03-01T12:00:00.000Z' }),
+      conditionFailed({ executionArn: EXECUTION_ARN, service: 'checkout', startedAt: '2025-03-01T12:00:00.000Z' }),
     );
 
     // Act
-    await store().acquire(record(), NOW);
+    await store().acquire(rolloutRecord(), NOW);
 
     // Assess
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
@@ -152,22 +108,22 @@ describe('acquire', () => {
   it('reads the holder consistently when the failure carries no item, and accepts its own lock', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: record({ phase: 'baking' }) });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ phase: 'baking' }) });
 
     // Act
-    await store().acquire(record(), NOW);
+    await store().acquire(rolloutRecord(), NOW);
 
     // Assess
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER_ARN }, ConsistentRead: true });
   });
 
   it('reads the holder when the failure carries no item, and names another execution', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: record({ executionArn: OTHER_EXECUTION, service: 'checkout' }) });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ executionArn: OTHER_EXECUTION, service: 'checkout' }) });
 
     // Act
-    const acquiring = store().acquire(record(), NOW);
+    const acquiring = store().acquire(rolloutRecord(), NOW);
 
     // Assess
     await expect(acquiring).rejects.toThrow(`is locked by execution ${OTHER_EXECUTION} (service checkout`);
@@ -179,7 +135,7 @@ describe('acquire', () => {
     ddb.on(GetCommand).resolves({});
 
     // Act
-    const acquiring = store().acquire(record(), NOW);
+    const acquiring = store().acquire(rolloutRecord(), NOW);
 
     // Assess
     await expect(acquiring).rejects.toThrow(LockHeldError);
@@ -191,7 +147,7 @@ describe('acquire', () => {
     ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
 
     // Act
-    const acquiring = store().acquire(record(), NOW);
+    const acquiring = store().acquire(rolloutRecord(), NOW);
 
     // Assess
     await expect(acquiring).rejects.toThrow('ProvisionedThroughputExceededException');
@@ -201,16 +157,16 @@ describe('acquire', () => {
 describe('get', () => {
   it('reads the record consistently', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: record() });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord() });
 
     // Act
-    const found = await store().get(LISTENER);
+    const found = await store().get(LISTENER_ARN);
 
     // Assess
-    expect(found).toEqual(record());
+    expect(found).toEqual(rolloutRecord());
     expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
       TableName: TABLE,
-      Key: { targetKey: LISTENER },
+      Key: { targetKey: LISTENER_ARN },
       ConsistentRead: true,
     });
   });
@@ -220,7 +176,7 @@ describe('get', () => {
     ddb.on(GetCommand).resolves({});
 
     // Act
-    const found = await store().get(LISTENER);
+    const found = await store().get(LISTENER_ARN);
 
     // Assess
     expect(found).toBeUndefined();
@@ -230,13 +186,13 @@ describe('get', () => {
 describe('update', () => {
   it('sets and removes fields while the execution holds the lock', async () => {
     // Prepare
-    const updated = record({ phase: 'shifting', lastWrittenWeights: { stable: 90, canary: 10 } });
+    const updated = rolloutRecord({ phase: 'shifting', lastWrittenWeights: { stable: 90, canary: 10 } });
     ddb.on(UpdateCommand).resolves({ Attributes: updated });
 
     // Act
     const result = await store().update(
-      LISTENER,
-      EXECUTION,
+      LISTENER_ARN,
+      EXECUTION_ARN,
       { phase: 'shifting', lastWrittenWeights: { stable: 90, canary: 10 } },
       ['bake', 'previousStable'],
     );
@@ -245,7 +201,7 @@ describe('update', () => {
     expect(result).toEqual(updated);
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
       TableName: TABLE,
-      Key: { targetKey: LISTENER },
+      Key: { targetKey: LISTENER_ARN },
       UpdateExpression: 'SET #phase = :phase, #lastWrittenWeights = :lastWrittenWeights REMOVE #bake, #previousStable',
       ConditionExpression: '#executionArn = :executionArn',
       ExpressionAttributeNames: {
@@ -256,7 +212,7 @@ describe('update', () => {
         '#previousStable': 'previousStable',
       },
       ExpressionAttributeValues: {
-        ':executionArn': EXECUTION,
+        ':executionArn': EXECUTION_ARN,
         ':phase': 'shifting',
         ':lastWrittenWeights': { stable: 90, canary: 10 },
       },
@@ -267,34 +223,34 @@ describe('update', () => {
 
   it('removes a field that is set to undefined', async () => {
     // Prepare
-    ddb.on(UpdateCommand).resolves({ Attributes: record({ phase: 'shifting' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: rolloutRecord({ phase: 'shifting' }) });
 
     // Act
-    await store().update(LISTENER, EXECUTION, { phase: 'shifting', bake: undefined });
+    await store().update(LISTENER_ARN, EXECUTION_ARN, { phase: 'shifting', bake: undefined });
 
     // Assess
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
       expect.objectContaining({
         UpdateExpression: 'SET #phase = :phase REMOVE #bake',
         ExpressionAttributeNames: { '#executionArn': 'executionArn', '#phase': 'phase', '#bake': 'bake' },
-        ExpressionAttributeValues: { ':executionArn': EXECUTION, ':phase': 'shifting' },
+        ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN, ':phase': 'shifting' },
       }),
     );
   });
 
   it('only removes when nothing is set', async () => {
     // Prepare
-    ddb.on(UpdateCommand).resolves({ Attributes: record() });
+    ddb.on(UpdateCommand).resolves({ Attributes: rolloutRecord() });
 
     // Act
-    await store().update(LISTENER, EXECUTION, {}, ['bake']);
+    await store().update(LISTENER_ARN, EXECUTION_ARN, {}, ['bake']);
 
     // Assess
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
       expect.objectContaining({
         UpdateExpression: 'REMOVE #bake',
         ExpressionAttributeNames: { '#executionArn': 'executionArn', '#bake': 'bake' },
-        ExpressionAttributeValues: { ':executionArn': EXECUTION },
+        ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN },
       }),
     );
   });
@@ -306,12 +262,12 @@ describe('update', () => {
     );
 
     // Act
-    const updating = store().update(LISTENER, EXECUTION, { phase: 'baking' });
+    const updating = store().update(LISTENER_ARN, EXECUTION_ARN, { phase: 'baking' });
 
     // Assess
     await expect(updating).rejects.toThrow(RecordMismatchError);
     await expect(updating).rejects.toThrow(
-      `The rollout record of ${LISTENER} is not held by ${EXECUTION}: the lock was taken by another execution, ${OTHER_EXECUTION}.`,
+      `The rollout record of ${LISTENER_ARN} is not held by ${EXECUTION_ARN}: the lock was taken by another execution, ${OTHER_EXECUTION}.`,
     );
   });
 
@@ -320,7 +276,7 @@ describe('update', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
     // Act
-    const updating = store().update(LISTENER, EXECUTION, { phase: 'baking' });
+    const updating = store().update(LISTENER_ARN, EXECUTION_ARN, { phase: 'baking' });
 
     // Assess
     await expect(updating).rejects.toThrow(RecordMismatchError);
@@ -329,15 +285,15 @@ describe('update', () => {
 
   it('reads instead of writing when there is nothing to change', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: record() });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord() });
 
     // Act
-    const result = await store().update(LISTENER, EXECUTION, {});
+    const result = await store().update(LISTENER_ARN, EXECUTION_ARN, {});
 
     // Assess
-    expect(result).toEqual(record());
+    expect(result).toEqual(rolloutRecord());
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER_ARN }, ConsistentRead: true });
   });
 
   it('throws RecordMismatch on an empty update when the lock is gone', async () => {
@@ -345,7 +301,7 @@ describe('update', () => {
     ddb.on(GetCommand).resolves({});
 
     // Act
-    const updating = store().update(LISTENER, EXECUTION, {});
+    const updating = store().update(LISTENER_ARN, EXECUTION_ARN, {});
 
     // Assess
     await expect(updating).rejects.toThrow(RecordMismatchError);
@@ -364,7 +320,7 @@ describe('update', () => {
     const untypedRemove = remove as Array<keyof RolloutRecord>;
 
     // Act
-    const updating = store().update(LISTENER, EXECUTION, untypedSet, untypedRemove);
+    const updating = store().update(LISTENER_ARN, EXECUTION_ARN, untypedSet, untypedRemove);
 
     // Assess
     await expect(updating).rejects.toThrow(TypeError);
@@ -375,10 +331,10 @@ describe('update', () => {
 describe('release', () => {
   const expectedDelete = {
     TableName: TABLE,
-    Key: { targetKey: LISTENER },
+    Key: { targetKey: LISTENER_ARN },
     ConditionExpression: '#executionArn = :executionArn',
     ExpressionAttributeNames: { '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':executionArn': EXECUTION },
+    ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN },
   };
 
   it('deletes the record held by the execution', async () => {
@@ -386,7 +342,7 @@ describe('release', () => {
     ddb.on(DeleteCommand).resolves({});
 
     // Act
-    const released = await store().release(LISTENER, EXECUTION);
+    const released = await store().release(LISTENER_ARN, EXECUTION_ARN);
 
     // Assess
     expect(released).toBe(true);
@@ -398,7 +354,7 @@ describe('release', () => {
     ddb.on(DeleteCommand).rejects(conditionFailed());
 
     // Act
-    const released = await store().release(LISTENER, EXECUTION);
+    const released = await store().release(LISTENER_ARN, EXECUTION_ARN);
 
     // Assess
     expect(released).toBe(false);
@@ -410,7 +366,7 @@ describe('release', () => {
     ddb.on(DeleteCommand).rejects(new Error('InternalServerError'));
 
     // Act
-    const releasing = store().release(LISTENER, EXECUTION);
+    const releasing = store().release(LISTENER_ARN, EXECUTION_ARN);
 
     // Assess
     await expect(releasing).rejects.toThrow('InternalServerError');
@@ -423,21 +379,21 @@ describe('findByExecution', () => {
     IndexName: 'byExecution',
     KeyConditionExpression: '#executionArn = :executionArn',
     ExpressionAttributeNames: { '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':executionArn': EXECUTION },
+    ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN },
   };
 
   it('queries the index and confirms the hit with a consistent read', async () => {
     // Prepare
-    ddb.on(QueryCommand).resolves({ Items: [record()] });
-    ddb.on(GetCommand).resolves({ Item: record({ phase: 'baking' }) });
+    ddb.on(QueryCommand).resolves({ Items: [rolloutRecord()] });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ phase: 'baking' }) });
 
     // Act
-    const found = await store().findByExecution(EXECUTION);
+    const found = await store().findByExecution(EXECUTION_ARN);
 
     // Assess
-    expect(found).toEqual(record({ phase: 'baking' }));
+    expect(found).toEqual(rolloutRecord({ phase: 'baking' }));
     expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual(expectedQuery);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: LISTENER_ARN }, ConsistentRead: true });
   });
 
   it('uses the configured index name', async () => {
@@ -445,7 +401,7 @@ describe('findByExecution', () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
 
     // Act
-    await new DynamoDbRolloutStore(TABLE, undefined, { executionIndexName: 'rollouts-by-execution' }).findByExecution(EXECUTION);
+    await new DynamoDbRolloutStore(TABLE, undefined, { executionIndexName: 'rollouts-by-execution' }).findByExecution(EXECUTION_ARN);
 
     // Assess
     expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({ ...expectedQuery, IndexName: 'rollouts-by-execution' });
@@ -453,11 +409,11 @@ describe('findByExecution', () => {
 
   it('ignores a stale index entry whose item was taken over', async () => {
     // Prepare
-    ddb.on(QueryCommand).resolves({ Items: [record()] });
-    ddb.on(GetCommand).resolves({ Item: record({ executionArn: OTHER_EXECUTION }) });
+    ddb.on(QueryCommand).resolves({ Items: [rolloutRecord()] });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ executionArn: OTHER_EXECUTION }) });
 
     // Act
-    const found = await store().findByExecution(EXECUTION);
+    const found = await store().findByExecution(EXECUTION_ARN);
 
     // Assess
     expect(found).toBeUndefined();
@@ -468,7 +424,7 @@ describe('findByExecution', () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
 
     // Act
-    const found = await store().findByExecution(EXECUTION);
+    const found = await store().findByExecution(EXECUTION_ARN);
 
     // Assess
     expect(found).toBeUndefined();
@@ -477,18 +433,18 @@ describe('findByExecution', () => {
 
   it('follows the query pages', async () => {
     // Prepare
-    const pageKey = { targetKey: 'stale', executionArn: EXECUTION };
+    const pageKey = { targetKey: 'stale', executionArn: EXECUTION_ARN };
     ddb
       .on(QueryCommand)
       .resolvesOnce({ Items: [], LastEvaluatedKey: pageKey })
-      .resolvesOnce({ Items: [record()] });
-    ddb.on(GetCommand).resolves({ Item: record() });
+      .resolvesOnce({ Items: [rolloutRecord()] });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord() });
 
     // Act
-    const found = await store().findByExecution(EXECUTION);
+    const found = await store().findByExecution(EXECUTION_ARN);
 
     // Assess
-    expect(found).toEqual(record());
+    expect(found).toEqual(rolloutRecord());
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
       expectedQuery,
       { ...expectedQuery, ExclusiveStartKey: pageKey },
@@ -499,12 +455,11 @@ describe('findByExecution', () => {
 describe('list', () => {
   it('scans every page consistently', async () => {
     // Prepare
-    const rule = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-    const first = record();
-    const second = record({ targetKey: rule, executionArn: OTHER_EXECUTION });
+    const first = rolloutRecord();
+    const second = rolloutRecord({ targetKey: RULE_ARN, executionArn: OTHER_EXECUTION });
     ddb
       .on(ScanCommand)
-      .resolvesOnce({ Items: [first], LastEvaluatedKey: { targetKey: LISTENER } })
+      .resolvesOnce({ Items: [first], LastEvaluatedKey: { targetKey: LISTENER_ARN } })
       .resolvesOnce({ Items: [second] });
 
     // Act
@@ -514,7 +469,7 @@ describe('list', () => {
     expect(records).toEqual([first, second]);
     expect(ddb.commandCalls(ScanCommand).map((call) => call.args[0].input)).toEqual([
       { TableName: TABLE, ConsistentRead: true },
-      { TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: { targetKey: LISTENER } },
+      { TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: { targetKey: LISTENER_ARN } },
     ]);
   });
 
@@ -550,14 +505,14 @@ describe('createDocumentClient', () => {
 
     try {
       // Act
-      const base = record();
-      const withUnsetOptionals = record({ bake: undefined, request: { ...base.request, reason: undefined } });
+      const base = rolloutRecord();
+      const withUnsetOptionals = rolloutRecord({ bake: undefined, request: { ...base.request, reason: undefined } });
       await new DynamoDbRolloutStore(TABLE, createDocumentClient(client)).acquire(withUnsetOptionals, NOW);
 
       // Assess
       const sent = JSON.parse(body) as { TableName: string; Item: Record<string, { M?: Record<string, unknown> }> };
       expect(sent.TableName).toBe(TABLE);
-      expect(sent.Item.executionArn).toEqual({ S: EXECUTION });
+      expect(sent.Item.executionArn).toEqual({ S: EXECUTION_ARN });
       expect(Object.keys(sent.Item)).not.toContain('bake');
       expect(Object.keys(sent.Item.request.M ?? {})).not.toContain('reason');
       expect(Object.keys(sent.Item.request.M ?? {})).toContain('images');

@@ -8,17 +8,20 @@ import {
   ListenerNotFoundException,
   ModifyListenerCommand,
   ModifyRuleCommand,
+  type TargetGroupStickinessConfig,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AdaptiveRetryStrategy } from '@smithy/util-retry';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Elbv2TrafficRouter } from '../../lambda/adapters/elbv2-traffic-router';
 import type { TrafficTarget } from '../../lambda/domain/types';
 import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
+import {
+  CANARY_TARGET_GROUP_ARN as CANARY,
+  LISTENER_ARN as LISTENER,
+  RULE_ARN as RULE,
+  STABLE_TARGET_GROUP_ARN as STABLE,
+} from '../support/fixtures';
 
-const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
-const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const STABLE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/73e2d6bc24d8a067';
-const CANARY = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2453ed029918f21f';
 const OTHER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/legacy/09d2b1a1c9e8f6aa';
 
 const listenerTarget: TrafficTarget = { listenerArn: LISTENER, stableTargetGroupArn: STABLE, canaryTargetGroupArn: CANARY };
@@ -43,7 +46,7 @@ const oidcAction: Action = {
   },
 };
 
-function weighted(stable: number, canary: number, order = 1): Action {
+function weighted(stable: number, canary: number, order = 1, stickiness: TargetGroupStickinessConfig = { Enabled: false }): Action {
   return {
     Type: 'forward',
     Order: order,
@@ -52,7 +55,7 @@ function weighted(stable: number, canary: number, order = 1): Action {
         { TargetGroupArn: STABLE, Weight: stable },
         { TargetGroupArn: CANARY, Weight: canary },
       ],
-      TargetGroupStickinessConfig: { Enabled: false },
+      TargetGroupStickinessConfig: stickiness,
     },
   };
 }
@@ -179,21 +182,11 @@ describe('Elbv2TrafficRouter', () => {
   describe('writeWeights', () => {
     it('keeps the OIDC action, the Order and the stickiness, and sends no top-level TargetGroupArn', async () => {
       // Prepare
-      const stickyForward: Action = {
-        Type: 'forward',
-        Order: 2,
-        ForwardConfig: {
-          TargetGroups: [
-            { TargetGroupArn: STABLE, Weight: 100 },
-            { TargetGroupArn: CANARY, Weight: 0 },
-          ],
-          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 },
-        },
-      };
+      const sticky = { Enabled: true, DurationSeconds: 300 };
       elb
         .on(DescribeListenersCommand)
-        .resolvesOnce(listenerWith(oidcAction, stickyForward))
-        .resolves(listenerWith(oidcAction, { ...stickyForward, ForwardConfig: { ...stickyForward.ForwardConfig, TargetGroups: [{ TargetGroupArn: STABLE, Weight: 90 }, { TargetGroupArn: CANARY, Weight: 10 }] } }));
+        .resolvesOnce(listenerWith(oidcAction, weighted(100, 0, 2, sticky)))
+        .resolves(listenerWith(oidcAction, weighted(90, 10, 2, sticky)));
       elb.on(ModifyListenerCommand).resolves({});
       const { router } = newRouter();
 

@@ -1,31 +1,14 @@
 import { ValidationFailedError } from '../../lambda/errors';
 import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput } from '../../lambda/domain/input-schema';
 import type { RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
+import { targetConfig } from '../support/fixtures';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2';
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 
+/** The messages below name both containers this service rolls out. */
 function targetWith(defaults: RolloutDefaults = {}, containers = ['app', 'log-router']): TargetConfig {
-  return {
-    service: 'checkout',
-    traffic: {
-      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
-      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
-      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
-    },
-    workload: {
-      clusterName: 'prod',
-      namespace: 'shop',
-      stableDeployment: 'checkout',
-      canaryDeployment: 'checkout-canary',
-      containers,
-      canaryReplicas: 2,
-    },
-    alarmNames: ['checkout-5xx'],
-    defaults,
-    timing: { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 },
-    onDrift: 'revert',
-  };
+  return targetConfig({ defaults, workload: { containers } });
 }
 
 /** The problems a rejected input reports; fails the test when the input is accepted. */

@@ -1,30 +1,8 @@
 import fc from 'fast-check';
 import { parseRolloutInput } from '../../lambda/domain/input-schema';
 import { planRollout, planTimeline, type PlanAction } from '../../lambda/domain/planner';
-import type { ApprovalMode, RolloutTiming, TargetConfig } from '../../lambda/domain/types';
-
-function targetWith(timing: RolloutTiming): TargetConfig {
-  return {
-    service: 'checkout',
-    traffic: {
-      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
-      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
-      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
-    },
-    workload: {
-      clusterName: 'prod',
-      namespace: 'shop',
-      stableDeployment: 'checkout',
-      canaryDeployment: 'checkout-canary',
-      containers: ['app'],
-      canaryReplicas: 2,
-    },
-    alarmNames: [],
-    defaults: {},
-    timing,
-    onDrift: 'revert',
-  };
-}
+import type { ApprovalMode, RolloutRequest, RolloutTiming, TargetConfig } from '../../lambda/domain/types';
+import { targetConfig } from '../support/fixtures';
 
 const preset = fc.oneof(
   fc.constant('AllAtOnce'),
@@ -58,6 +36,14 @@ const timing = fc.record({
   pollSeconds: fc.integer({ min: 1, max: 60 }),
 });
 
+type ValidInput = typeof validInput extends fc.Arbitrary<infer T> ? T : never;
+
+/** The Prepare every property shares: a target with the generated timing, and the generated input parsed against it. */
+function targetAndRequest({ how, approval }: ValidInput, t: RolloutTiming): { target: TargetConfig; request: RolloutRequest } {
+  const target = targetConfig({ timing: t });
+  return { target, request: parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target) };
+}
+
 function canaryWeightOf(action: PlanAction): number | undefined {
   return action.kind === 'shift' ? action.weights.canary : undefined;
 }
@@ -65,10 +51,9 @@ function canaryWeightOf(action: PlanAction): number | undefined {
 describe('planTimeline properties', () => {
   it('keeps traffic off the canary until it is ready, uses only planned weights and ends on stable 100', () => {
     fc.assert(
-      fc.property(validInput, timing, ({ how, approval }, t) => {
+      fc.property(validInput, timing, (input, t) => {
         // Prepare
-        const target = targetWith(t);
-        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+        const { target, request } = targetAndRequest(input, t);
 
         // Act
         const plan = planRollout(request, target);
@@ -96,10 +81,9 @@ describe('planTimeline properties', () => {
 
   it('promotes only after every step has baked and passed its health check', () => {
     fc.assert(
-      fc.property(validInput, timing, ({ how, approval }, t) => {
+      fc.property(validInput, timing, (input, t) => {
         // Prepare
-        const target = targetWith(t);
-        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+        const { target, request } = targetAndRequest(input, t);
 
         // Act
         const plan = planRollout(request, target);
@@ -116,10 +100,9 @@ describe('planTimeline properties', () => {
 
   it('gives every bake a timeout past its bake and bounds the run by its bakes', () => {
     fc.assert(
-      fc.property(validInput, timing, ({ how, approval }, t) => {
+      fc.property(validInput, timing, (input, t) => {
         // Prepare
-        const target = targetWith(t);
-        const request = parseRolloutInput({ image: 'checkout:1.4.2', approval, ...how }, target);
+        const { target, request } = targetAndRequest(input, t);
 
         // Act
         const plan = planRollout(request, target);

@@ -1,42 +1,12 @@
 import { ValidationFailedError } from '../../lambda/errors';
 import { planRollout, planTimeline, type PlanAction } from '../../lambda/domain/planner';
-import type { ApprovalMode, RolloutRequest, RolloutTiming, StepSpec, TargetConfig } from '../../lambda/domain/types';
-
-function targetWith(timing: RolloutTiming): TargetConfig {
-  return {
-    service: 'checkout',
-    traffic: {
-      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
-      stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
-      canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
-    },
-    workload: {
-      clusterName: 'prod',
-      namespace: 'shop',
-      stableDeployment: 'checkout',
-      canaryDeployment: 'checkout-canary',
-      containers: ['app'],
-      canaryReplicas: 2,
-    },
-    alarmNames: [],
-    defaults: {},
-    timing,
-    onDrift: 'revert',
-  };
-}
+import type { ApprovalMode, RolloutRequest, RolloutTiming, StepSpec } from '../../lambda/domain/types';
+import { rolloutRequest, targetConfig } from '../support/fixtures';
 
 const TIMING: RolloutTiming = { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 };
 
 function requestWith(steps: StepSpec[], approval: ApprovalMode = 'none'): RolloutRequest {
-  return {
-    images: { app: 'checkout:1.4.2' },
-    steps,
-    strategyName: 'custom',
-    approval,
-    insufficientData: 'unhealthy',
-    afterPromotion: 'scaleCanaryToZero',
-    dryRun: false,
-  };
+  return rolloutRequest({ steps, strategyName: 'custom', approval });
 }
 
 const CANARY_10_5: StepSpec[] = [
@@ -47,7 +17,7 @@ const CANARY_10_5: StepSpec[] = [
 describe('planRollout', () => {
   it('numbers the steps and gives each bake a timeout of bake plus at least five minutes', () => {
     // Act
-    const plan = planRollout(requestWith(CANARY_10_5), targetWith(TIMING));
+    const plan = planRollout(requestWith(CANARY_10_5), targetConfig({ timing: TIMING }));
 
     // Assess
     expect(plan).toEqual({
@@ -63,7 +33,7 @@ describe('planRollout', () => {
 
   it('widens the bake timeout margin to twice the settle time when that is longer', () => {
     // Act
-    const plan = planRollout(requestWith(CANARY_10_5), targetWith({ ...TIMING, settleSeconds: 200 }));
+    const plan = planRollout(requestWith(CANARY_10_5), targetConfig({ timing: { ...TIMING, settleSeconds: 200 } }));
 
     // Assess
     expect(plan.steps.map((s) => s.timeoutSeconds)).toEqual([700, 400]);
@@ -71,8 +41,8 @@ describe('planRollout', () => {
 
   it('does not count approvals in the maximum duration', () => {
     // Act
-    const without = planRollout(requestWith(CANARY_10_5, 'none'), targetWith(TIMING));
-    const withApprovals = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetWith(TIMING));
+    const without = planRollout(requestWith(CANARY_10_5, 'none'), targetConfig({ timing: TIMING }));
+    const withApprovals = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetConfig({ timing: TIMING }));
 
     // Assess
     expect(withApprovals.maxDurationSeconds).toBe(without.maxDurationSeconds);
@@ -92,7 +62,7 @@ describe('planRollout', () => {
     ];
 
     // Act
-    const plan = planRollout(requestWith(steps, approval), targetWith(TIMING));
+    const plan = planRollout(requestWith(steps, approval), targetConfig({ timing: TIMING }));
 
     // Assess
     expect(plan.steps.map((s) => s.approvalBefore)).toEqual(before);
@@ -108,7 +78,7 @@ describe('planRollout', () => {
     // Act
     let error: unknown;
     try {
-      planRollout(requestWith(steps), targetWith(TIMING));
+      planRollout(requestWith(steps), targetConfig({ timing: TIMING }));
     } catch (e) {
       error = e;
     }
@@ -122,7 +92,7 @@ describe('planRollout', () => {
 describe('planTimeline', () => {
   it('lists the actions of a run without approvals', () => {
     // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5), targetWith(TIMING));
+    const plan = planRollout(requestWith(CANARY_10_5), targetConfig({ timing: TIMING }));
 
     // Act
     const timeline = planTimeline(plan);
@@ -147,7 +117,7 @@ describe('planTimeline', () => {
 
   it('puts an approval before every shift and before promotion for everyStep', () => {
     // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetWith(TIMING));
+    const plan = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetConfig({ timing: TIMING }));
 
     // Act
     const kinds = planTimeline(plan).map((a) => (a.kind === 'approval' ? `approval:${a.before}` : a.kind));
@@ -175,7 +145,7 @@ describe('planTimeline', () => {
 
   it('puts a single approval before the first shift for beforeTraffic', () => {
     // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5, 'beforeTraffic'), targetWith(TIMING));
+    const plan = planRollout(requestWith(CANARY_10_5, 'beforeTraffic'), targetConfig({ timing: TIMING }));
 
     // Act
     const approvals = planTimeline(plan).filter((a) => a.kind === 'approval');

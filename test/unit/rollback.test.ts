@@ -1,32 +1,14 @@
 import { planRollback, type RollbackPlan } from '../../lambda/domain/rollback';
-import type { BakeRecord, DeploymentSnapshot, RolloutPhase, RolloutRecord, TargetConfig } from '../../lambda/domain/types';
+import type { BakeRecord, DeploymentSnapshot, RolloutPhase, RolloutRecord } from '../../lambda/domain/types';
+import { LISTENER_ARN, RULE_ARN, rolloutRecord, rolloutRequest, targetConfig } from '../support/fixtures';
 
-const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2';
-const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3';
-const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:checkout-rollout:release-1-4-2';
 const NEW = 'checkout:1.4.2';
 const OLD = 'checkout:1.4.1';
 
-const TARGET: TargetConfig = {
-  service: 'checkout',
-  traffic: {
-    listenerArn: LISTENER,
-    stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stable/1',
-    canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/canary/2',
-  },
-  workload: {
-    clusterName: 'prod',
-    namespace: 'shop',
-    stableDeployment: 'checkout',
-    canaryDeployment: 'checkout-canary',
-    containers: ['app', 'log-router'],
-    canaryReplicas: 2,
-  },
-  alarmNames: ['checkout-5xx'],
-  defaults: {},
-  timing: { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 },
-  onDrift: 'revert',
-};
+// The plan's steps below name both Deployments.
+const TARGET = targetConfig({
+  workload: { stableDeployment: 'checkout', canaryDeployment: 'checkout-canary', containers: ['app', 'log-router'] },
+});
 
 const BAKE: BakeRecord = {
   taskToken: 'token-1',
@@ -39,37 +21,21 @@ const BAKE: BakeRecord = {
 const PREVIOUS_CANARY: DeploymentSnapshot = { images: { app: OLD, 'log-router': 'fluent-bit:3.0' }, replicas: 0 };
 const PREVIOUS_STABLE: DeploymentSnapshot = { images: { app: OLD }, replicas: 4 };
 
+/** A record mid-rollout: the request sets app to NEW and the canary carries 10 %. */
 function recordWith(fields: Partial<RolloutRecord> & { phase: RolloutPhase }): RolloutRecord {
-  return {
-    targetKey: LISTENER,
-    executionArn: EXECUTION,
-    service: 'checkout',
-    startedAt: '2025-03-01T11:55:00.000Z',
-    expiresAt: 1_740_000_000,
+  return rolloutRecord({
     target: TARGET,
-    request: {
-      images: { app: NEW },
-      steps: [
-        { weight: 10, bakeSeconds: 300 },
-        { weight: 100, bakeSeconds: 0 },
-      ],
-      strategyName: 'Canary10Percent5Minutes',
-      approval: 'none',
-      insufficientData: 'unhealthy',
-      afterPromotion: 'scaleCanaryToZero',
-      dryRun: false,
-    },
-    startWeights: { stable: 100, canary: 0 },
+    request: rolloutRequest({ images: { app: NEW } }),
     lastWrittenWeights: { stable: 90, canary: 10 },
     ...fields,
-  };
+  });
 }
 
 const TRAFFIC = 'shift all traffic to the stable target group (stable 100 / canary 0)';
 const CANARY_BACK = 'roll the canary Deployment "checkout-canary" back to app=checkout:1.4.1 and scale it to 0 replicas';
 const STABLE_BACK = 'restore the stable Deployment "checkout" to app=checkout:1.4.1';
 const BAKE_STEPS = ['delete the bake schedule "serinus-0123456789abcdef-step-1"', 'fail the bake task of step 1 so the execution stops waiting'];
-const UNLOCK = `release the lock on ${LISTENER}`;
+const UNLOCK = `release the lock on ${LISTENER_ARN}`;
 
 describe('planRollback', () => {
   it.each<[RolloutPhase, Partial<RolloutRecord>, RollbackPlan]>([
@@ -162,7 +128,7 @@ describe('planRollback', () => {
     // Prepare
     const record = recordWith({
       phase: 'shifting',
-      request: { ...recordWith({ phase: 'shifting' }).request, images: { app: NEW, 'log-router': 'fluent-bit:3.1', sidecar: 'envoy:1.30' } },
+      request: rolloutRequest({ images: { app: NEW, 'log-router': 'fluent-bit:3.1', sidecar: 'envoy:1.30' } }),
       previousCanary: { images: { app: OLD, 'log-router': 'fluent-bit:3.1', metrics: 'otel:0.9' }, replicas: 0 },
     });
 
@@ -175,13 +141,13 @@ describe('planRollback', () => {
 
   it('names the rule as the lock when a rule is steered', () => {
     // Prepare
-    const record = recordWith({ phase: 'locked', target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: RULE } } });
+    const record = recordWith({ phase: 'locked', target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: RULE_ARN } } });
 
     // Act
     const plan = planRollback(record);
 
     // Assess
-    expect(plan.steps[plan.steps.length - 1]).toBe(`release the lock on ${RULE}`);
+    expect(plan.steps[plan.steps.length - 1]).toBe(`release the lock on ${RULE_ARN}`);
   });
 
   it('copies the stable images so the plan does not share the record', () => {
