@@ -199,6 +199,9 @@ export interface RolloutRecord {
   readonly healthyThroughStep?: number;
 }
 
+/** The state machine's default timeout (seven days), when the construct sets none. */
+export const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
+
 /** The lock key of a traffic target: the rule when one is steered, else the listener. */
 export function targetKey(traffic: TrafficTarget): string {
   return traffic.ruleArn ?? traffic.listenerArn;

@@ -1,6 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 
 /** One logger and one metrics instance for the whole runtime. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'serinus' });
 export const metrics = new Metrics({ namespace: 'Serinus', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'serinus' });
+
+/** Counts a rollout event for a service: `Serinus/<name>` with a `service` dimension. */
+export function countEvent(name: string, service: string, value = 1): void {
+  const single = metrics.singleMetric();
+  single.addDimension('service', service);
+  single.addMetric(name, MetricUnit.Count, value);
+}

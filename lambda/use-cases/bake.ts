@@ -3,7 +3,7 @@ import { isHealthy, judgeHealth } from '../domain/health';
 import { bakeScheduleName } from '../domain/naming';
 import type { PlanStep } from '../domain/types';
 import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter } from '../ports';
-import { logger } from '../shared/observability';
+import { countEvent, logger } from '../shared/observability';
 import type { RolloutContext } from './context';
 import { assertNoDrift, heldRecord } from './traffic';
 
@@ -93,6 +93,7 @@ export async function onAlarm(
     logger.warn('failing bake on alarm', { executionArn: record.executionArn, alarm: change.alarmName });
     await deps.callbacks.fail(bake.taskToken, ErrorNames.CanaryUnhealthy, cause);
     await deps.timer.cancel(bake.scheduleName);
+    countEvent('BakesFailedByAlarm', record.service);
   }
   return { failedBakes: watching.length };
 }

@@ -1,7 +1,7 @@
 import { STABLE_ONLY, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
 import type { RolloutStore, TrafficRouter, Workloads } from '../ports';
-import { logger } from '../shared/observability';
+import { countEvent, logger } from '../shared/observability';
 import { canaryRef, type RolloutContext } from './context';
 import { heldRecord, writeGuarded } from './traffic';
 
@@ -35,5 +35,6 @@ export async function finishRollout(
   if (!keep) await deps.workloads.scale(canaryRef(rollout.target), 0);
   await deps.store.release(rollout.targetKey, rollout.executionArn);
   logger.info('rollout promoted', { images: rollout.request.images });
+  countEvent('RolloutsPromoted', rollout.target.service);
   return done;
 }

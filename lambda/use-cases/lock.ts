@@ -1,11 +1,10 @@
 import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
-import type { RolloutRecord, Weights } from '../domain/types';
+import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type Weights } from '../domain/types';
 import type { Clock, RolloutStore, TrafficRouter } from '../ports';
-import { logger } from '../shared/observability';
+import { countEvent, logger } from '../shared/observability';
 import type { RolloutContext } from './context';
 
-const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
 /** The lock outlives the state machine's timeout by this much, so cleanup runs before a takeover. */
 const LOCK_GRACE_SECONDS = 3600;
 
@@ -40,5 +39,6 @@ export async function acquireLock(
   if (await deps.router.attachCanary(target.traffic)) {
     logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
   }
+  countEvent('RolloutsStarted', target.service);
   return { startWeights };
 }

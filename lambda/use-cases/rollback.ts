@@ -1,7 +1,7 @@
 import { planRollback } from '../domain/rollback';
 import type { RolloutRecord } from '../domain/types';
 import type { BakeTimer, Executions, RolloutStore, TrafficRouter, Workloads } from '../ports';
-import { logger } from '../shared/observability';
+import { countEvent, logger } from '../shared/observability';
 import { canaryRef, stableRef } from './context';
 
 export interface RollbackDeps {
@@ -37,6 +37,7 @@ export async function undoRollout(deps: RollbackDeps, record: RolloutRecord, why
     await deps.workloads.scale(ref, plan.canary.replicas);
   }
   await deps.store.release(record.targetKey, record.executionArn);
+  countEvent('RolloutsRolledBack', record.service);
   return { held: true, undone: plan.steps };
 }
 

@@ -2,7 +2,7 @@ import { DriftDetectedError, NoHealthyTargetsError, RecordMismatchError } from '
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, RolloutRecord, TargetConfig, Weights } from '../domain/types';
 import type { RolloutStore, TrafficRouter } from '../ports';
-import { logger } from '../shared/observability';
+import { countEvent, logger } from '../shared/observability';
 import type { RolloutContext } from './context';
 
 /** The record of this execution, or an error saying the lock is no longer ours. */
@@ -43,6 +43,7 @@ export async function shiftWeight(
   }
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted });
   logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
+  countEvent('WeightShifts', rollout.target.service);
   return { weights: wanted };
 }
 

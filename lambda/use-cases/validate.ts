@@ -3,7 +3,7 @@ import { parseRolloutInput } from '../domain/input-schema';
 import { planRollout } from '../domain/planner';
 import { parseTargetConfig } from '../domain/target-schema';
 import { formatWeights } from '../domain/weights';
-import { targetKey, type DeploymentRef, type RolloutPlan, type RolloutRequest, type TargetConfig } from '../domain/types';
+import { DEFAULT_MAX_ROLLOUT_SECONDS, targetKey, type DeploymentRef, type RolloutPlan, type RolloutRequest, type TargetConfig } from '../domain/types';
 import type { HealthSignals, TrafficRouter, Workloads } from '../ports';
 import { canaryRef, stableRef, type RolloutContext } from './context';
 
@@ -12,8 +12,6 @@ export interface ValidateEvent {
   readonly input: unknown;
   readonly target: unknown;
 }
-
-const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
 
 /**
  * Checks everything before anything changes: the input, the plan, the listener's forward action,
