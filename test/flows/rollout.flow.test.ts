@@ -3,7 +3,7 @@
  * handlers and adapters, stateful AWS fakes and a fake Kubernetes API. Each flow asserts its own
  * outcome and the invariants of DESIGN.md §2.
  */
-import { CANDIDATE, STABLE, expectEndInvariants, startFlow, steps, waitFor, type Flow } from './flow-support';
+import { CANDIDATE, STABLE, expectEndInvariants, sampleWorkflow, startFlow, steps, waitFor, type Flow } from './flow-support';
 
 const NAMESPACE = () => flow.engine.target.workload.namespace;
 const STABLE_DEPLOYMENT = () => flow.engine.target.workload.stableDeployment;
@@ -244,5 +244,29 @@ describe('flow 10: approvals', () => {
     expect(outcome.cause).toMatch(/p99 looks worse/);
     expect(flow.observer.stableImages()).toEqual([STABLE]);
     expectEndInvariants(flow, outcome, [10, 100]);
+  });
+});
+
+describe('execution history', () => {
+  /** History events Step Functions records per state entered, by state type (Lambda task: entered, scheduled, started, succeeded, exited). */
+  const EVENTS_PER_STATE: Record<string, number> = { Task: 6, Choice: 2, Pass: 2, Wait: 2, Succeed: 2, Fail: 2 };
+
+  it('stays far under 25,000 events with 24-hour bakes: a bake is one waiting task, not a poll', async () => {
+    // Prepare
+    flow = await startFlow({ speed: 400_000 });
+    const day = 86_400;
+
+    // Act
+    const outcome = await flow.engine.start({
+      image: CANDIDATE,
+      steps: [{ weight: 10, bakeSeconds: day }, { weight: 50, bakeSeconds: day }, { weight: 100, bakeSeconds: day }],
+    }).outcome;
+
+    // Assess
+    const { States } = sampleWorkflow().definition;
+    const events = outcome.states.reduce((sum, state) => sum + EVENTS_PER_STATE[States[state]!.Type]!, 2);
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(events).toBeLessThan(1_000);
+    console.log(`history: 3 bakes of 24 h → ${outcome.states.length} states entered, about ${events} history events (limit 25,000)`);
   });
 });
