@@ -15,10 +15,12 @@ export interface RollbackPlan {
    * when the rollout changed them; `replicas` is what the canary had before.
    */
   readonly canary?: { readonly images?: Record<string, string>; readonly replicas: number };
-  /** The bake's EventBridge Scheduler schedule, so it cannot fire into a finished rollout. */
+  /**
+   * The bake's EventBridge Scheduler schedule, so it cannot fire into a finished rollout. The bake's
+   * task token needs nothing: a rollback runs only once no execution waits on it (the workflow's
+   * own Rollback after the bake ended, cleanup and the sweeper after the execution ended).
+   */
   readonly cancelSchedule?: string;
-  /** The bake's task token, so a waiting execution moves on to its own Catch. */
-  readonly failBakeToken?: string;
   readonly releaseLock: true;
   /** What will be undone, in the order it is undone, for logs and the failure cause. */
   readonly steps: string[];
@@ -54,7 +56,6 @@ export function planRollback(record: RolloutRecord): RollbackPlan {
   const bake = record.bake;
   if (bake) {
     steps.push(`delete the bake schedule "${bake.scheduleName}"`);
-    steps.push(`fail the bake task of step ${bake.stepIndex} so the execution stops waiting`);
   }
   steps.push(`release the lock on ${targetKey(record.target.traffic)}`);
 
@@ -62,7 +63,7 @@ export function planRollback(record: RolloutRecord): RollbackPlan {
     weights: STABLE_ONLY,
     ...(restoreStable && { restoreStable }),
     ...(canary && { canary }),
-    ...(bake && { cancelSchedule: bake.scheduleName, failBakeToken: bake.taskToken }),
+    ...(bake && { cancelSchedule: bake.scheduleName }),
     releaseLock: true,
     steps,
   };

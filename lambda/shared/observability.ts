@@ -5,9 +5,9 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'serinus' });
 export const metrics = new Metrics({ namespace: 'Serinus', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'serinus' });
 
-/** Counts a rollout event for a service: `Serinus/<name>` with a `service` dimension. */
+/** Counts a rollout event: metric `<name>` in the Serinus namespace with a `rolloutService` dimension. */
 export function countEvent(name: string, service: string, value = 1): void {
   const single = metrics.singleMetric();
-  single.addDimension('service', service);
+  single.addDimension('rolloutService', service);
   single.addMetric(name, MetricUnit.Count, value);
 }
