@@ -120,7 +120,7 @@ function expectInvariants({ run, text }: { run: SandboxRun; text: string }, resu
   expect(run.marks.at(-1)).toMatchObject({ kind: 'end' });
   expect(run.traffic.length).toBeGreaterThan(0);
   // Plain output: no terminal control codes, one line per event, the result at the end.
-  expect(text).not.toMatch(/\u001b\[/);
+  expect(text).not.toContain('\u001b[');
   expect(text).toContain(`${summary.scenario}: ${result.replace('_', ' ')}`);
 }
 
