@@ -107,6 +107,8 @@ export class LocalEngine {
   private readonly approvalListeners = new Set<(request: ApprovalRequest) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly sfnClient = new SFNClient({});
+  /** Whether execution-status events reach cleanup; off simulates a lost event (the sweeper's case). */
+  deliverStatusEvents = true;
   private tokens = 0;
   private executions = 0;
 
@@ -325,7 +327,7 @@ export class LocalEngine {
       // A Lambda still running when the execution stops finishes anyway; its event follows after.
       await Promise.allSettled([...this.inFlight]);
       this.aws.sfn.setExecutionStatus(executionArn, result.status, { error: result.error, cause: result.cause });
-      if (result.status !== 'SUCCEEDED') {
+      if (result.status !== 'SUCCEEDED' && this.deliverStatusEvents) {
         const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
         result = { ...result, cleanup };
       }

@@ -3,7 +3,7 @@
  * there, deliver the status-change event to cleanup as EventBridge would, and check that traffic
  * ended on stable, the canary is rolled back and the lock is released.
  */
-import { sampleWorkflow, CANDIDATE, STABLE, expectEndInvariants, startFlow, type Flow } from './flow-support';
+import { sampleWorkflow, CANDIDATE, STABLE, expectEndInvariants, startFlow, waitFor, type Flow } from './flow-support';
 
 const TERMINAL = new Set(['Succeed', 'Fail']);
 const stoppable = Object.entries(sampleWorkflow().definition.States)
@@ -61,4 +61,43 @@ it.each(stoppable)('stopped in %s: cleanup leaves stable at 100%% and the lock r
     expect([STABLE, CANDIDATE]).toContain(image);
     if (state !== 'Finish') expect(image).toBe(STABLE);
   }
+});
+
+it('a lost status event: the sweeper finds the stopped execution and rolls it back', async () => {
+  // Prepare
+  flow = await startFlow();
+  flow.engine.deliverStatusEvents = false;
+  const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 3600 }] });
+  await execution.entered('Bake');
+  await waitFor(() => flow.observer.currentWeights().canary === 10, 'the canary to get traffic');
+  execution.abort();
+  const outcome = await execution.outcome;
+  expect(outcome.cleanup).toBeUndefined();
+  expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 });
+
+  // Act
+  const swept = await flow.engine.sweep();
+
+  // Assess
+  expect(swept).toEqual({ checked: 1, swept: [execution.executionArn] });
+  expectEndInvariants(flow, outcome, [10]);
+  const { namespace, canaryDeployment } = flow.engine.target.workload;
+  expect(flow.engine.kube.deployment(namespace, canaryDeployment).spec.replicas).toBe(0);
+});
+
+it('the sweeper leaves a running rollout alone', async () => {
+  // Prepare
+  flow = await startFlow();
+  const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 3600 }] });
+  await execution.entered('Bake');
+  await waitFor(() => flow.observer.currentWeights().canary === 10, 'the canary to get traffic');
+
+  // Act
+  const swept = await flow.engine.sweep();
+
+  // Assess
+  expect(swept).toEqual({ checked: 1, swept: [] });
+  expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 });
+  execution.abort();
+  expectEndInvariants(flow, await execution.outcome, [10]);
 });
