@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { ValidationFailedError } from '../errors';
 import { MAX_STEPS, tryParseStrategy } from './strategy';
-import type {
-  AfterPromotion,
-  ApprovalMode,
-  InsufficientDataPolicy,
-  RolloutRequest,
-  StepSpec,
-  TargetConfig,
+import {
+  AFTER_PROMOTION,
+  APPROVAL_MODES,
+  INSUFFICIENT_DATA_POLICIES,
+  type RolloutRequest,
+  type StepSpec,
+  type TargetConfig,
 } from './types';
 
 /** The preset used when neither the input nor the service's defaults name steps or a strategy. */
@@ -21,9 +21,6 @@ export { MAX_STEPS } from './strategy';
 export const MAX_BAKE_SECONDS = 86_400;
 export const MAX_REASON_LENGTH = 256;
 
-const APPROVAL_MODES = ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] as const satisfies readonly ApprovalMode[];
-const INSUFFICIENT_DATA_POLICIES = ['healthy', 'unhealthy'] as const satisfies readonly InsufficientDataPolicy[];
-const AFTER_PROMOTION = ['scaleCanaryToZero', 'keepCanary'] as const satisfies readonly AfterPromotion[];
 
 // Messages below complete a sentence that starts with the field path ("steps[1].weight …");
 // `toProblems` adds the path and what was received.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationFailedError } from '../errors';
-import type { TargetConfig } from './types';
+import { AFTER_PROMOTION, APPROVAL_MODES, DRIFT_POLICIES, INSUFFICIENT_DATA_POLICIES, type TargetConfig } from './types';
 
 const arn = (service: string, resource: RegExp, what: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource.source}$`), `must be ${what}`);
@@ -41,9 +41,9 @@ export const targetConfigSchema = z
       .object({
         strategy: z.string().optional(),
         steps: z.array(stepSchema).optional(),
-        approval: z.enum(['none', 'beforeTraffic', 'beforePromote', 'everyStep']).optional(),
-        insufficientData: z.enum(['healthy', 'unhealthy']).optional(),
-        afterPromotion: z.enum(['scaleCanaryToZero', 'keepCanary']).optional(),
+        approval: z.enum(APPROVAL_MODES).optional(),
+        insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
+        afterPromotion: z.enum(AFTER_PROMOTION).optional(),
       })
       .strict(),
     timing: z
@@ -55,7 +55,7 @@ export const targetConfigSchema = z
         maxRolloutSeconds: positiveInt.optional(),
       })
       .strict(),
-    onDrift: z.enum(['revert', 'adopt']),
+    onDrift: z.enum(DRIFT_POLICIES),
   })
   .strict();
 

@@ -39,10 +39,16 @@ export interface WorkloadTarget {
   readonly canaryReplicas: number;
 }
 
-export type ApprovalMode = 'none' | 'beforeTraffic' | 'beforePromote' | 'everyStep';
-export type InsufficientDataPolicy = 'healthy' | 'unhealthy';
-export type AfterPromotion = 'scaleCanaryToZero' | 'keepCanary';
-export type DriftPolicy = 'revert' | 'adopt';
+/** The values of each option, for the schemas that check them. */
+export const APPROVAL_MODES = ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] as const;
+export const INSUFFICIENT_DATA_POLICIES = ['healthy', 'unhealthy'] as const;
+export const AFTER_PROMOTION = ['scaleCanaryToZero', 'keepCanary'] as const;
+export const DRIFT_POLICIES = ['revert', 'adopt'] as const;
+
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+export type InsufficientDataPolicy = (typeof INSUFFICIENT_DATA_POLICIES)[number];
+export type AfterPromotion = (typeof AFTER_PROMOTION)[number];
+export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
 
 /** One traffic step as a person writes it. */
 export interface StepSpec {
@@ -174,7 +180,6 @@ export interface BakeRecord {
   readonly stepIndex: number;
   /** ISO-8601 time the bake began. */
   readonly startedAt: string;
-  readonly alarmNames: string[];
 }
 
 /** The DynamoDB item that is both the lock on a traffic target and the rollout's record. */

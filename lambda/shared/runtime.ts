@@ -38,49 +38,27 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-function lazy<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
+/** An object whose properties are built on first read and kept, as a Lambda container keeps its clients. */
+function lazily<T extends object>(builders: { [K in keyof T]: () => T[K] }): T {
+  const built: Partial<T> = {};
+  const target = {} as T;
+  for (const key of Object.keys(builders) as Array<keyof T>) {
+    Object.defineProperty(target, key, { enumerable: true, get: () => (built[key] ??= builders[key]()) });
+  }
+  return target;
 }
 
-const router = lazy(() => new Elbv2TrafficRouter());
-const health = lazy(() => new CloudWatchHealthSignals());
-const workloads = lazy(() => new EksWorkloads());
-const store = lazy(
-  () =>
+/** The production wiring. Each property builds its adapter on first use. */
+export const deps: Deps = lazily<Deps>({
+  router: () => new Elbv2TrafficRouter(),
+  health: () => new CloudWatchHealthSignals(),
+  workloads: () => new EksWorkloads(),
+  store: () =>
     new DynamoDbRolloutStore(requiredEnv(ENV.tableName), undefined, {
       executionIndexName: process.env[ENV.executionIndexName] ?? 'byExecution',
     }),
-);
-const timer = lazy(
-  () =>
-    new SchedulerBakeTimer({ groupName: requiredEnv(ENV.scheduleGroup), roleArn: requiredEnv(ENV.schedulerRoleArn) }),
-);
-const callbacks = lazy(() => new StepFunctionsCallbacks());
-const executions = lazy(() => new StepFunctionsExecutions());
-
-/** The production wiring. Each property builds its adapter on first use. */
-export const deps: Deps = {
-  get router() {
-    return router();
-  },
-  get health() {
-    return health();
-  },
-  get workloads() {
-    return workloads();
-  },
-  get store() {
-    return store();
-  },
-  get timer() {
-    return timer();
-  },
-  get callbacks() {
-    return callbacks();
-  },
-  get executions() {
-    return executions();
-  },
-  clock: systemClock,
-};
+  timer: () => new SchedulerBakeTimer({ groupName: requiredEnv(ENV.scheduleGroup), roleArn: requiredEnv(ENV.schedulerRoleArn) }),
+  callbacks: () => new StepFunctionsCallbacks(),
+  executions: () => new StepFunctionsExecutions(),
+  clock: () => systemClock,
+});

@@ -4,8 +4,8 @@ import { bakeScheduleName } from '../domain/naming';
 import type { PlanStep } from '../domain/types';
 import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import type { RolloutContext } from './context';
-import { assertNoDrift, heldRecord } from './traffic';
+import { heldRecord, type RolloutContext } from './context';
+import { assertNoDrift } from './traffic';
 
 /**
  * Starts a bake. It checks the alarms once (an alarm already in ALARM sends no event), stores the
@@ -29,7 +29,7 @@ export async function startBake(
   const scheduleName = bakeScheduleName(rollout.executionArn, step.index);
   await deps.store.update(rollout.targetKey, rollout.executionArn, {
     phase: 'baking',
-    bake: { taskToken, scheduleName, stepIndex: step.index, startedAt: startedAt.toISOString(), alarmNames },
+    bake: { taskToken, scheduleName, stepIndex: step.index, startedAt: startedAt.toISOString() },
   });
   // EventBridge Scheduler fires within the minute it is set for, so the end is rounded up to a
   // whole minute: a bake is never shorter than asked.
@@ -86,7 +86,7 @@ export async function onAlarm(
 ): Promise<{ failedBakes: number }> {
   if (change.state !== 'ALARM') return { failedBakes: 0 };
   const records = await deps.store.list();
-  const watching = records.filter((r) => r.bake && r.bake.alarmNames.includes(change.alarmName));
+  const watching = records.filter((r) => r.bake && r.target.alarmNames.includes(change.alarmName));
   for (const record of watching) {
     const bake = record.bake!;
     const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} during the bake of step ${bake.stepIndex + 1}${change.reason ? `: ${change.reason}` : ''}`;

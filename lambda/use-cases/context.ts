@@ -1,6 +1,17 @@
 import { z } from 'zod';
+import { RecordMismatchError } from '../errors';
 import { targetConfigSchema } from '../domain/target-schema';
-import type { DeploymentRef, RolloutPlan, RolloutRequest, TargetConfig } from '../domain/types';
+import {
+  AFTER_PROMOTION,
+  APPROVAL_MODES,
+  INSUFFICIENT_DATA_POLICIES,
+  type DeploymentRef,
+  type RolloutPlan,
+  type RolloutRecord,
+  type RolloutRequest,
+  type TargetConfig,
+} from '../domain/types';
+import type { RolloutStore } from '../ports';
 
 /**
  * What Validate hands to every later state (`$.rollout` in the definition). Everything a state needs
@@ -36,9 +47,9 @@ export const rolloutContextSchema = z.object({
     images: z.record(z.string(), z.string()),
     steps: z.array(stepSpec),
     strategyName: z.string(),
-    approval: z.enum(['none', 'beforeTraffic', 'beforePromote', 'everyStep']),
-    insufficientData: z.enum(['healthy', 'unhealthy']),
-    afterPromotion: z.enum(['scaleCanaryToZero', 'keepCanary']),
+    approval: z.enum(APPROVAL_MODES),
+    insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES),
+    afterPromotion: z.enum(AFTER_PROMOTION),
     dryRun: z.boolean(),
     reason: z.string().optional(),
   }),
@@ -59,4 +70,17 @@ export function stableRef(target: TargetConfig): DeploymentRef {
 
 export function canaryRef(target: TargetConfig): DeploymentRef {
   return { clusterName: target.workload.clusterName, namespace: target.workload.namespace, name: target.workload.canaryDeployment };
+}
+
+/** The record of this execution, or an error saying the lock is no longer ours. */
+export async function heldRecord(store: RolloutStore, rollout: RolloutContext): Promise<RolloutRecord> {
+  const record = await store.get(rollout.targetKey);
+  if (!record || record.executionArn !== rollout.executionArn) {
+    throw new RecordMismatchError(
+      record
+        ? `the traffic target is held by ${record.executionArn}, not by this execution`
+        : 'the rollout record is gone: the lock was released (by cleanup or an operator)',
+    );
+  }
+  return record;
 }

@@ -2,11 +2,12 @@ import { RolloutStuckError } from '../errors';
 import type { DeploymentRef, TargetConfig } from '../domain/types';
 import type { Clock, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { logger } from '../shared/observability';
-import { canaryRef, stableRef, type RolloutContext } from './context';
+import { canaryRef, heldRecord, stableRef, type RolloutContext } from './context';
 
 export interface ReadyResult {
   readonly ready: boolean;
   readonly message: string;
+  /** Healthy targets in the target group; 0 until the Deployment's rollout is complete (not asked before). */
   readonly healthyTargets: number;
 }
 
@@ -19,8 +20,8 @@ export async function deployCanary(
   rollout: RolloutContext,
 ): Promise<{ since: string }> {
   const ref = canaryRef(rollout.target);
-  const record = await deps.store.get(rollout.targetKey);
-  const previousCanary = record?.previousCanary ?? (await deps.workloads.snapshot(ref));
+  const record = await heldRecord(deps.store, rollout);
+  const previousCanary = record.previousCanary ?? (await deps.workloads.snapshot(ref));
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'deploying-canary', previousCanary });
   await deps.workloads.setImages(ref, rollout.request.images);
   await deps.workloads.scale(ref, rollout.target.workload.canaryReplicas);
@@ -37,9 +38,9 @@ export async function promoteStable(
   rollout: RolloutContext,
 ): Promise<{ since: string }> {
   const ref = stableRef(rollout.target);
-  const record = await deps.store.get(rollout.targetKey);
+  const record = await heldRecord(deps.store, rollout);
   const lastStep = rollout.stepCount - 1;
-  if (!record || record.executionArn !== rollout.executionArn || (record.healthyThroughStep ?? -1) < lastStep) {
+  if ((record.healthyThroughStep ?? -1) < lastStep) {
     throw new RolloutStuckError(
       `refusing to promote: the record does not show step ${lastStep + 1} of ${rollout.stepCount} as healthy`,
     );
@@ -60,13 +61,12 @@ export async function checkReady(
 ): Promise<ReadyResult> {
   const ref: DeploymentRef = which === 'canary' ? canaryRef(target) : stableRef(target);
   const targetGroupArn = which === 'canary' ? target.traffic.canaryTargetGroupArn : target.traffic.stableTargetGroupArn;
-  const [status, healthyTargets] = await Promise.all([
-    deps.workloads.rolloutStatus(ref),
-    deps.router.healthyTargets(targetGroupArn),
-  ]);
+  const status = await deps.workloads.rolloutStatus(ref);
   if (status.failed) {
     throw new RolloutStuckError(`${which} deployment "${ref.name}" failed to roll out: ${status.message}`);
   }
+  // ELBv2 Describe* calls share an account-wide token bucket: ask only once the pods are there.
+  const healthyTargets = status.complete ? await deps.router.healthyTargets(targetGroupArn) : 0;
   const ready = status.complete && healthyTargets > 0;
   const message = !status.complete
     ? status.message

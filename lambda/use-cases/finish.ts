@@ -2,8 +2,8 @@ import { STABLE_ONLY, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
 import type { RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import { canaryRef, type RolloutContext } from './context';
-import { heldRecord, writeGuarded } from './traffic';
+import { canaryRef, heldRecord, type RolloutContext } from './context';
+import { writeGuarded } from './traffic';
 
 export interface FinishResult {
   readonly result: 'promoted';

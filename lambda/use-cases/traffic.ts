@@ -1,22 +1,9 @@
-import { DriftDetectedError, NoHealthyTargetsError, RecordMismatchError } from '../errors';
+import { DriftDetectedError, NoHealthyTargetsError } from '../errors';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
-import type { PlanStep, RolloutRecord, TargetConfig, Weights } from '../domain/types';
+import type { PlanStep, TargetConfig, Weights } from '../domain/types';
 import type { RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import type { RolloutContext } from './context';
-
-/** The record of this execution, or an error saying the lock is no longer ours. */
-export async function heldRecord(store: RolloutStore, rollout: RolloutContext): Promise<RolloutRecord> {
-  const record = await store.get(rollout.targetKey);
-  if (!record || record.executionArn !== rollout.executionArn) {
-    throw new RecordMismatchError(
-      record
-        ? `the traffic target is held by ${record.executionArn}, not by this execution`
-        : 'the rollout record is gone: the lock was released (by cleanup or an operator)',
-    );
-  }
-  return record;
-}
+import { heldRecord, type RolloutContext } from './context';
 
 /**
  * Writes the weights of one step. The live weights must be the ones serinus last wrote: anything

@@ -15,7 +15,6 @@ const BAKE: BakeRecord = {
   scheduleName: 'serinus-0123456789abcdef-step-1',
   stepIndex: 1,
   startedAt: '2025-03-01T12:00:00.000Z',
-  alarmNames: ['checkout-5xx'],
 };
 
 const PREVIOUS_CANARY: DeploymentSnapshot = { images: { app: OLD, 'log-router': 'fluent-bit:3.0' }, replicas: 0 };
