@@ -47,7 +47,7 @@ const sampleConfigSchema = z
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
 /** Reads and checks the sample's configuration from the app's context. */
-export function sampleConfig(app: App): SampleConfig {
+function sampleConfig(app: App): SampleConfig {
   const parsed = sampleConfigSchema.safeParse(app.node.tryGetContext(SAMPLE_CONTEXT_KEY));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
@@ -107,7 +107,7 @@ export function buildSampleStack(app: App): SerinusCheckoutStack {
 }
 
 /** The `context` of cdk.json, for a run without the CDK CLI (which otherwise passes it in). */
-function cdkJsonContext(): Record<string, unknown> {
+export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   return cdkJson.context ?? {};
 }

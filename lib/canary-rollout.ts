@@ -13,9 +13,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEFAULT_STRATEGY } from '../lambda/domain/input-schema';
 import { planRollout } from '../lambda/domain/planner';
-import { parseStrategy } from '../lambda/domain/strategy';
+import { tryParseStrategy } from '../lambda/domain/strategy';
+import { targetConfigSchema } from '../lambda/domain/target-schema';
 import {
+  DEFAULT_MAX_ROLLOUT_SECONDS,
   targetKey,
   type AfterPromotion,
   type ApprovalMode,
@@ -162,7 +165,7 @@ export interface CanaryRolloutProps {
 }
 
 export const ROLLOUT_DEFAULTS = {
-  strategy: 'Canary10Percent5Minutes',
+  strategy: DEFAULT_STRATEGY,
   approval: 'none',
   insufficientData: 'unhealthy',
   afterPromotion: 'scaleCanaryToZero',
@@ -172,14 +175,13 @@ export const ROLLOUT_DEFAULTS = {
   readyTimeout: Duration.minutes(10),
   pollInterval: Duration.seconds(10),
   approvalTimeout: Duration.hours(24),
-  maxRolloutDuration: Duration.days(7),
+  maxRolloutDuration: Duration.seconds(DEFAULT_MAX_ROLLOUT_SECONDS),
 } as const;
 
 /** Step Functions Standard: an execution lasts at most a year. */
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9-_]{0,62}$/;
-const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
-const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+// The construct accepts exactly the names the runtime's target schema accepts.
+const { service: SERVICE_NAME, workload: WORKLOAD } = targetConfigSchema.shape;
 const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;
 const RULE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)\/[0-9a-f]+$/;
 
@@ -199,8 +201,11 @@ export class CanaryRollout extends Construct {
   readonly managedAlarms?: CanaryHealthAlarms;
   /** The stack's shared engine this rollout registered with. */
   readonly engine: SerinusEngine;
-  /** Set once the rollout is complete; a construct whose props were refused steers nothing. */
-  private steers?: string;
+  /**
+   * The traffic target this rollout steers (the rule when one is set, else the listener). Set last:
+   * a construct whose props were refused stays in the tree but steers nothing.
+   */
+  readonly trafficKey: string;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -212,7 +217,9 @@ export class CanaryRollout extends Construct {
       canaryTargetGroupArn: props.canaryTargetGroup.targetGroupArn,
     };
 
-    const problems = this.problemsWith(props, targetKey(traffic));
+    const key = targetKey(traffic);
+    const timing = resolvedTiming(props);
+    const problems = this.problemsWith(props, key, timing);
     if (problems.length > 0) {
       throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
     }
@@ -232,7 +239,6 @@ export class CanaryRollout extends Construct {
     }
     this.alarms = [...(props.alarms ?? []), ...(this.managedAlarms?.alarms ?? [])];
 
-    const timing = resolvedTiming(props);
     this.targetConfig = {
       service: props.serviceName,
       traffic,
@@ -252,7 +258,7 @@ export class CanaryRollout extends Construct {
         afterPromotion: props.afterPromotion ?? ROLLOUT_DEFAULTS.afterPromotion,
       },
       timing: {
-        settleSeconds: timing.settle.toSeconds(),
+        settleSeconds: timing.settleTime.toSeconds(),
         readyTimeoutSeconds: timing.readyTimeout.toSeconds(),
         pollSeconds: timing.pollInterval.toSeconds(),
         approvalTimeoutSeconds: timing.approvalTimeout.toSeconds(),
@@ -304,12 +310,7 @@ export class CanaryRollout extends Construct {
       cluster,
       namespace: props.namespace,
     });
-    this.steers = targetKey(traffic);
-  }
-
-  /** The traffic target this rollout steers (the rule when one is set, else the listener). */
-  get trafficKey(): string {
-    return targetKey(this.targetConfig.traffic);
+    this.trafficKey = key;
   }
 
   private newApprovalTopic(): sns.Topic {
@@ -321,11 +322,11 @@ export class CanaryRollout extends Construct {
   }
 
   /** Every problem with the props, each a sentence; empty when they are usable. */
-  private problemsWith(props: CanaryRolloutProps, trafficKey: string): string[] {
+  private problemsWith(props: CanaryRolloutProps, trafficKey: string, timing: Timing): string[] {
     const problems: string[] = [];
     const literal = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
 
-    if (literal(props.serviceName) && !SERVICE_NAME.test(props.serviceName)) {
+    if (literal(props.serviceName) && !SERVICE_NAME.safeParse(props.serviceName).success) {
       problems.push(`serviceName must be 1–63 letters, digits, "-" or "_" starting with a letter or digit, got ${JSON.stringify(props.serviceName)}`);
     }
 
@@ -354,7 +355,7 @@ export class CanaryRollout extends Construct {
     if (literal(trafficKey)) {
       const other = Stack.of(this)
         .node.findAll()
-        .find((c): c is CanaryRollout => c instanceof CanaryRollout && c !== this && c.steers === trafficKey);
+        .find((c): c is CanaryRollout => c instanceof CanaryRollout && c !== this && c.trafficKey === trafficKey);
       if (other) {
         problems.push(`${trafficKey} is already steered by CanaryRollout ${other.node.path}; one rollout per listener or rule`);
       }
@@ -362,12 +363,12 @@ export class CanaryRollout extends Construct {
 
     // Workload.
     const clusterName = typeof props.cluster === 'string' ? props.cluster : props.cluster.clusterName;
-    if (literal(clusterName) && !CLUSTER_NAME.test(clusterName)) {
+    if (literal(clusterName) && !WORKLOAD.shape.clusterName.safeParse(clusterName).success) {
       problems.push(`cluster must be an EKS cluster name, got ${JSON.stringify(clusterName)}`);
     }
     for (const key of ['namespace', 'stableDeployment', 'canaryDeployment'] as const) {
       const value = props[key];
-      if (literal(value) && !KUBERNETES_NAME.test(value)) {
+      if (literal(value) && !WORKLOAD.shape[key].safeParse(value).success) {
         problems.push(`${key} must be a Kubernetes object name (lowercase letters, digits, "-" and "."), got ${JSON.stringify(value)}`);
       }
     }
@@ -395,20 +396,19 @@ export class CanaryRollout extends Construct {
     }
 
     // Timing and the default strategy.
-    const timing = resolvedTiming(props);
     const seconds = Object.fromEntries(
       Object.entries(timing).map(([key, duration]) => [key, duration.toSeconds({ integral: false })]),
     ) as Record<keyof typeof timing, number>;
     const fractional = Object.entries(seconds).filter(([, value]) => !Number.isInteger(value));
     if (fractional.length > 0) {
-      problems.push(`durations must be whole seconds: ${fractional.map(([key, value]) => `${propName(key)} is ${value} s`).join(', ')}`);
+      problems.push(`durations must be whole seconds: ${fractional.map(([key, value]) => `${key} is ${value} s`).join(', ')}`);
     }
     if (seconds.readyTimeout < 1 || seconds.pollInterval < 1 || seconds.approvalTimeout < 1) {
       problems.push('readyTimeout, pollInterval and approvalTimeout must each be at least 1 second');
     }
-    if (seconds.pollInterval >= seconds.readyTimeout || seconds.settle >= seconds.readyTimeout) {
+    if (seconds.pollInterval >= seconds.readyTimeout || seconds.settleTime >= seconds.readyTimeout) {
       problems.push(
-        `pollInterval (${seconds.pollInterval} s) and settleTime (${seconds.settle} s) must each be shorter than readyTimeout (${seconds.readyTimeout} s)`,
+        `pollInterval (${seconds.pollInterval} s) and settleTime (${seconds.settleTime} s) must each be shorter than readyTimeout (${seconds.readyTimeout} s)`,
       );
     }
     if (seconds.maxRolloutDuration > MAX_EXECUTION_SECONDS || seconds.approvalTimeout >= seconds.maxRolloutDuration) {
@@ -418,14 +418,9 @@ export class CanaryRollout extends Construct {
     }
     const strategy = props.strategy ?? ROLLOUT_DEFAULTS.strategy;
     if (literal(strategy)) {
-      let steps: StepSpec[] | undefined;
-      try {
-        steps = parseStrategy(strategy);
-      } catch (error) {
-        if (!(error instanceof ValidationFailedError)) throw error;
-        problems.push(...error.problems);
-      }
-      const worstCase = steps && fractional.length === 0 ? worstCaseSeconds(steps, props, seconds) : undefined;
+      const parsed = tryParseStrategy(strategy);
+      if (!parsed.ok) problems.push(`strategy ${parsed.problem}`);
+      const worstCase = parsed.ok && fractional.length === 0 ? worstCaseSeconds(parsed.steps, props, seconds) : undefined;
       if (worstCase !== undefined && worstCase > seconds.maxRolloutDuration) {
         problems.push(
           `maxRolloutDuration (${seconds.maxRolloutDuration} s) is shorter than the worst case of strategy ${strategy} ` +
@@ -437,26 +432,17 @@ export class CanaryRollout extends Construct {
   }
 }
 
-interface Timing {
-  readonly settle: Duration;
-  readonly readyTimeout: Duration;
-  readonly pollInterval: Duration;
-  readonly approvalTimeout: Duration;
-  readonly maxRolloutDuration: Duration;
-}
+/** The durations of the props, defaults applied. */
+type Timing = Required<Pick<CanaryRolloutProps, 'settleTime' | 'readyTimeout' | 'pollInterval' | 'approvalTimeout' | 'maxRolloutDuration'>>;
 
 function resolvedTiming(props: CanaryRolloutProps): Timing {
   return {
-    settle: props.settleTime ?? ROLLOUT_DEFAULTS.settleTime,
+    settleTime: props.settleTime ?? ROLLOUT_DEFAULTS.settleTime,
     readyTimeout: props.readyTimeout ?? ROLLOUT_DEFAULTS.readyTimeout,
     pollInterval: props.pollInterval ?? ROLLOUT_DEFAULTS.pollInterval,
     approvalTimeout: props.approvalTimeout ?? ROLLOUT_DEFAULTS.approvalTimeout,
     maxRolloutDuration: props.maxRolloutDuration ?? ROLLOUT_DEFAULTS.maxRolloutDuration,
   };
-}
-
-function propName(timingKey: string): string {
-  return timingKey === 'settle' ? 'settleTime' : timingKey;
 }
 
 /** The planner's bound for the default strategy, plus every approval gate waiting its full timeout. */
@@ -474,7 +460,7 @@ function worstCaseSeconds(steps: StepSpec[], props: CanaryRolloutProps, seconds:
     },
     // The planner reads only the timing of the target; the rest is not built yet when props are checked.
     {
-      timing: { settleSeconds: seconds.settle, readyTimeoutSeconds: seconds.readyTimeout, pollSeconds: seconds.pollInterval },
+      timing: { settleSeconds: seconds.settleTime, readyTimeoutSeconds: seconds.readyTimeout, pollSeconds: seconds.pollInterval },
     } as Pick<TargetConfig, 'timing'> as TargetConfig,
   );
   const gates = plan.steps.filter((step) => step.approvalBefore).length + (plan.approvalBeforePromote ? 1 : 0);

@@ -466,7 +466,7 @@ export class SerinusEngine extends Construct {
 }
 
 /** The union of several handlers' needs: what one shared role must allow. */
-export function unionOfNeeds(all: readonly HandlerNeeds[]): HandlerNeeds {
+function unionOfNeeds(all: readonly HandlerNeeds[]): HandlerNeeds {
   const tableLevel = (n: HandlerNeeds) => ({ none: 0, read: 1, readWrite: 2 })[n.table];
   const table = all.reduce((best, n) => (tableLevel(n) > tableLevel(best) ? n : best), all[0]).table;
   const any = (key: Exclude<keyof HandlerNeeds, 'table'>) => all.some((n) => n[key]);

@@ -17,31 +17,24 @@ export function addNagChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 }
 
-/** Acknowledges one AwsSolutions rule (`L1`, `SQS3`, …) on `scope` and everything below it. */
+/** Acknowledges one AwsSolutions finding (`L1`, `SQS3`, `IAM5[Resource::…]`, …) on `scope` and everything below it. */
 export function acknowledgeRule(scope: IConstruct, rule: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions-${rule}`, reason });
 }
 
-/** The id cdk-nag gives an IAM5 finding for a resource pattern (`'*'`, `arn:…/*`, a token). */
-export function wildcardResourceFindingId(scope: IConstruct, resource: string): string {
-  const flattened = flattenCfnReference(Stack.of(scope).resolve(resource));
-  return `AwsSolutions-IAM5[Resource::${flattened}]`;
+/** A resource or policy ARN as cdk-nag names it in a finding id (`'*'`, `arn:…/*`, a token). */
+function flattened(scope: IConstruct, value: string): string {
+  return flattenCfnReference(Stack.of(scope).resolve(value));
 }
 
 /** Acknowledges IAM5 for exactly these resource patterns on `scope`'s policies. */
 export function acknowledgeWildcardResources(scope: IConstruct, resources: readonly string[], reason: string): void {
   for (const resource of resources) {
-    Validations.of(scope).acknowledge({ id: wildcardResourceFindingId(scope, resource), reason });
+    acknowledgeRule(scope, `IAM5[Resource::${flattened(scope, resource)}]`, reason);
   }
-}
-
-/** Acknowledges IAM5 for a wildcard action (`xray:*`) on `scope`'s policies. */
-export function acknowledgeWildcardAction(scope: IConstruct, action: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
 }
 
 /** Acknowledges IAM4 for one managed policy attached below `scope`. */
 export function acknowledgeManagedPolicy(scope: IConstruct, policy: IManagedPolicy, reason: string): void {
-  const flattened = flattenCfnReference(Stack.of(scope).resolve(policy.managedPolicyArn));
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM4[Policy::${flattened}]`, reason });
+  acknowledgeRule(scope, `IAM4[Policy::${flattened(scope, policy.managedPolicyArn)}]`, reason);
 }

@@ -3,22 +3,18 @@
  * test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
  * tests see what `cdk synth` sees.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { SAMPLE_CONTEXT_KEY, buildSampleStack, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
+import { SAMPLE_CONTEXT_KEY, buildSampleStack, cdkJsonContext, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
 import { addNagChecks } from '../../lib/nag';
 
-const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
-  context: Record<string, unknown>;
-};
+const CONTEXT = cdkJsonContext();
 
 /** The sample's configuration exactly as cdk.json holds it. */
-export const SAMPLE = CDK_JSON.context[SAMPLE_CONTEXT_KEY] as SampleConfig;
+export const SAMPLE = CONTEXT[SAMPLE_CONTEXT_KEY] as SampleConfig;
 
 /** Other resources of the sample's account and region, for a second rollout in the same stack. */
 export const OTHER = {
@@ -29,8 +25,6 @@ export const OTHER = {
 } as const;
 
 export interface TestAppOptions {
-  /** Replaces keys of the sample's configuration. */
-  readonly config?: Partial<SampleConfig>;
   /** Registers cdk-nag's AwsSolutions checks, as bin/serinus.ts does. */
   readonly nag?: boolean;
 }
@@ -39,8 +33,7 @@ export interface TestAppOptions {
 export function newTestApp(options: TestAppOptions = {}): App {
   const app = new App({
     context: {
-      ...CDK_JSON.context,
-      [SAMPLE_CONTEXT_KEY]: { ...SAMPLE, ...options.config },
+      ...CONTEXT,
       // No stack is bundled: NodejsFunction stages its entry without running esbuild.
       'aws:cdk:bundling-stacks': [],
     },
@@ -59,12 +52,6 @@ export function sampleStack(options: TestAppOptions = {}): { app: App; stack: Se
 export function synthSample(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack; template: Template } {
   const { app, stack } = sampleStack(options);
   return { app, stack, template: Template.fromStack(stack) };
-}
-
-/** The sample app synthesized, with its rollout and engine at hand (the flow tests take the workflow out of it). */
-export function synthesizeSample(options: TestAppOptions = {}) {
-  const { app, stack, template } = synthSample(options);
-  return { app, stack, template, rollout: stack.rollout, engine: stack.rollout.engine };
 }
 
 /** An empty stack in the sample's account and region, for constructs built by hand. */
