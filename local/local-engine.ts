@@ -49,6 +49,7 @@ export async function shutdownLocalEngines(): Promise<void> {
 const TASK_TOKEN_PLACEHOLDER = '$$local-task-token$$';
 const TABLE_NAME = 'serinus-rollouts';
 const SCHEDULE_GROUP = 'serinus-bakes';
+const STABLE_REPLICAS = 3;
 
 export interface LocalEngineOptions {
   /** Bakes, Wait states and schedules pass this many times faster than real time. @default 1 */
@@ -57,10 +58,6 @@ export interface LocalEngineOptions {
   readonly rolloutDelayMs?: number;
   /** The stable Deployment's image at the start. @default 'registry.local/app:1.0.0' */
   readonly stableImage?: string;
-  /** The stable Deployment's replicas. @default 3 */
-  readonly stableReplicas?: number;
-  /** Put an authenticate-oidc action before the forward action, as many real listeners have. @default false */
-  readonly withAuthentication?: boolean;
 }
 
 export interface Invocation {
@@ -129,8 +126,6 @@ export class LocalEngine {
       speed: options.speed ?? 1,
       rolloutDelayMs: options.rolloutDelayMs ?? 50,
       stableImage: options.stableImage ?? 'registry.local/app:1.0.0',
-      stableReplicas: options.stableReplicas ?? 3,
-      withAuthentication: options.withAuthentication ?? false,
     };
     process.env.AWS_REGION = workflow.region;
     process.env[ENV.tableName] = TABLE_NAME;
@@ -138,7 +133,7 @@ export class LocalEngine {
     process.env[ENV.schedulerRoleArn] = `arn:aws:iam::${workflow.account}:role/serinus-bake-scheduler`;
 
     const aws = installAwsFakes({ speed: settings.speed });
-    sharedKube ??= startFakeKubernetes({ rolloutDelayMs: settings.rolloutDelayMs });
+    sharedKube ??= startFakeKubernetes();
     const kube = await sharedKube;
     kube.reset({ rolloutDelayMs: settings.rolloutDelayMs });
     const engine = new LocalEngine(workflow, aws, kube, settings);
@@ -149,31 +144,20 @@ export class LocalEngine {
   private seed(): void {
     const { traffic, workload, alarmNames } = this.target;
     const { elbv2, cloudwatch, dynamodb, scheduler } = this.aws;
-    elbv2.addTargetGroup(traffic.stableTargetGroupArn);
-    elbv2.addTargetGroup(traffic.canaryTargetGroupArn);
-    const forward = {
-      Type: 'forward' as const,
-      Order: this.options.withAuthentication ? 2 : 1,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: traffic.stableTargetGroupArn, Weight: 100 },
-          { TargetGroupArn: traffic.canaryTargetGroupArn, Weight: 0 },
-        ],
-        TargetGroupStickinessConfig: { Enabled: false },
+    // Adding the forward action creates its target groups.
+    const actions = [
+      {
+        Type: 'forward' as const,
+        Order: 1,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: traffic.stableTargetGroupArn, Weight: 100 },
+            { TargetGroupArn: traffic.canaryTargetGroupArn, Weight: 0 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: false },
+        },
       },
-    };
-    const authenticate = {
-      Type: 'authenticate-oidc' as const,
-      Order: 1,
-      AuthenticateOidcConfig: {
-        Issuer: 'https://idp.example.com',
-        AuthorizationEndpoint: 'https://idp.example.com/authorize',
-        TokenEndpoint: 'https://idp.example.com/token',
-        UserInfoEndpoint: 'https://idp.example.com/userinfo',
-        ClientId: 'serinus-sandbox',
-      },
-    };
-    const actions = this.options.withAuthentication ? [authenticate, forward] : [forward];
+    ];
     if (traffic.ruleArn) {
       elbv2.addListener(traffic.listenerArn, [
         { Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404' } },
@@ -189,13 +173,13 @@ export class LocalEngine {
     const containers = (image: string) => workload.containers.map((name) => ({ name, image }));
     this.kube.addDeployment(workload.namespace, workload.stableDeployment, {
       containers: containers(this.options.stableImage),
-      replicas: this.options.stableReplicas,
+      replicas: STABLE_REPLICAS,
     });
     this.kube.addDeployment(workload.namespace, workload.canaryDeployment, {
       containers: containers(this.options.stableImage),
       replicas: 0,
     });
-    this.registerTargets(traffic.stableTargetGroupArn, workload.stableDeployment, this.options.stableReplicas);
+    this.registerTargets(traffic.stableTargetGroupArn, workload.stableDeployment, STABLE_REPLICAS);
     this.registerTargets(traffic.canaryTargetGroupArn, workload.canaryDeployment, 0);
     // What the AWS Load Balancer Controller's TargetGroupBinding does: available pods become
     // healthy targets of the Deployment's target group.
@@ -217,7 +201,7 @@ export class LocalEngine {
     });
 
     this.aws
-      .stub(EKSClient, 'eks')
+      .stub(EKSClient)
       .on(DescribeClusterCommand)
       .callsFake(async (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }));
 
@@ -469,7 +453,7 @@ function withToken(value: unknown, token: string): unknown {
  * The path is rewritten to where the same value sits in the Parameters (e.g. `$.cursor.step.x` →
  * `$.Payload.step.x` when the payload carries `"step.$": "$.cursor.step"`).
  */
-export function localDefinition(definition: AslDefinition): AslDefinition {
+function localDefinition(definition: AslDefinition): AslDefinition {
   const states: Record<string, AslState> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     states[name] = state.TimeoutSecondsPath ? { ...state, TimeoutSecondsPath: parametersPath(state) } : state;

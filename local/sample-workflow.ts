@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { buildSampleStack } from '../bin/serinus';
+import { buildSampleStack, cdkJsonContext } from '../bin/serinus';
 import { extractWorkflow, type SynthesizedWorkflow } from './synthesized-workflow';
 
 /**
@@ -9,8 +7,7 @@ import { extractWorkflow, type SynthesizedWorkflow } from './synthesized-workflo
  * skipped: the same definition `npx cdk synth` produces, without esbuild's time.
  */
 export function synthesizeSampleWorkflow(context: Record<string, unknown> = {}): SynthesizedWorkflow {
-  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  const app = new App({ context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] } });
   const stack = buildSampleStack(app);
   return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine.functions);
 }

@@ -13,8 +13,8 @@ import type { Client, MetadataBearer } from '@smithy/types';
 import { mockClient, type AwsClientStub, type AwsStub } from 'aws-sdk-client-mock';
 import { FakeCloudWatch } from './cloudwatch';
 import { FakeDynamoDb, type TableSpec } from './dynamodb';
-import { FakeElbv2, type FakeElbv2Options } from './elbv2';
-import { FakeScheduler, type FakeSchedulerOptions } from './scheduler';
+import { FakeElbv2 } from './elbv2';
+import { FakeScheduler } from './scheduler';
 import { FakeStepFunctions } from './sfn';
 
 export interface AwsCall {
@@ -35,7 +35,7 @@ export interface AwsCall {
 }
 
 /** SDK commands that change something in AWS. */
-export const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
+const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
   'ModifyListener',
   'ModifyRule',
   'PutCommand',
@@ -51,12 +51,6 @@ export const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
 export interface AwsFakesOptions {
   /** Time compression of the scheduler's timers. @default 1 */
   readonly speed?: number;
-  /** The clock every fake reads. @default - the system clock */
-  readonly now?: () => Date;
-  readonly region?: string;
-  readonly accountId?: string;
-  readonly elbv2?: FakeElbv2Options;
-  readonly scheduler?: Pick<FakeSchedulerOptions, 'pastAt'>;
   /** Tables to create up front: table name → key schema. */
   readonly tables?: Record<string, TableSpec>;
 }
@@ -90,31 +84,26 @@ export interface AwsFakes {
   record(call: RecordedCall): AwsCall;
   /**
    * Stubs another client class (e.g. `fakes.stub(EKSClient).on(DescribeClusterCommand).resolves(…)`);
-   * its commands join `calls`, and `restore()` removes it.
+   * its commands join `calls` under the class name without `Client` (`eks`), and `restore()` removes it.
    */
-  stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(
-    client: { prototype: Client<TInput, TOutput, TConfiguration> },
-    service?: string,
-  ): AwsStub<TInput, TOutput, TConfiguration>;
+  stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(client: {
+    prototype: Client<TInput, TOutput, TConfiguration>;
+  }): AwsStub<TInput, TOutput, TConfiguration>;
   /**
-   * Makes the next `times` sends of `command` (e.g. `ModifyListener`, `PutCommand`) reject with
-   * `error` before reaching the fake. Use this rather than `stubs.x.on(…).rejectsOnce(…)`, which
-   * would replace the fake's behaviour for that command.
+   * Makes the next send of `command` (e.g. `ModifyListener`, `PutCommand`) reject with `error`
+   * before reaching the fake. Use this rather than `stubs.x.on(…).rejectsOnce(…)`, which would
+   * replace the fake's behaviour for that command.
    */
-  injectFault(command: string, error: Error, options?: { times?: number; service?: string }): void;
+  injectFault(command: string, error: Error): void;
   /** Clears the scheduler's timers and puts every client's real `send` back. */
   restore(): void;
-  /** Same as `restore`. */
-  uninstall(): void;
 }
 
 type Send = (this: unknown, command: object, ...rest: unknown[]) => unknown;
 
 interface Fault {
   readonly command: string;
-  readonly service?: string;
   readonly error: Error;
-  remaining: number;
 }
 
 /** The installation whose stubs are live; a new one replaces it rather than stacking on it. */
@@ -122,13 +111,11 @@ let active: AwsFakes | undefined;
 
 export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   active?.restore();
-  const now = options.now ?? (() => new Date());
-  const account = { region: options.region, accountId: options.accountId };
-  const sfn = new FakeStepFunctions({ now });
-  const elbv2 = new FakeElbv2(options.elbv2);
-  const cloudwatch = new FakeCloudWatch({ now, ...account });
+  const sfn = new FakeStepFunctions();
+  const elbv2 = new FakeElbv2();
+  const cloudwatch = new FakeCloudWatch();
   const dynamodb = new FakeDynamoDb();
-  const scheduler = new FakeScheduler({ sfn, now, speed: options.speed, pastAt: options.scheduler?.pastAt, ...account });
+  const scheduler = new FakeScheduler({ sfn, speed: options.speed });
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
@@ -141,7 +128,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
       service: call.service,
       command: call.command,
       input: snapshot(call.input),
-      at: now(),
+      at: new Date(),
       mutating: call.mutating ?? isMutating(call.service, call.command),
     };
     calls.push(entry);
@@ -149,11 +136,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   };
 
   const takeFault = (call: AwsCall): Error | undefined => {
-    const fault = faults.find((f) => f.command === call.command && (f.service === undefined || f.service === call.service));
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) faults.splice(faults.indexOf(fault), 1);
-    return fault.error;
+    const index = faults.findIndex((fault) => fault.command === call.command);
+    return index < 0 ? undefined : faults.splice(index, 1)[0].error;
   };
 
   /** Logs each send through the class's stub; the wrapper sits on top of the sinon stub. */
@@ -227,19 +211,16 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     calls,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,
-    stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(
-      client: { prototype: Client<TInput, TOutput, TConfiguration> },
-      service?: string,
-    ): AwsStub<TInput, TOutput, TConfiguration> {
-      const stub = mockClient(client);
-      const name = service ?? (client as unknown as { name: string }).name.replace(/Client$/, '').toLowerCase();
-      return install(stub, client, name);
+    stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(client: {
+      prototype: Client<TInput, TOutput, TConfiguration>;
+    }): AwsStub<TInput, TOutput, TConfiguration> {
+      const service = (client as unknown as { name: string }).name.replace(/Client$/, '').toLowerCase();
+      return install(mockClient(client), client, service);
     },
-    injectFault(command: string, error: Error, faultOptions: { times?: number; service?: string } = {}): void {
-      faults.push({ command, error, service: faultOptions.service, remaining: faultOptions.times ?? 1 });
+    injectFault(command: string, error: Error): void {
+      faults.push({ command, error });
     },
     restore,
-    uninstall: restore,
   };
   active = fakes;
   return fakes;

@@ -89,19 +89,14 @@ export interface FakeCloudWatchOptions {
   readonly accountId?: string;
 }
 
-export interface CloudWatchLogEntry {
-  readonly command: string;
-  readonly input: unknown;
-}
-
 interface AlarmRecord {
   readonly name: string;
   readonly kind: AlarmKind;
   state: StateValue;
   reason: string;
   reasonData?: string;
+  /** Both StateUpdatedTimestamp and StateTransitionedTimestamp: the fake updates a state only by a transition. */
   updatedAt: Date;
-  transitionedAt: Date;
   readonly configuredAt: Date;
   readonly description?: string;
   readonly alarmRule?: string;
@@ -118,7 +113,6 @@ const DEFAULT_METRIC: FakeMetric = {
 };
 
 export class FakeCloudWatch {
-  readonly log: CloudWatchLogEntry[] = [];
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly historyItems: AlarmHistoryItem[] = [];
   private readonly listeners = new Set<(event: AlarmStateChangeEvent) => unknown>();
@@ -155,7 +149,6 @@ export class FakeCloudWatch {
       state: 'INSUFFICIENT_DATA',
       reason: 'Unchecked: Initial alarm creation',
       updatedAt: at,
-      transitionedAt: at,
       configuredAt: at,
       description: options.description,
       ...(kind === 'composite' ? { alarmRule: options.alarmRule ?? 'FALSE' } : { metric: options.metric ?? DEFAULT_METRIC }),
@@ -215,7 +208,6 @@ export class FakeCloudWatch {
   // ---- commands -----------------------------------------------------------------------------
 
   describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
-    this.record('DescribeAlarms', input);
     if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
       throw new InvalidParameterCombinationException({
         message: 'AlarmNames and AlarmNamePrefix cannot be specified together',
@@ -251,7 +243,6 @@ export class FakeCloudWatch {
   }
 
   describeAlarmHistory(input: DescribeAlarmHistoryCommandInput): DescribeAlarmHistoryCommandOutput {
-    this.record('DescribeAlarmHistory', input);
     const pageSize = maxRecords(input.MaxRecords, 100);
     const types: AlarmType[] = input.AlarmTypes ?? ['MetricAlarm'];
     const start = input.StartDate?.getTime() ?? -Infinity;
@@ -275,10 +266,6 @@ export class FakeCloudWatch {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private record(command: string, input: unknown): void {
-    this.log.push({ command, input: structuredClone(input) });
-  }
-
   private transition(
     alarm: AlarmRecord,
     state: StateValue,
@@ -297,7 +284,6 @@ export class FakeCloudWatch {
     alarm.reason = reason;
     alarm.reasonData = reasonData;
     alarm.updatedAt = at;
-    alarm.transitionedAt = at;
     this.historyItems.push({
       AlarmName: alarm.name,
       AlarmType: alarmType(alarm),
@@ -353,19 +339,7 @@ export class FakeCloudWatch {
   private metricAlarm(alarm: AlarmRecord): MetricAlarm {
     const metric = alarm.metric!;
     return {
-      AlarmName: alarm.name,
-      AlarmArn: this.alarmArn(alarm.name),
-      ...(alarm.description !== undefined && { AlarmDescription: alarm.description }),
-      AlarmConfigurationUpdatedTimestamp: new Date(alarm.configuredAt),
-      ActionsEnabled: true,
-      OKActions: [],
-      AlarmActions: [],
-      InsufficientDataActions: [],
-      StateValue: alarm.state,
-      StateReason: alarm.reason,
-      ...(alarm.reasonData !== undefined && { StateReasonData: alarm.reasonData }),
-      StateUpdatedTimestamp: new Date(alarm.updatedAt),
-      StateTransitionedTimestamp: new Date(alarm.transitionedAt),
+      ...this.alarmFields(alarm),
       MetricName: metric.name,
       Namespace: metric.namespace,
       Statistic: (metric.stat ?? 'Sum') as MetricAlarm['Statistic'],
@@ -379,11 +353,15 @@ export class FakeCloudWatch {
   }
 
   private compositeAlarm(alarm: AlarmRecord): CompositeAlarm {
+    return { ...this.alarmFields(alarm), AlarmRule: alarm.alarmRule };
+  }
+
+  /** What DescribeAlarms returns for metric and composite alarms alike. */
+  private alarmFields(alarm: AlarmRecord) {
     return {
       AlarmName: alarm.name,
       AlarmArn: this.alarmArn(alarm.name),
       ...(alarm.description !== undefined && { AlarmDescription: alarm.description }),
-      AlarmRule: alarm.alarmRule,
       AlarmConfigurationUpdatedTimestamp: new Date(alarm.configuredAt),
       ActionsEnabled: true,
       OKActions: [],
@@ -393,7 +371,7 @@ export class FakeCloudWatch {
       StateReason: alarm.reason,
       ...(alarm.reasonData !== undefined && { StateReasonData: alarm.reasonData }),
       StateUpdatedTimestamp: new Date(alarm.updatedAt),
-      StateTransitionedTimestamp: new Date(alarm.transitionedAt),
+      StateTransitionedTimestamp: new Date(alarm.updatedAt),
     };
   }
 }

@@ -47,11 +47,6 @@ export interface TableSpec {
   readonly indexes?: Record<string, string>;
 }
 
-export interface DynamoDbLogEntry {
-  readonly command: string;
-  readonly input: unknown;
-}
-
 interface Table {
   readonly name: string;
   readonly partitionKey: string;
@@ -64,7 +59,6 @@ const OK = { $metadata: { httpStatusCode: 200 } } as const;
 const FAILED = { $metadata: { httpStatusCode: 400 } } as const;
 
 export class FakeDynamoDb {
-  readonly log: DynamoDbLogEntry[] = [];
   private readonly tables = new Map<string, Table>();
 
   /** Stubs every DynamoDBDocumentClient (module-level ones included) with this fake. */
@@ -111,7 +105,6 @@ export class FakeDynamoDb {
   // ---- commands -----------------------------------------------------------------------------
 
   get(input: GetCommandInput, translate: TranslateConfig = {}): GetCommandOutput {
-    this.record('GetCommand', input);
     rejectLegacy(input, ['AttributesToGet']);
     const table = this.table(input.TableName);
     const key = this.key(table, input.Key, translate);
@@ -123,7 +116,6 @@ export class FakeDynamoDb {
   }
 
   put(input: PutCommandInput, translate: TranslateConfig = {}): PutCommandOutput {
-    this.record('PutCommand', input);
     rejectLegacy(input, ['Expected', 'ConditionalOperator']);
     const table = this.table(input.TableName);
     const item = requiredMap(input.Item, translate, 'item');
@@ -140,7 +132,6 @@ export class FakeDynamoDb {
   }
 
   update(input: UpdateCommandInput, translate: TranslateConfig = {}): UpdateCommandOutput {
-    this.record('UpdateCommand', input);
     rejectLegacy(input, ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
     const table = this.table(input.TableName);
     const key = this.key(table, input.Key, translate);
@@ -162,7 +153,6 @@ export class FakeDynamoDb {
   }
 
   delete(input: DeleteCommandInput, translate: TranslateConfig = {}): DeleteCommandOutput {
-    this.record('DeleteCommand', input);
     rejectLegacy(input, ['Expected', 'ConditionalOperator']);
     const table = this.table(input.TableName);
     const key = this.key(table, input.Key, translate);
@@ -178,7 +168,6 @@ export class FakeDynamoDb {
   }
 
   query(input: QueryCommandInput, translate: TranslateConfig = {}): QueryCommandOutput {
-    this.record('QueryCommand', input);
     rejectLegacy(input, ['KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator']);
     const table = this.table(input.TableName);
     const indexKey = this.indexKey(table, input.IndexName, input.ConsistentRead);
@@ -200,7 +189,6 @@ export class FakeDynamoDb {
   }
 
   scan(input: ScanCommandInput, translate: TranslateConfig = {}): ScanCommandOutput {
-    this.record('ScanCommand', input);
     rejectLegacy(input, ['ScanFilter', 'AttributesToGet', 'ConditionalOperator', 'Segment', 'TotalSegments']);
     const table = this.table(input.TableName);
     const indexKey = this.indexKey(table, input.IndexName, input.ConsistentRead);
@@ -214,10 +202,6 @@ export class FakeDynamoDb {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  private record(command: string, input: unknown): void {
-    this.log.push({ command, input: snapshot(input) });
-  }
 
   private table(name: string | undefined): Table {
     const table = name === undefined ? undefined : this.tables.get(name);
@@ -284,15 +268,6 @@ export class FakeDynamoDb {
 }
 
 // ---- marshalling -----------------------------------------------------------------------------
-
-/** A copy for the log; an input holding a function (the document client skips those) is kept as is. */
-function snapshot<T>(value: T): T {
-  try {
-    return structuredClone(value);
-  } catch {
-    return value;
-  }
-}
 
 function translateConfigOf(client: unknown): TranslateConfig {
   return (client as DynamoDBDocumentClient | undefined)?.config?.translateConfig ?? {};

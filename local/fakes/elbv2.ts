@@ -106,9 +106,8 @@ const DEFAULT_REASONS: Partial<Record<TargetHealthStateEnum, { Reason: TargetHea
 
 export class FakeElbv2 {
   readonly log: Elbv2LogEntry[] = [];
-  /** Mutable so a test can change consistency or throttling mid-run. */
-  propagationReads: number;
-  throttleEvery?: number;
+  private readonly propagationReads: number;
+  private readonly throttleEvery?: number;
   private commandCount = 0;
   private readonly listeners = new Map<string, ListenerRecord>();
   private readonly rules = new Map<string, RuleRecord>();

@@ -32,14 +32,6 @@ export interface FakeSchedulerOptions {
   readonly speed?: number;
   /** The clock `at(...)` is compared with. @default - the system clock */
   readonly now?: () => Date;
-  /**
-   * What CreateSchedule does with an `at(...)` before now. Scheduler requires a future time, so
-   * the default rejects it; `fire` fires it at once instead.
-   * @default 'reject'
-   */
-  readonly pastAt?: 'reject' | 'fire';
-  readonly region?: string;
-  readonly accountId?: string;
 }
 
 export interface ScheduleSummary {
@@ -60,11 +52,6 @@ export interface Delivery {
   readonly firedAt: Date;
   readonly ok: boolean;
   readonly error?: Error;
-}
-
-export interface SchedulerLogEntry {
-  readonly command: string;
-  readonly input: unknown;
 }
 
 interface ScheduleRecord {
@@ -95,25 +82,17 @@ const SFN_TARGET = /^arn:aws[a-z-]*:scheduler:::aws-sdk:sfn:(sendTaskSuccess|sen
 const MAX_TIMER_MS = 2_147_483_647;
 
 export class FakeScheduler {
-  readonly log: SchedulerLogEntry[] = [];
   readonly deliveries: Delivery[] = [];
-  /** Mutable so a sandbox can change the pace mid-run (applies to schedules created afterwards). */
-  speed: number;
+  private readonly speed: number;
   private readonly schedules = new Map<string, ScheduleRecord>();
   private readonly groups = new Set<string>(['default']);
   private readonly sfn?: FakeStepFunctions;
   private readonly now: () => Date;
-  private readonly pastAt: 'reject' | 'fire';
-  private readonly region: string;
-  private readonly accountId: string;
 
   constructor(options: FakeSchedulerOptions = {}) {
     this.sfn = options.sfn;
     this.speed = options.speed ?? 1;
     this.now = options.now ?? (() => new Date());
-    this.pastAt = options.pastAt ?? 'reject';
-    this.region = options.region ?? 'eu-west-1';
-    this.accountId = options.accountId ?? '123456789012';
   }
 
   /** Stubs every SchedulerClient (module-level ones included) with this fake. */
@@ -159,7 +138,6 @@ export class FakeScheduler {
   // ---- commands -----------------------------------------------------------------------------
 
   createSchedule(input: CreateScheduleCommandInput): CreateScheduleCommandOutput {
-    this.record('CreateSchedule', input);
     const groupName = input.GroupName ?? 'default';
     const problems = validateCreate(input, groupName);
     if (problems.length > 0) throw validation(problems.join('; '));
@@ -176,14 +154,15 @@ export class FakeScheduler {
       throw new Error(`FakeScheduler only evaluates at(...) in UTC, not ${timezone}`);
     }
     const now = this.now();
-    if (at && this.pastAt === 'reject' && at.getTime() < Math.floor(now.getTime() / 1000) * 1000) {
+    // Scheduler requires a future time.
+    if (at && at.getTime() < Math.floor(now.getTime() / 1000) * 1000) {
       throw validation(`The schedule expression ${input.ScheduleExpression} is in the past.`);
     }
     const createdAt = new Date(now);
     const schedule: ScheduleRecord = {
       name: input.Name!,
       groupName,
-      arn: `arn:aws:scheduler:${this.region}:${this.accountId}:schedule/${groupName}/${input.Name}`,
+      arn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${groupName}/${input.Name}`,
       expression: input.ScheduleExpression!,
       timezone,
       at,
@@ -201,7 +180,6 @@ export class FakeScheduler {
   }
 
   deleteSchedule(input: DeleteScheduleCommandInput): DeleteScheduleCommandOutput {
-    this.record('DeleteSchedule', input);
     const schedule = this.existing(input.Name, input.GroupName);
     clearTimeout(schedule.timer);
     this.schedules.delete(key(schedule.groupName, schedule.name));
@@ -209,7 +187,6 @@ export class FakeScheduler {
   }
 
   getSchedule(input: GetScheduleCommandInput): GetScheduleCommandOutput {
-    this.record('GetSchedule', input);
     const schedule = this.existing(input.Name, input.GroupName);
     return {
       ...OK,
@@ -229,10 +206,6 @@ export class FakeScheduler {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  private record(command: string, input: unknown): void {
-    this.log.push({ command, input: structuredClone(input) });
-  }
 
   private existing(name: string | undefined, groupName = 'default'): ScheduleRecord {
     const schedule = name === undefined ? undefined : this.schedules.get(key(groupName, name));
