@@ -226,7 +226,6 @@ export interface AlarmEvaluatorOptions {
  */
 export class AlarmEvaluator {
   private readonly states = new Map<string, AlarmStateName>();
-  private readonly reasons = new Map<string, string>();
   private readonly listeners = new Set<(change: AlarmChange) => void>();
   private delivery: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
@@ -238,20 +237,12 @@ export class AlarmEvaluator {
     for (const spec of options.specs) this.states.set(spec.name, 'OK');
   }
 
-  get specs(): readonly AlarmSpec[] {
-    return this.options.specs;
-  }
-
   start(): void {
     this.timer ??= setInterval(() => this.evaluate(), this.options.intervalMs ?? 100);
   }
 
   state(name: string): AlarmStateName | undefined {
     return this.states.get(name);
-  }
-
-  reason(name: string): string | undefined {
-    return this.reasons.get(name);
   }
 
   onChange(listener: (change: AlarmChange) => void): () => void {
@@ -268,7 +259,6 @@ export class AlarmEvaluator {
     for (const spec of this.options.specs) {
       const result = evaluateAlarm(spec, canary, stable, this.options.canary.windowMs);
       const from = this.states.get(spec.name) ?? 'OK';
-      this.reasons.set(spec.name, result.reason);
       if (result.state === from) continue;
       this.states.set(spec.name, result.state);
       const change: AlarmChange = { name: spec.name, from, to: result.state, reason: result.reason, at };

@@ -25,9 +25,6 @@ export interface VersionBehaviour {
 export interface VersionApp {
   readonly version: Version;
   readonly port: number;
-  readonly behaviour: VersionBehaviour;
-  /** Requests this version has answered. */
-  readonly served: number;
   close(): Promise<void>;
 }
 
@@ -35,7 +32,7 @@ export interface VersionApp {
  * Spreads a percentage evenly over a sequence: `every(25)` is true for the 4th, 8th, … call.
  * Deterministic, so a run's error count follows its request count.
  */
-export function evenly(percent: number): () => boolean {
+function evenly(percent: number): () => boolean {
   let credit = 0;
   return () => {
     credit += Math.max(0, Math.min(100, percent));
@@ -51,7 +48,6 @@ export async function startVersionApp(version: Version, behaviour: VersionBehavi
   const failing = evenly(behaviour.errorRatePercent ?? 0);
   const slow = evenly(behaviour.slowPercent ?? 0);
   const timers = new Set<NodeJS.Timeout>();
-  let served = 0;
 
   const server = http.createServer((request, response) => {
     // The body is not used; reading it lets a keep-alive connection carry the next request.
@@ -62,7 +58,6 @@ export async function startVersionApp(version: Version, behaviour: VersionBehavi
       : (behaviour.latencyMs ?? 8) + Math.random() * (behaviour.jitterMs ?? 6);
     const timer = setTimeout(() => {
       timers.delete(timer);
-      served += 1;
       const status = fail ? 500 : 200;
       const body = JSON.stringify(fail ? { version, error: 'internal error (injected by the sandbox)' } : { version, ok: true });
       response.writeHead(status, { 'content-type': 'application/json', [VERSION_HEADER]: version });
@@ -76,10 +71,6 @@ export async function startVersionApp(version: Version, behaviour: VersionBehavi
   return {
     version,
     port: (server.address() as AddressInfo).port,
-    behaviour,
-    get served() {
-      return served;
-    },
     close: () => closeServer(server, timers),
   };
 }

@@ -207,7 +207,7 @@ const SYMBOLS: Record<EventKind, string> = {
   fail: '✖',
 };
 
-export function formatEvent(paint: Palette, elapsedMs: number, kind: EventKind, title: string, detail: string): string {
+function formatEvent(paint: Palette, elapsedMs: number, kind: EventKind, title: string, detail: string): string {
   const color: Record<EventKind, (s: string) => string> = {
     info: paint.dim,
     state: paint.dim,
@@ -227,7 +227,7 @@ export function formatEvent(paint: Palette, elapsedMs: number, kind: EventKind, 
 }
 
 /** The live panel, one string per line (not yet fitted to the width). */
-export function renderPanel(s: ProgressSnapshot, width: number, paint: Palette): string[] {
+function renderPanel(s: ProgressSnapshot, width: number, paint: Palette): string[] {
   const label = (text: string) => paint.dim(text.padEnd(10));
   const simulated = formatDuration(s.elapsedMs * s.speed);
   const title = ` serinus sandbox · ${(s.elapsedMs / 1000).toFixed(1)} s real · ≈ ${simulated} simulated (×${s.speed}) `;
@@ -275,7 +275,7 @@ export function renderPanel(s: ProgressSnapshot, width: number, paint: Palette):
 }
 
 /** The plain-mode progress line. */
-export function formatProgressLine(s: ProgressSnapshot): string {
+function formatProgressLine(s: ProgressSnapshot): string {
   const step = s.step ? ` step ${s.step.number}/${s.step.count}` : '';
   const bake = s.bakeLeft ? ` | bake ${formatDuration(s.bakeLeft.simulatedMs)} left` : '';
   const version = (v: Version) => {

@@ -11,7 +11,7 @@ import type { Version } from './run-model';
 
 export type TargetGroupName = 'stable' | 'canary';
 
-export const TARGET_GROUP_HEADER = 'x-serinus-target-group';
+const TARGET_GROUP_HEADER = 'x-serinus-target-group';
 
 export interface Upstream {
   readonly version: Version;
@@ -55,7 +55,7 @@ export interface WeightedProxy {
  * its share within one request, spread out rather than in bursts, and weight changes take effect at
  * the next request.
  */
-export class WeightedRoundRobin {
+class WeightedRoundRobin {
   private readonly current: Record<TargetGroupName, number> = { stable: 0, canary: 0 };
 
   pick(weights: { readonly stable: number; readonly canary: number }): TargetGroupName | undefined {

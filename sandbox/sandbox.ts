@@ -10,7 +10,7 @@ import type { FakeDeployment } from '../local/fake-kubernetes';
 import type { ApprovalRequest, ExecutionOutcome, LocalEngine, LocalExecution } from '../local/local-engine';
 import type { RolloutObserver } from '../local/rollout-observer';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
-import type { RolloutRecord } from '../lambda/domain/types';
+import type { RolloutRecord, StepSpec } from '../lambda/domain/types';
 import { ENV } from '../lambda/handler-names';
 import { AlarmEvaluator, SlidingWindow, managedAlarmSpecs, windowStats, type AlarmChange, type Observation } from './alarms';
 import { startVersionApp, type VersionApp, type VersionBehaviour } from './apps';
@@ -272,10 +272,22 @@ interface ServedBy {
   available: number;
 }
 
+/** The parts of a started run that the poll loop and the panel read. */
+interface Running {
+  readonly engine: LocalEngine;
+  readonly execution: LocalExecution;
+  readonly steps: readonly StepSpec[];
+  readonly evaluator: AlarmEvaluator;
+  readonly traffic: Traffic;
+  readonly proxy: WeightedProxy;
+}
+
 /** One run: wires the parts together and records what the report and the summary need. */
 class SandboxRecorder {
   private readonly startedAt = Date.now();
   private readonly marks: TimelineMark[] = [];
+  /** Every weight change of the steered listener or rule; the last is the split in force now. */
+  private readonly weights: WeightPoint[] = [{ at: 0, stable: 100, canary: 0 }];
   private readonly samples: TrafficSample[] = [];
   /** Who answered each request, by its position in the order of sending. */
   private readonly servedBySeq: Array<Version | undefined> = [];
@@ -396,7 +408,8 @@ class SandboxRecorder {
 
     const proxy: WeightedProxy = await startWeightedProxy({
       routing: {
-        weights: () => observer.currentWeights(),
+        // Followed from onWeightsChanged below (registered before any write), not read per request.
+        weights: () => this.weights.at(-1)!,
         upstream: (targetGroup) => {
           const served = this.served[targetGroup];
           return served.version && served.available > 0 ? { version: served.version, port: apps[served.version].port } : undefined;
@@ -450,7 +463,6 @@ class SandboxRecorder {
     closers.push(() => traffic.stop());
     evaluator.start();
 
-    const weights: WeightPoint[] = [{ at: 0, stable: 100, canary: 0 }];
     let alarmAt: number | undefined;
     let revertPending = false;
     engine.aws.elbv2.onWeightsChanged((change) => {
@@ -461,7 +473,7 @@ class SandboxRecorder {
         stable: change.weights[trafficTarget.stableTargetGroupArn] ?? 0,
         canary: change.weights[trafficTarget.canaryTargetGroupArn] ?? 0,
       };
-      weights.push(point);
+      this.weights.push(point);
       const step = steps.findIndex((planned, i) => i > this.stepIndex && planned.weight === point.canary);
       if (change.source === 'api' && point.canary > 0 && step >= 0) {
         this.stepIndex = step;
@@ -513,7 +525,8 @@ class SandboxRecorder {
     closers.push(() => ended.abort());
     engine.onApproval((request) => void this.approvalRequested(engine, request, args, ended.signal, () => (revertPending = true), onAbort));
 
-    const watch = this.watch(engine, execution, steps, evaluator, traffic, proxy, stopExecution);
+    const running: Running = { engine, execution, steps, evaluator, traffic, proxy };
+    const watch = this.watch(running, stopExecution);
     closers.push(() => watch.stop());
     const outcome = await execution.outcome;
     finished = true;
@@ -549,7 +562,7 @@ class SandboxRecorder {
       alarmToRevertMs: firstAlarm && revert ? revert.at - firstAlarm.at : null,
       evaluatorErrors: evaluator.errors.length,
     });
-    this.progress.update(this.snapshot(engine, execution, steps, evaluator, traffic, proxy));
+    this.progress.update(this.snapshot(running));
     this.progress.close();
     this.progress.print(renderSummary(summary, observer.canaryWeights(), this.color, Math.min(120, this.width)));
     this.summarized = true;
@@ -557,7 +570,7 @@ class SandboxRecorder {
     return {
       summary,
       startedAt: new Date(this.startedAt).toISOString(),
-      weights,
+      weights: this.weights,
       traffic: this.samples,
       marks: this.marks,
       lastServed: this.lastServed(100),
@@ -644,15 +657,8 @@ class SandboxRecorder {
   }
 
   /** Polls the execution and the fakes: state events, bakes, the abort scenario, the panel. */
-  private watch(
-    engine: LocalEngine,
-    execution: LocalExecution,
-    steps: ReadonlyArray<{ weight: number; bakeSeconds: number }>,
-    evaluator: AlarmEvaluator,
-    traffic: Traffic,
-    proxy: WeightedProxy,
-    stopExecution: (why: string) => void,
-  ): { drain(): void; stop(): void } {
+  private watch(running: Running, stopExecution: (why: string) => void): { drain(): void; stop(): void } {
+    const { engine, execution, steps } = running;
     let seen = 0;
     let healthyThrough = -1;
     const bakesSeen = new Set<number>();
@@ -698,7 +704,7 @@ class SandboxRecorder {
         lastSample = Date.now();
         this.sample();
       }
-      this.progress.update(this.snapshot(engine, execution, steps, evaluator, traffic, proxy));
+      this.progress.update(this.snapshot(running));
     };
     this.catchUp = () => {
       if (!polling) poll();
@@ -740,28 +746,14 @@ class SandboxRecorder {
     this.samples.push({ at, stable: of('stable'), canary: of('canary') });
   }
 
-  private snapshot(
-    engine: LocalEngine,
-    execution: LocalExecution,
-    steps: ReadonlyArray<{ weight: number; bakeSeconds: number }>,
-    evaluator: AlarmEvaluator,
-    traffic: Traffic,
-    proxy: WeightedProxy,
-  ): ProgressSnapshot {
+  private snapshot({ engine, execution, steps, evaluator, traffic, proxy }: Running): ProgressSnapshot {
     const now = Date.now();
     const finished = ['Promoted', 'RolledBack', 'RollbackFailed', 'LockRefused', 'DryRunComplete'].includes(execution.states.at(-1) ?? '');
     const stateName = [...execution.states].reverse().find((state) => ACTIVITY[state] !== undefined);
     const step = steps[this.stepIndex];
-    const weights = engine.aws.elbv2.weights(engine.target.traffic.ruleArn ?? engine.target.traffic.listenerArn);
-    const stable = weights[engine.target.traffic.stableTargetGroupArn] ?? 0;
-    const canary = weights[engine.target.traffic.canaryTargetGroupArn] ?? 0;
-    const bake = currentBake(engine);
-    const bakeLeft = bake
-      ? (() => {
-          const simulatedMs = Math.max(0, bake.simulatedTotalMs - (now - bake.startedAt) * this.speed);
-          return { simulatedMs, realMs: simulatedMs / this.speed };
-        })()
-      : undefined;
+    const { stable, canary } = this.weights.at(-1)!;
+    const bake = stateName === 'Bake' ? currentBake(engine) : undefined;
+    const bakeLeftMs = bake && Math.max(0, bake.simulatedTotalMs - (now - bake.startedAt) * this.speed);
     const version = (v: Version) => {
       const stats = this.versionWindows[v].stats(now);
       return { requests: this.byVersion[v], errorRatePercent: stats.errorRatePercent, p99Ms: stats.p99Ms };
@@ -778,7 +770,7 @@ class SandboxRecorder {
       activity: this.ended ?? (stateName ? ACTIVITY[stateName]! : 'starting'),
       ...(step && !finished && !this.ended && { step: { number: this.stepIndex + 1, count: steps.length, weight: step.weight } }),
       weights: { stable, canary },
-      ...(bakeLeft && stateName === 'Bake' && { bakeLeft }),
+      ...(bakeLeftMs !== undefined && { bakeLeft: { simulatedMs: bakeLeftMs, realMs: bakeLeftMs / this.speed } }),
       versions: { v1: version('v1'), v2: version('v2') },
       windowMs: this.windowMs,
       alarms,
@@ -793,7 +785,7 @@ class SandboxRecorder {
     observer: RolloutObserver;
     outcome: ExecutionOutcome;
     result: RolloutResult;
-    steps: ReadonlyArray<{ weight: number; bakeSeconds: number }>;
+    steps: readonly StepSpec[];
     scenario: ScenarioSpec;
     alarmToRevertMs: number | null;
     evaluatorErrors: number;
@@ -867,7 +859,7 @@ function currentBake(engine: LocalEngine): { stepIndex: number; startedAt: numbe
 }
 
 /** `CheckoutManagedAlarmsErrorRateFF752CB9` → `ErrorRate`. */
-export function shortAlarmName(name: string): string {
+function shortAlarmName(name: string): string {
   const match = /ManagedAlarms([A-Za-z0-9]+?)[0-9A-F]{8}$/.exec(name);
   return match ? match[1]! : name;
 }
@@ -889,7 +881,7 @@ function describeOutcome(outcome: ExecutionOutcome): string {
 }
 
 /** Word-wraps `text` to `width` columns, every line after the first indented by `indent` spaces. */
-export function wrap(text: string, width: number, indent: number): string {
+function wrap(text: string, width: number, indent: number): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -905,7 +897,7 @@ export function wrap(text: string, width: number, indent: number): string {
 }
 
 /** The final summary a person reads: the result, the steps taken and the alarm-to-revert time. */
-export function renderSummary(summary: SandboxSummary, canaryWeights: readonly number[], color = false, width = 100): string {
+function renderSummary(summary: SandboxSummary, canaryWeights: readonly number[], color = false, width = 100): string {
   const paint = palette(color);
   const taken = canaryWeights.length === 0 ? 'none' : canaryWeights.map((w) => `${w}%`).join(' → ');
   const revert =
