@@ -81,6 +81,9 @@ export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   sweeper: { ...undo, describesExecutions: true },
 };
 
+/** The rollout table's index by execution ARN (cleanup finds a record from the execution event). */
+export const EXECUTION_INDEX = 'byExecution';
+
 /** Environment variables the runtime reads. */
 export const ENV = {
   tableName: 'SERINUS_TABLE_NAME',

@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEFAULT_STRATEGY } from '../lambda/domain/input-schema';
+import { DEFAULT_OPTIONS, DEFAULT_STRATEGY } from '../lambda/domain/input-schema';
 import { planRollout } from '../lambda/domain/planner';
 import { tryParseStrategy } from '../lambda/domain/strategy';
 import { targetConfigSchema } from '../lambda/domain/target-schema';
@@ -166,9 +166,7 @@ export interface CanaryRolloutProps {
 
 export const ROLLOUT_DEFAULTS = {
   strategy: DEFAULT_STRATEGY,
-  approval: 'none',
-  insufficientData: 'unhealthy',
-  afterPromotion: 'scaleCanaryToZero',
+  ...DEFAULT_OPTIONS,
   onDrift: 'revert',
   canaryReplicas: 1,
   settleTime: Duration.seconds(15),

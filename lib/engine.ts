@@ -24,6 +24,7 @@ import type { TrafficTarget } from '../lambda/domain/types';
 import {
   ENV,
   EVENT_HANDLERS,
+  EXECUTION_INDEX,
   HANDLER_NEEDS,
   WORKFLOW_HANDLERS,
   type HandlerName,
@@ -73,7 +74,7 @@ export interface RolloutRegistration {
 
 /** The partition key of the rollout table, and its execution index. */
 export const ROLLOUT_TABLE_KEY = 'targetKey';
-export const EXECUTION_INDEX_NAME = 'byExecution';
+export const EXECUTION_INDEX_NAME = EXECUTION_INDEX;
 export const EXECUTION_INDEX_KEY = 'executionArn';
 /** The EKS access policy granted to the Kubernetes role, scoped to each rollout's namespace. */
 export const EKS_ACCESS_POLICY = 'AmazonEKSEditPolicy';

@@ -12,6 +12,7 @@ import type { RolloutRecord } from '../domain/types';
 import { LockHeldError, RecordMismatchError } from '../errors';
 import type { RolloutStore } from '../ports';
 import { clientConfig } from './client-config';
+import { EXECUTION_INDEX } from '../handler-names';
 
 /** Options of the rollout table that the construct may change. */
 export interface DynamoDbRolloutStoreOptions {
@@ -50,7 +51,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     private readonly client: DynamoDBDocumentClient = createDocumentClient(),
     options: DynamoDbRolloutStoreOptions = {},
   ) {
-    this.executionIndexName = options.executionIndexName ?? 'byExecution';
+    this.executionIndexName = options.executionIndexName ?? EXECUTION_INDEX;
   }
 
   /**

@@ -16,6 +16,13 @@ import {
 
 /** The preset used when neither the input nor the service's defaults name steps or a strategy. */
 export const DEFAULT_STRATEGY = 'Canary10Percent5Minutes';
+
+/** The options an execution gets when neither its input nor the service's defaults set them: the safe ones. */
+export const DEFAULT_OPTIONS = {
+  approval: 'none',
+  insufficientData: 'unhealthy',
+  afterPromotion: 'scaleCanaryToZero',
+} as const satisfies Pick<RolloutRequest, 'approval' | 'insufficientData' | 'afterPromotion'>;
 export { MAX_STEPS } from './strategy';
 /** One day per step. */
 export const MAX_BAKE_SECONDS = 86_400;
@@ -173,9 +180,9 @@ export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRe
     images: input.image !== undefined ? { [containers[0]]: input.image } : { ...input.images },
     steps: strategy.steps.map(({ weight, bakeSeconds }) => ({ weight, bakeSeconds })),
     strategyName: strategy.name,
-    approval: input.approval ?? defaults.approval ?? 'none',
-    insufficientData: input.insufficientData ?? defaults.insufficientData ?? 'unhealthy',
-    afterPromotion: input.afterPromotion ?? defaults.afterPromotion ?? 'scaleCanaryToZero',
+    approval: input.approval ?? defaults.approval ?? DEFAULT_OPTIONS.approval,
+    insufficientData: input.insufficientData ?? defaults.insufficientData ?? DEFAULT_OPTIONS.insufficientData,
+    afterPromotion: input.afterPromotion ?? defaults.afterPromotion ?? DEFAULT_OPTIONS.afterPromotion,
     dryRun: input.dryRun ?? false,
   };
   return input.reason !== undefined ? { ...request, reason: input.reason } : request;

@@ -8,7 +8,7 @@ import { EksWorkloads } from '../adapters/eks-workloads';
 import { Elbv2TrafficRouter } from '../adapters/elbv2-traffic-router';
 import { SchedulerBakeTimer } from '../adapters/scheduler-bake-timer';
 import { StepFunctionsCallbacks, StepFunctionsExecutions } from '../adapters/step-functions';
-import { ENV } from '../handler-names';
+import { ENV, EXECUTION_INDEX } from '../handler-names';
 import {
   systemClock,
   type BakeTimer,
@@ -55,7 +55,7 @@ export const deps: Deps = lazily<Deps>({
   workloads: () => new EksWorkloads(),
   store: () =>
     new DynamoDbRolloutStore(requiredEnv(ENV.tableName), undefined, {
-      executionIndexName: process.env[ENV.executionIndexName] ?? 'byExecution',
+      executionIndexName: process.env[ENV.executionIndexName] ?? EXECUTION_INDEX,
     }),
   timer: () => new SchedulerBakeTimer({ groupName: requiredEnv(ENV.scheduleGroup), roleArn: requiredEnv(ENV.schedulerRoleArn) }),
   callbacks: () => new StepFunctionsCallbacks(),
