@@ -8,7 +8,7 @@ import {
   ValidationException,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeScheduler } from '../../local/fakes/scheduler';
 import { FakeStepFunctions } from '../../local/fakes/sfn';
 
@@ -38,7 +38,7 @@ function bakeEnd(name: string, when: Date, taskToken: string, overrides: Partial
 describe('FakeScheduler', () => {
   let sfn: FakeStepFunctions;
   let scheduler: FakeScheduler;
-  let stub: AwsClientStub<SchedulerClient>;
+  let stub: Interception;
 
   beforeEach(() => {
     sfn = new FakeStepFunctions();
