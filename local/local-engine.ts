@@ -4,12 +4,14 @@
  * take and return SDK command shapes (so the real adapters run), and Kubernetes is a fake API
  * server over HTTPS. The flow tests and the `npm start` sandbox both drive rollouts through this.
  */
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
 import { installAwsFakes, type AwsFakes } from './fakes/aws';
+import type { FakeElbv2Options } from './fakes/elbv2';
+import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 
@@ -47,6 +49,11 @@ export async function shutdownLocalEngines(): Promise<void> {
 }
 
 const TASK_TOKEN_PLACEHOLDER = '$$local-task-token$$';
+/** Environment the runtime reads for the safety and re-assert schedules (lambda/handler-names.ts ENV). */
+const SWEEPER_FUNCTION_ARN_ENV = 'SERINUS_SWEEPER_FUNCTION_ARN';
+const FENCE_SECONDS_ENV = 'SERINUS_FENCE_SECONDS';
+/** How long after a stop a handler may still be running, beyond the longest function timeout. */
+const FENCE_MARGIN_SECONDS = 60;
 const TABLE_NAME = 'serinus-rollouts';
 const SCHEDULE_GROUP = 'serinus-bakes';
 const STABLE_REPLICAS = 3;
@@ -54,11 +61,20 @@ const STABLE_REPLICAS = 3;
 export interface LocalEngineOptions {
   /** Bakes, Wait states and schedules pass this many times faster than real time. @default 1 */
   readonly speed?: number;
-  /** How long the fake Kubernetes controller takes to roll out a new generation. @default 50 */
+  /**
+   * How long the fake Kubernetes controller takes to roll out a new generation; 0 completes it
+   * before the PATCH answers. `kube.holdRollout` holds one until the test releases it. @default 50
+   */
   readonly rolloutDelayMs?: number;
   /** The stable Deployment's image at the start. @default 'registry.local/app:1.0.0' */
   readonly stableImage?: string;
+  /** How `at(...)` schedules (bake ends) fire: on compressed timers, at once, or only by `fireNow`. @default 'timer' */
+  readonly schedulerFiring?: SchedulerFiring;
+  /** Options of the fake ELBv2 (eventual consistency, the account's token bucket). */
+  readonly elbv2?: FakeElbv2Options;
 }
+
+type Settings = Required<LocalEngineOptions>;
 
 export interface Invocation {
   readonly handler: HandlerName;
@@ -102,7 +118,10 @@ export class LocalEngine {
   /** When each alarm event reached the on-alarm handler (epoch ms). */
   readonly alarmEvents: Array<{ alarmName: string; at: number }> = [];
   private readonly approvalListeners = new Set<(request: ApprovalRequest) => void>();
+  /** The sweeper's function ARN, as the safety and re-assert schedules name it. */
+  readonly sweeperFunctionArn: string;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly seenApprovals = new WeakSet<ApprovalRequest>();
   private readonly sfnClient = new SFNClient({});
   /** Whether execution-status events reach cleanup; off simulates a lost event (the sweeper's case). */
   deliverStatusEvents = true;
@@ -113,8 +132,10 @@ export class LocalEngine {
     readonly workflow: SynthesizedWorkflow,
     readonly aws: AwsFakes,
     readonly kube: FakeKubernetes,
-    private readonly options: Required<LocalEngineOptions>,
-  ) {}
+    private readonly options: Settings,
+  ) {
+    this.sweeperFunctionArn = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
+  }
 
   get target(): TargetConfig {
     return this.workflow.target;
@@ -122,17 +143,21 @@ export class LocalEngine {
 
   /** Starts the fakes, seeded with the listener, target groups, alarms and Deployments the target names. */
   static async start(workflow: SynthesizedWorkflow, options: LocalEngineOptions = {}): Promise<LocalEngine> {
-    const settings: Required<LocalEngineOptions> = {
+    const settings: Settings = {
       speed: options.speed ?? 1,
       rolloutDelayMs: options.rolloutDelayMs ?? 50,
       stableImage: options.stableImage ?? 'registry.local/app:1.0.0',
+      schedulerFiring: options.schedulerFiring ?? 'timer',
+      elbv2: options.elbv2 ?? {},
     };
     process.env.AWS_REGION = workflow.region;
     process.env[ENV.tableName] = TABLE_NAME;
     process.env[ENV.scheduleGroup] = SCHEDULE_GROUP;
     process.env[ENV.schedulerRoleArn] = `arn:aws:iam::${workflow.account}:role/serinus-bake-scheduler`;
+    process.env[SWEEPER_FUNCTION_ARN_ENV] = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
+    process.env[FENCE_SECONDS_ENV] = String(workflow.longestFunctionTimeoutSeconds + FENCE_MARGIN_SECONDS);
 
-    const aws = installAwsFakes({ speed: settings.speed });
+    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2 });
     sharedKube ??= startFakeKubernetes();
     const kube = await sharedKube;
     kube.reset({ rolloutDelayMs: settings.rolloutDelayMs });
@@ -200,10 +225,13 @@ export class LocalEngine {
       }
     });
 
-    this.aws
-      .stub(EKSClient)
-      .on(DescribeClusterCommand)
-      .callsFake(async (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }));
+    this.aws.serve(EKSClient, { DescribeCluster: (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }) });
+
+    // The safety and re-assert schedules invoke the sweeper function directly.
+    scheduler.onLambdaTarget(async (functionArn, input) => {
+      if (functionArn !== this.sweeperFunctionArn) throw new Error(`no local function behind ${functionArn}`);
+      await this.invoke('sweeper', input);
+    });
 
     // The engine's EventBridge rule: ALARM transitions of the service's alarms go to on-alarm.
     cloudwatch.onAlarmEvent(async (event) => {
@@ -308,8 +336,8 @@ export class LocalEngine {
         }
       }
       await watching.catch(() => undefined);
-      // A Lambda still running when the execution stops finishes anyway; its event follows after.
-      await Promise.allSettled([...this.inFlight]);
+      // As in AWS, the status event does not wait for a Lambda still running after a stop: that
+      // handler finishes (and writes) whenever it does, possibly after cleanup. `idle()` awaits it.
       this.aws.sfn.setExecutionStatus(executionArn, result.status, { error: result.error, cause: result.cause });
       if (result.status !== 'SUCCEEDED' && this.deliverStatusEvents) {
         const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
@@ -346,8 +374,37 @@ export class LocalEngine {
     return this.invoke('sweeper', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
   }
 
+  /**
+   * Resolves once nothing is running: every Lambda invocation under way (also those a stopped
+   * execution left behind) and every schedule delivery, including what they start in turn.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.inFlight.size === 0 && !this.aws.scheduler.busy()) return;
+      await Promise.allSettled([...this.inFlight]);
+      await this.aws.scheduler.idle();
+    }
+  }
+
+  /** Resolves with the next approval request (at once with a pending one nobody took yet). */
+  nextApproval(): Promise<ApprovalRequest> {
+    const unanswered = this.approvals.find((request) => this.aws.sfn.tokenState(request.token) === 'waiting' && !this.seenApprovals.has(request));
+    if (unanswered) {
+      this.seenApprovals.add(unanswered);
+      return Promise.resolve(unanswered);
+    }
+    return new Promise((resolve) => {
+      const stop = this.onApproval((request) => {
+        stop();
+        this.seenApprovals.add(request);
+        resolve(request);
+      });
+    });
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.idle();
     this.aws.restore();
     this.kube.reset();
   }
