@@ -61,6 +61,8 @@ const STABLE_REPLICAS = 3;
 export interface LocalEngineOptions {
   /** Bakes, Wait states and schedules pass this many times faster than real time. @default 1 */
   readonly speed?: number;
+  /** Wait states that last this many milliseconds instead (e.g. one a test stops the execution in). */
+  readonly waitMs?: Record<string, number>;
   /**
    * How long the fake Kubernetes controller takes to roll out a new generation; 0 completes it
    * before the PATCH answers. `kube.holdRollout` holds one until the test releases it. @default 50
@@ -78,9 +80,30 @@ type Settings = Required<LocalEngineOptions>;
 
 export interface Invocation {
   readonly handler: HandlerName;
+  /** The workflow state that invoked it, for a task state's invocation. */
+  readonly state?: string;
   readonly startedAt: number;
   endedAt?: number;
   error?: string;
+}
+
+export interface InvocationHoldSpec {
+  readonly handler?: HandlerName;
+  readonly state?: string;
+  /** Any of these states (instead of `state`). */
+  readonly states?: readonly string[];
+  /**
+   * Only once this holds. At `schedule`, it is asked after the execution's state log has caught
+   * up with the interpreter (e.g. `() => execution.states.includes('MoreSteps?')`).
+   */
+  readonly when?: () => boolean;
+  /**
+   * `schedule`: the workflow is about to start the task state; after release, a stopped execution
+   * does not invoke it (Step Functions starts no task once stopped). `start`: the invocation waits
+   * before the handler runs. `end`: the handler has finished, the caller (the workflow, cleanup's
+   * event) has not yet received its result. @default 'start'
+   */
+  readonly at?: 'schedule' | 'start' | 'end';
 }
 
 export interface ApprovalRequest {
@@ -122,6 +145,13 @@ export class LocalEngine {
   readonly sweeperFunctionArn: string;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly seenApprovals = new WeakSet<ApprovalRequest>();
+  private readonly stopped = new Set<string>();
+  private readonly invocationHolds: Array<{
+    readonly spec: InvocationHoldSpec;
+    readonly reach: (invocation: Invocation) => void;
+    readonly released: Promise<void>;
+    taken: boolean;
+  }> = [];
   private readonly sfnClient = new SFNClient({});
   /** Whether execution-status events reach cleanup; off simulates a lost event (the sweeper's case). */
   deliverStatusEvents = true;
@@ -148,6 +178,7 @@ export class LocalEngine {
       rolloutDelayMs: options.rolloutDelayMs ?? 50,
       stableImage: options.stableImage ?? 'registry.local/app:1.0.0',
       schedulerFiring: options.schedulerFiring ?? 'timer',
+      waitMs: options.waitMs ?? {},
       elbv2: options.elbv2 ?? {},
     };
     process.env.AWS_REGION = workflow.region;
@@ -248,14 +279,53 @@ export class LocalEngine {
     );
   }
 
+  /**
+   * Holds the next matching Lambda invocation before its handler runs or before its result is
+   * returned, until `release()`. `reached` resolves with the invocation.
+   */
+  holdInvocation(spec: InvocationHoldSpec): { readonly reached: Promise<Invocation>; release(): void } {
+    let reach!: (invocation: Invocation) => void;
+    let release!: () => void;
+    const reached = new Promise<Invocation>((resolve) => (reach = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { spec, reach, released, taken: false };
+    this.invocationHolds.push(hold);
+    return {
+      reached,
+      release: () => {
+        hold.taken = true;
+        release();
+      },
+    };
+  }
+
+  private async holdPoint(invocation: Invocation, at: 'schedule' | 'start' | 'end'): Promise<void> {
+    const hold = this.invocationHolds.find(
+      (h) =>
+        !h.taken &&
+        (h.spec.at ?? 'start') === at &&
+        (h.spec.handler === undefined || h.spec.handler === invocation.handler) &&
+        (h.spec.state === undefined || h.spec.state === invocation.state) &&
+        (h.spec.states === undefined || (invocation.state !== undefined && h.spec.states.includes(invocation.state))) &&
+        (h.spec.when?.() ?? true),
+    );
+    if (!hold) return;
+    hold.taken = true;
+    hold.reach(invocation);
+    await hold.released;
+  }
+
   /** One Lambda invocation: the event and the result cross a JSON boundary, errors arrive as Lambda reports them. */
-  async invoke(handler: HandlerName, event: unknown): Promise<unknown> {
-    const invocation: Invocation = { handler, startedAt: Date.now() };
+  async invoke(handler: HandlerName, event: unknown, state?: string): Promise<unknown> {
+    const invocation: Invocation = { handler, startedAt: Date.now(), ...(state !== undefined && { state }) };
     this.invocations.push(invocation);
     const run = (async () => {
       const module = await HANDLERS[handler]();
+      await this.holdPoint(invocation, 'start');
       try {
         const result = await module.handler(JSON.parse(JSON.stringify(event ?? null)));
+        invocation.endedAt = Date.now();
+        await this.holdPoint(invocation, 'end');
         return result === undefined ? null : JSON.parse(JSON.stringify(result));
       } catch (error) {
         const err = error as Error;
@@ -265,7 +335,7 @@ export class LocalEngine {
         reported.name = err.name;
         throw reported;
       } finally {
-        invocation.endedAt = Date.now();
+        invocation.endedAt ??= Date.now();
       }
     })();
     this.inFlight.add(run);
@@ -352,6 +422,7 @@ export class LocalEngine {
       outcome,
       states,
       abort: () => {
+        this.stopped.add(name);
         execution.abort();
         // Step Functions drops a stopped execution's task tokens. Ending them here also lets the
         // interpreter clear the timeout timer it holds for each waiting task.
@@ -413,6 +484,16 @@ export class LocalEngine {
     return this.workflow.stateMachineArn.split(':').pop() ?? 'rollout';
   }
 
+  /** Where a task state begins: a test may hold it there; a stopped execution starts no task. */
+  private async scheduleTask(executionName: string, handler: HandlerName | undefined, state: string): Promise<void> {
+    // The state log is read from the interpreter's event stream a few microtasks behind it.
+    if (this.invocationHolds.some((h) => !h.taken && h.spec.at === 'schedule' && h.spec.when)) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.holdPoint({ handler: handler ?? ('' as HandlerName), state, startedAt: Date.now() }, 'schedule');
+    if (this.stopped.has(executionName)) throw new ExecutionAbortedError();
+  }
+
   private taskOverrides(executionName: string): Record<string, (input: unknown) => Promise<unknown>> {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.workflow.definition.States)) {
@@ -420,22 +501,29 @@ export class LocalEngine {
       const resource = String(state.Resource);
       const direct = this.workflow.handlers[resource];
       if (direct) {
-        overrides[stateName] = (input) => this.invoke(direct, input);
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, direct, stateName);
+          return this.invoke(direct, input, stateName);
+        };
       } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         const handler = this.workflow.handlers[String(state.Parameters?.FunctionName)];
         if (!handler) throw new Error(`state ${stateName} invokes an unknown function`);
-        overrides[stateName] = (input) =>
-          this.waitForToken(executionName, stateName, (token) =>
-            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token)),
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, handler, stateName);
+          return this.waitForToken(executionName, stateName, (token) =>
+            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token), stateName),
           );
+        };
       } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
-        overrides[stateName] = (input) =>
-          this.waitForToken(executionName, stateName, async (token) => {
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, undefined, stateName);
+          return this.waitForToken(executionName, stateName, async (token) => {
             const message = withToken((input as { Message: unknown }).Message, token) as Record<string, unknown>;
             const request = { token, state: stateName, message };
             this.approvals.push(request);
             for (const listener of this.approvalListeners) listener(request);
           });
+        };
       } else {
         throw new Error(`state ${stateName} uses ${resource}, which the local engine does not run`);
       }
@@ -456,6 +544,7 @@ export class LocalEngine {
     for (const [name, state] of Object.entries(this.workflow.definition.States)) {
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') overrides[name] = (state.Seconds * 1000) / this.options.speed;
     }
+    Object.assign(overrides, this.options.waitMs);
     return overrides;
   }
 
