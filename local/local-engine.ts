@@ -366,7 +366,7 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
     const states: string[] = [];
     const enteredWaiters = new Map<string, Array<() => void>>();
-    const machine = new StateMachine(localDefinition(this.workflow.definition) as never);
+    const machine = stateMachineOf(this.workflow);
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name) as never,
@@ -581,6 +581,18 @@ export class LocalEngine {
       },
     };
   }
+}
+
+/** Validating a definition takes longer than running a rollout: one interpreter per workflow, validated once. */
+const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
+
+function stateMachineOf(workflow: SynthesizedWorkflow): StateMachine {
+  let machine = machines.get(workflow);
+  if (!machine) {
+    machine = new StateMachine(localDefinition(workflow.definition) as never);
+    machines.set(workflow, machine);
+  }
+  return machine;
 }
 
 /** Replaces the task-token placeholder the context carries with the real token, anywhere in a payload. */
