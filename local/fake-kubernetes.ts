@@ -71,6 +71,40 @@ export interface FakeRequest {
   readonly status: number;
 }
 
+/**
+ * - `throttled`: 429 TooManyRequests (API priority and fairness).
+ * - `serverError`: 503 ServiceUnavailable.
+ * - `timeout`: the connection drops before the server acted.
+ * - `accessDenied`: 403 Forbidden (RBAC).
+ * - `lostReply`: the server applies the request, then the connection drops.
+ */
+export type KubeFaultKind = 'throttled' | 'serverError' | 'timeout' | 'accessDenied' | 'lostReply';
+
+export interface KubeRequestMatch {
+  /** @default - any method */
+  readonly method?: string;
+  /** The path (without query) equals this string or matches this pattern. @default - any path */
+  readonly path?: string | RegExp;
+  /** Only requests whose parsed body passes. */
+  readonly match?: (body: unknown) => boolean;
+}
+
+export interface KubeFaultSpec extends KubeRequestMatch {
+  readonly kind: KubeFaultKind;
+  /** @default 1 */
+  readonly times?: number | 'always';
+}
+
+export interface KubeHoldSpec extends KubeRequestMatch {
+  /** `request`: before the server acts; `reply`: after it acted, before the client hears. @default 'request' */
+  readonly at?: 'request' | 'reply';
+}
+
+export interface Held<T> {
+  readonly reached: Promise<T>;
+  release(): void;
+}
+
 export type ChangeListener = (namespace: string, name: string, deployment: FakeDeployment) => void | Promise<void>;
 
 export interface FakeKubernetesOptions {
@@ -109,6 +143,15 @@ export interface FakeKubernetes {
   reset(options?: { rolloutDelayMs?: number }): void;
   /** Runs pending controller work now instead of waiting for `rolloutDelayMs`. */
   settleRollouts(): Promise<void>;
+  /** The next matching request(s) fail the way `kind` says. @returns how to stop it and how often it hit */
+  injectFault(spec: KubeFaultSpec): { readonly hits: number; remove(): void };
+  /** Holds the next matching request mid-flight until `release()`. */
+  hold(spec: KubeHoldSpec): Held<FakeRequest>;
+  /**
+   * The controller leaves the Deployment's new generations unrolled (no timer, no delay 0) until
+   * `release()`, which completes them at once. `reached` resolves when a new generation is waiting.
+   */
+  holdRollout(namespace: string, name: string): { readonly reached: Promise<void>; release(): Promise<void> };
   /** Called after every change of a Deployment (spec or status). @returns a function that unsubscribes */
   onChange(listener: ChangeListener): () => void;
   /** What EKS DescribeCluster would return for this endpoint (`cluster` field), CA base64-encoded. */
@@ -135,6 +178,23 @@ interface PendingRollout {
   fail: boolean;
 }
 
+interface ActiveKubeFault {
+  readonly spec: KubeFaultSpec;
+  hits: number;
+  removed: boolean;
+}
+
+interface ActiveKubeHold {
+  readonly spec: KubeHoldSpec;
+  readonly reach: (request: FakeRequest) => void;
+  readonly released: Promise<void>;
+  taken: boolean;
+}
+
+interface RolloutHold {
+  readonly reach: () => void;
+}
+
 export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): Promise<FakeKubernetes> {
   const tls = options.tls ?? true;
   let rolloutDelayMs = options.rolloutDelayMs ?? 0;
@@ -147,7 +207,18 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   const listeners = new Set<ChangeListener>();
   const requests: FakeRequest[] = [];
   const listenerErrors: unknown[] = [];
+  const faults: ActiveKubeFault[] = [];
+  const holds: ActiveKubeHold[] = [];
+  const rolloutHolds = new Map<string, RolloutHold>();
   let resourceVersion = 1000;
+
+  const matches = (spec: KubeRequestMatch, method: string, path: string, body: unknown): boolean => {
+    const bare = path.split('?')[0];
+    if (spec.method !== undefined && spec.method.toUpperCase() !== method) return false;
+    if (typeof spec.path === 'string' && spec.path !== bare) return false;
+    if (spec.path instanceof RegExp && !spec.path.test(bare)) return false;
+    return spec.match?.(body) ?? true;
+  };
 
   const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
@@ -208,6 +279,11 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     const fail = (previous?.fail ?? false) || armedFailures.delete(id);
     const rollout: PendingRollout = { fail };
     pending.set(id, rollout);
+    const held = rolloutHolds.get(id);
+    if (held) {
+      held.reach();
+      return;
+    }
     if (rolloutDelayMs > 0) {
       rollout.timer = setTimeout(() => void reconcile(id), rolloutDelayMs);
       rollout.timer.unref();
@@ -226,7 +302,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     await emit(next);
     if (specChanged) {
       scheduleRollout(id);
-      if (rolloutDelayMs === 0) await reconcile(id);
+      if (rolloutDelayMs === 0 && !rolloutHolds.has(id)) await reconcile(id);
     }
     return next;
   }
@@ -279,7 +355,43 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       if (options.token !== undefined && request.headers.authorization !== `Bearer ${options.token}`) {
         throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       }
+      const fault = faults.find((f) => !f.removed && matches(f.spec, method, path, body));
+      if (fault) {
+        fault.hits += 1;
+        const times = fault.spec.times ?? 1;
+        if (times !== 'always' && fault.hits >= times) fault.removed = true;
+      }
+      const entry = (at: 'request' | 'reply'): FakeRequest => ({ method, path, contentType, body, status: at === 'request' ? 0 : status });
+      const before = holds.find((h) => !h.taken && (h.spec.at ?? 'request') === 'request' && matches(h.spec, method, path, body));
+      if (before) {
+        before.taken = true;
+        before.reach(entry('request'));
+        await before.released;
+      }
+      switch (fault?.spec.kind) {
+        case 'throttled':
+          throw new HttpError(429, 'TooManyRequests', 'Too many requests, please try again later.');
+        case 'serverError':
+          throw new HttpError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+        case 'accessDenied':
+          throw new HttpError(403, 'Forbidden', `${method} ${path} is forbidden: the fault injected by the test`);
+        case 'timeout':
+          requests.push({ method, path, contentType, body, status: 0 });
+          request.socket.destroy();
+          return;
+      }
       answer = await route(method, path, contentType, body);
+      const after = holds.find((h) => !h.taken && h.spec.at === 'reply' && matches(h.spec, method, path, body));
+      if (after) {
+        after.taken = true;
+        after.reach(entry('reply'));
+        await after.released;
+      }
+      if (fault?.spec.kind === 'lostReply') {
+        requests.push({ method, path, contentType, body, status: 0 });
+        request.socket.destroy();
+        return;
+      }
     } catch (error) {
       const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalError', String(error));
       status = failure.status;
@@ -361,6 +473,47 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     async settleRollouts() {
       for (const id of [...pending.keys()]) await reconcile(id);
     },
+    injectFault(spec) {
+      const fault: ActiveKubeFault = { spec, hits: 0, removed: false };
+      faults.push(fault);
+      return {
+        get hits() {
+          return fault.hits;
+        },
+        remove: () => {
+          fault.removed = true;
+        },
+      };
+    },
+    hold(spec) {
+      let reach!: (request: FakeRequest) => void;
+      let release!: () => void;
+      const reached = new Promise<FakeRequest>((resolve) => (reach = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const hold: ActiveKubeHold = { spec, reach, released, taken: false };
+      holds.push(hold);
+      return {
+        reached,
+        release: () => {
+          hold.taken = true;
+          release();
+        },
+      };
+    },
+    holdRollout(namespace, name) {
+      const id = key(namespace, name);
+      let reach!: () => void;
+      const reached = new Promise<void>((resolve) => (reach = resolve));
+      rolloutHolds.set(id, { reach });
+      if (pending.has(id)) reach();
+      return {
+        reached,
+        release: async () => {
+          rolloutHolds.delete(id);
+          if (pending.has(id)) await reconcile(id);
+        },
+      };
+    },
     onChange(changeListener) {
       listeners.add(changeListener);
       return () => listeners.delete(changeListener);
@@ -382,6 +535,9 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       listeners.clear();
       requests.length = 0;
       listenerErrors.length = 0;
+      faults.length = 0;
+      for (const hold of holds.splice(0)) hold.taken = true;
+      rolloutHolds.clear();
       rolloutDelayMs = next.rolloutDelayMs ?? rolloutDelayMs;
     },
     async close() {

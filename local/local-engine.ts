@@ -4,12 +4,14 @@
  * take and return SDK command shapes (so the real adapters run), and Kubernetes is a fake API
  * server over HTTPS. The flow tests and the `npm start` sandbox both drive rollouts through this.
  */
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
 import { installAwsFakes, type AwsFakes } from './fakes/aws';
+import type { FakeElbv2Options } from './fakes/elbv2';
+import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 
@@ -47,6 +49,11 @@ export async function shutdownLocalEngines(): Promise<void> {
 }
 
 const TASK_TOKEN_PLACEHOLDER = '$$local-task-token$$';
+/** Environment the runtime reads for the safety and re-assert schedules (lambda/handler-names.ts ENV). */
+const SWEEPER_FUNCTION_ARN_ENV = 'SERINUS_SWEEPER_FUNCTION_ARN';
+const FENCE_SECONDS_ENV = 'SERINUS_FENCE_SECONDS';
+/** How long after a stop a handler may still be running, beyond the longest function timeout. */
+const FENCE_MARGIN_SECONDS = 60;
 const TABLE_NAME = 'serinus-rollouts';
 const SCHEDULE_GROUP = 'serinus-bakes';
 const STABLE_REPLICAS = 3;
@@ -54,17 +61,49 @@ const STABLE_REPLICAS = 3;
 export interface LocalEngineOptions {
   /** Bakes, Wait states and schedules pass this many times faster than real time. @default 1 */
   readonly speed?: number;
-  /** How long the fake Kubernetes controller takes to roll out a new generation. @default 50 */
+  /** Wait states that last this many milliseconds instead (e.g. one a test stops the execution in). */
+  readonly waitMs?: Record<string, number>;
+  /**
+   * How long the fake Kubernetes controller takes to roll out a new generation; 0 completes it
+   * before the PATCH answers. `kube.holdRollout` holds one until the test releases it. @default 50
+   */
   readonly rolloutDelayMs?: number;
   /** The stable Deployment's image at the start. @default 'registry.local/app:1.0.0' */
   readonly stableImage?: string;
+  /** How `at(...)` schedules (bake ends) fire: on compressed timers, at once, or only by `fireNow`. @default 'timer' */
+  readonly schedulerFiring?: SchedulerFiring;
+  /** Options of the fake ELBv2 (eventual consistency, the account's token bucket). */
+  readonly elbv2?: FakeElbv2Options;
 }
+
+type Settings = Required<LocalEngineOptions>;
 
 export interface Invocation {
   readonly handler: HandlerName;
+  /** The workflow state that invoked it, for a task state's invocation. */
+  readonly state?: string;
   readonly startedAt: number;
   endedAt?: number;
   error?: string;
+}
+
+export interface InvocationHoldSpec {
+  readonly handler?: HandlerName;
+  readonly state?: string;
+  /** Any of these states (instead of `state`). */
+  readonly states?: readonly string[];
+  /**
+   * Only once this holds. At `schedule`, it is asked after the execution's state log has caught
+   * up with the interpreter (e.g. `() => execution.states.includes('MoreSteps?')`).
+   */
+  readonly when?: () => boolean;
+  /**
+   * `schedule`: the workflow is about to start the task state; after release, a stopped execution
+   * does not invoke it (Step Functions starts no task once stopped). `start`: the invocation waits
+   * before the handler runs. `end`: the handler has finished, the caller (the workflow, cleanup's
+   * event) has not yet received its result. @default 'start'
+   */
+  readonly at?: 'schedule' | 'start' | 'end';
 }
 
 export interface ApprovalRequest {
@@ -102,7 +141,17 @@ export class LocalEngine {
   /** When each alarm event reached the on-alarm handler (epoch ms). */
   readonly alarmEvents: Array<{ alarmName: string; at: number }> = [];
   private readonly approvalListeners = new Set<(request: ApprovalRequest) => void>();
+  /** The sweeper's function ARN, as the safety and re-assert schedules name it. */
+  readonly sweeperFunctionArn: string;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly seenApprovals = new WeakSet<ApprovalRequest>();
+  private readonly stopped = new Set<string>();
+  private readonly invocationHolds: Array<{
+    readonly spec: InvocationHoldSpec;
+    readonly reach: (invocation: Invocation) => void;
+    readonly released: Promise<void>;
+    taken: boolean;
+  }> = [];
   private readonly sfnClient = new SFNClient({});
   /** Whether execution-status events reach cleanup; off simulates a lost event (the sweeper's case). */
   deliverStatusEvents = true;
@@ -113,8 +162,10 @@ export class LocalEngine {
     readonly workflow: SynthesizedWorkflow,
     readonly aws: AwsFakes,
     readonly kube: FakeKubernetes,
-    private readonly options: Required<LocalEngineOptions>,
-  ) {}
+    private readonly options: Settings,
+  ) {
+    this.sweeperFunctionArn = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
+  }
 
   get target(): TargetConfig {
     return this.workflow.target;
@@ -122,17 +173,22 @@ export class LocalEngine {
 
   /** Starts the fakes, seeded with the listener, target groups, alarms and Deployments the target names. */
   static async start(workflow: SynthesizedWorkflow, options: LocalEngineOptions = {}): Promise<LocalEngine> {
-    const settings: Required<LocalEngineOptions> = {
+    const settings: Settings = {
       speed: options.speed ?? 1,
       rolloutDelayMs: options.rolloutDelayMs ?? 50,
       stableImage: options.stableImage ?? 'registry.local/app:1.0.0',
+      schedulerFiring: options.schedulerFiring ?? 'timer',
+      waitMs: options.waitMs ?? {},
+      elbv2: options.elbv2 ?? {},
     };
     process.env.AWS_REGION = workflow.region;
     process.env[ENV.tableName] = TABLE_NAME;
     process.env[ENV.scheduleGroup] = SCHEDULE_GROUP;
     process.env[ENV.schedulerRoleArn] = `arn:aws:iam::${workflow.account}:role/serinus-bake-scheduler`;
+    process.env[SWEEPER_FUNCTION_ARN_ENV] = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
+    process.env[FENCE_SECONDS_ENV] = String(workflow.longestFunctionTimeoutSeconds + FENCE_MARGIN_SECONDS);
 
-    const aws = installAwsFakes({ speed: settings.speed });
+    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2 });
     sharedKube ??= startFakeKubernetes();
     const kube = await sharedKube;
     kube.reset({ rolloutDelayMs: settings.rolloutDelayMs });
@@ -200,10 +256,13 @@ export class LocalEngine {
       }
     });
 
-    this.aws
-      .stub(EKSClient)
-      .on(DescribeClusterCommand)
-      .callsFake(async (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }));
+    this.aws.serve(EKSClient, { DescribeCluster: (input: { name: string }) => ({ cluster: this.kube.eksCluster(input.name) }) });
+
+    // The safety and re-assert schedules invoke the sweeper function directly.
+    scheduler.onLambdaTarget(async (functionArn, input) => {
+      if (functionArn !== this.sweeperFunctionArn) throw new Error(`no local function behind ${functionArn}`);
+      await this.invoke('sweeper', input);
+    });
 
     // The engine's EventBridge rule: ALARM transitions of the service's alarms go to on-alarm.
     cloudwatch.onAlarmEvent(async (event) => {
@@ -220,14 +279,53 @@ export class LocalEngine {
     );
   }
 
+  /**
+   * Holds the next matching Lambda invocation before its handler runs or before its result is
+   * returned, until `release()`. `reached` resolves with the invocation.
+   */
+  holdInvocation(spec: InvocationHoldSpec): { readonly reached: Promise<Invocation>; release(): void } {
+    let reach!: (invocation: Invocation) => void;
+    let release!: () => void;
+    const reached = new Promise<Invocation>((resolve) => (reach = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { spec, reach, released, taken: false };
+    this.invocationHolds.push(hold);
+    return {
+      reached,
+      release: () => {
+        hold.taken = true;
+        release();
+      },
+    };
+  }
+
+  private async holdPoint(invocation: Invocation, at: 'schedule' | 'start' | 'end'): Promise<void> {
+    const hold = this.invocationHolds.find(
+      (h) =>
+        !h.taken &&
+        (h.spec.at ?? 'start') === at &&
+        (h.spec.handler === undefined || h.spec.handler === invocation.handler) &&
+        (h.spec.state === undefined || h.spec.state === invocation.state) &&
+        (h.spec.states === undefined || (invocation.state !== undefined && h.spec.states.includes(invocation.state))) &&
+        (h.spec.when?.() ?? true),
+    );
+    if (!hold) return;
+    hold.taken = true;
+    hold.reach(invocation);
+    await hold.released;
+  }
+
   /** One Lambda invocation: the event and the result cross a JSON boundary, errors arrive as Lambda reports them. */
-  async invoke(handler: HandlerName, event: unknown): Promise<unknown> {
-    const invocation: Invocation = { handler, startedAt: Date.now() };
+  async invoke(handler: HandlerName, event: unknown, state?: string): Promise<unknown> {
+    const invocation: Invocation = { handler, startedAt: Date.now(), ...(state !== undefined && { state }) };
     this.invocations.push(invocation);
     const run = (async () => {
       const module = await HANDLERS[handler]();
+      await this.holdPoint(invocation, 'start');
       try {
         const result = await module.handler(JSON.parse(JSON.stringify(event ?? null)));
+        invocation.endedAt = Date.now();
+        await this.holdPoint(invocation, 'end');
         return result === undefined ? null : JSON.parse(JSON.stringify(result));
       } catch (error) {
         const err = error as Error;
@@ -237,7 +335,7 @@ export class LocalEngine {
         reported.name = err.name;
         throw reported;
       } finally {
-        invocation.endedAt = Date.now();
+        invocation.endedAt ??= Date.now();
       }
     })();
     this.inFlight.add(run);
@@ -268,7 +366,7 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
     const states: string[] = [];
     const enteredWaiters = new Map<string, Array<() => void>>();
-    const machine = new StateMachine(localDefinition(this.workflow.definition) as never);
+    const machine = stateMachineOf(this.workflow);
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name) as never,
@@ -308,8 +406,8 @@ export class LocalEngine {
         }
       }
       await watching.catch(() => undefined);
-      // A Lambda still running when the execution stops finishes anyway; its event follows after.
-      await Promise.allSettled([...this.inFlight]);
+      // As in AWS, the status event does not wait for a Lambda still running after a stop: that
+      // handler finishes (and writes) whenever it does, possibly after cleanup. `idle()` awaits it.
       this.aws.sfn.setExecutionStatus(executionArn, result.status, { error: result.error, cause: result.cause });
       if (result.status !== 'SUCCEEDED' && this.deliverStatusEvents) {
         const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
@@ -324,6 +422,7 @@ export class LocalEngine {
       outcome,
       states,
       abort: () => {
+        this.stopped.add(name);
         execution.abort();
         // Step Functions drops a stopped execution's task tokens. Ending them here also lets the
         // interpreter clear the timeout timer it holds for each waiting task.
@@ -346,14 +445,53 @@ export class LocalEngine {
     return this.invoke('sweeper', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
   }
 
+  /**
+   * Resolves once nothing is running: every Lambda invocation under way (also those a stopped
+   * execution left behind) and every schedule delivery, including what they start in turn.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.inFlight.size === 0 && !this.aws.scheduler.busy()) return;
+      await Promise.allSettled([...this.inFlight]);
+      await this.aws.scheduler.idle();
+    }
+  }
+
+  /** Resolves with the next approval request (at once with a pending one nobody took yet). */
+  nextApproval(): Promise<ApprovalRequest> {
+    const unanswered = this.approvals.find((request) => this.aws.sfn.tokenState(request.token) === 'waiting' && !this.seenApprovals.has(request));
+    if (unanswered) {
+      this.seenApprovals.add(unanswered);
+      return Promise.resolve(unanswered);
+    }
+    return new Promise((resolve) => {
+      const stop = this.onApproval((request) => {
+        stop();
+        this.seenApprovals.add(request);
+        resolve(request);
+      });
+    });
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.idle();
     this.aws.restore();
     this.kube.reset();
   }
 
   private stateMachineName(): string {
     return this.workflow.stateMachineArn.split(':').pop() ?? 'rollout';
+  }
+
+  /** Where a task state begins: a test may hold it there; a stopped execution starts no task. */
+  private async scheduleTask(executionName: string, handler: HandlerName | undefined, state: string): Promise<void> {
+    // The state log is read from the interpreter's event stream a few microtasks behind it.
+    if (this.invocationHolds.some((h) => !h.taken && h.spec.at === 'schedule' && h.spec.when)) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.holdPoint({ handler: handler ?? ('' as HandlerName), state, startedAt: Date.now() }, 'schedule');
+    if (this.stopped.has(executionName)) throw new ExecutionAbortedError();
   }
 
   private taskOverrides(executionName: string): Record<string, (input: unknown) => Promise<unknown>> {
@@ -363,22 +501,29 @@ export class LocalEngine {
       const resource = String(state.Resource);
       const direct = this.workflow.handlers[resource];
       if (direct) {
-        overrides[stateName] = (input) => this.invoke(direct, input);
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, direct, stateName);
+          return this.invoke(direct, input, stateName);
+        };
       } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         const handler = this.workflow.handlers[String(state.Parameters?.FunctionName)];
         if (!handler) throw new Error(`state ${stateName} invokes an unknown function`);
-        overrides[stateName] = (input) =>
-          this.waitForToken(executionName, stateName, (token) =>
-            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token)),
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, handler, stateName);
+          return this.waitForToken(executionName, stateName, (token) =>
+            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token), stateName),
           );
+        };
       } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
-        overrides[stateName] = (input) =>
-          this.waitForToken(executionName, stateName, async (token) => {
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, undefined, stateName);
+          return this.waitForToken(executionName, stateName, async (token) => {
             const message = withToken((input as { Message: unknown }).Message, token) as Record<string, unknown>;
             const request = { token, state: stateName, message };
             this.approvals.push(request);
             for (const listener of this.approvalListeners) listener(request);
           });
+        };
       } else {
         throw new Error(`state ${stateName} uses ${resource}, which the local engine does not run`);
       }
@@ -399,6 +544,7 @@ export class LocalEngine {
     for (const [name, state] of Object.entries(this.workflow.definition.States)) {
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') overrides[name] = (state.Seconds * 1000) / this.options.speed;
     }
+    Object.assign(overrides, this.options.waitMs);
     return overrides;
   }
 
@@ -435,6 +581,18 @@ export class LocalEngine {
       },
     };
   }
+}
+
+/** Validating a definition takes longer than running a rollout: one interpreter per workflow, validated once. */
+const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
+
+function stateMachineOf(workflow: SynthesizedWorkflow): StateMachine {
+  let machine = machines.get(workflow);
+  if (!machine) {
+    machine = new StateMachine(localDefinition(workflow.definition) as never);
+    machines.set(workflow, machine);
+  }
+  return machine;
 }
 
 /** Replaces the task-token placeholder the context carries with the real token, anywhere in a payload. */

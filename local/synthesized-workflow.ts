@@ -36,6 +36,8 @@ export interface SynthesizedWorkflow {
   readonly account: string;
   /** Alarms the stack itself defines (the managed canary alarms), by the name the target uses. */
   readonly definedAlarms: Record<string, { logicalId: string; properties: Record<string, unknown> }>;
+  /** The longest `Timeout` of the stack's Lambda functions: how long a handler can still run after a stop. */
+  readonly longestFunctionTimeoutSeconds: number;
 }
 
 type Template_ = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -75,9 +77,14 @@ export function extractWorkflow(
     };
   }
 
+  const timeouts = Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .map((resource) => Number(resource.Properties?.Timeout ?? 3));
+
   return {
     definition,
     handlers,
+    longestFunctionTimeoutSeconds: Math.max(3, ...timeouts),
     target,
     stateMachineArn: String(resolver.resolve({ Ref: machineId })),
     region,

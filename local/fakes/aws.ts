@@ -1,26 +1,31 @@
 /**
- * Installs every AWS fake at once behind the real SDK clients (aws-sdk-client-mock stubs each
- * client class's `send`, so module-level clients inside adapters hit the fakes too), and keeps one
- * ordered log of every SDK command across services. The flow harness and the sandbox use this.
+ * Installs every AWS fake at once behind the real SDK clients and keeps one ordered log of every
+ * request across services. The fakes answer from inside each client's middleware stack
+ * (`sdk-intercept.ts`), so the SDK's own retry middleware runs: an injected throttle or 5xx is
+ * retried by the client's standard/adaptive strategy, and each attempt is one entry in `calls`.
+ *
+ * Tests steer the traffic with `injectFault` (throttled, 5xx, timeout, access denied, or
+ * succeeded-but-the-reply-was-lost; once, n times or always; optionally only for matching inputs)
+ * and `hold` (a call stops mid-flight until the test releases it).
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { EKSServiceException } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
+import { SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Client, MetadataBearer } from '@smithy/types';
-import { mockClient, type AwsClientStub, type AwsStub } from 'aws-sdk-client-mock';
 import { FakeCloudWatch } from './cloudwatch';
 import { FakeDynamoDb, type TableSpec } from './dynamodb';
-import { FakeElbv2 } from './elbv2';
-import { FakeScheduler } from './scheduler';
+import { FakeElbv2, type FakeElbv2Options } from './elbv2';
+import { FakeScheduler, type SchedulerFiring } from './scheduler';
+import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
 
 export interface AwsCall {
   /** Position in the log, across services. */
   readonly seq: number;
-  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, a stubbed extra client, or what `record` was given. */
+  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, a served extra client, or what `record` was given. */
   readonly service: string;
   /**
    * The API operation (`ModifyListener`); for the document client the lib-dynamodb class name
@@ -30,8 +35,12 @@ export interface AwsCall {
   readonly input: unknown;
   readonly at: Date;
   readonly mutating: boolean;
-  /** The error's name, once the call has failed. */
+  /** Which try of the SDK's retry loop this request is (1 = first). */
+  readonly attempt: number;
+  /** The error's name (or network code), once the request has failed. */
   error?: string;
+  /** The injected fault that shaped this request's answer. */
+  fault?: FaultKind;
 }
 
 /** SDK commands that change something in AWS. */
@@ -42,17 +51,69 @@ const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
   'UpdateCommand',
   'DeleteCommand',
   'CreateSchedule',
+  'UpdateSchedule',
   'DeleteSchedule',
   'SendTaskSuccess',
   'SendTaskFailure',
   'StopExecution',
 ]);
 
+/**
+ * - `throttled`: the service's throttling error (`Throttling` / `ThrottlingException`), retried by the SDK.
+ * - `serverError`: a 5xx (`ServiceUnavailable` 503 / `InternalServerException` 500), retried by the SDK.
+ * - `timeout`: the request times out before the service acted (`TimeoutError`), retried by the SDK.
+ * - `accessDenied`: `AccessDenied` / `AccessDeniedException`, not retried.
+ * - `lostReply`: the service applies the request, then the connection drops (`ECONNRESET`); the SDK retries it.
+ */
+export type FaultKind = 'throttled' | 'serverError' | 'timeout' | 'accessDenied' | 'lostReply';
+
+export interface FaultSpec {
+  /** The operation (`ModifyListener`) or, for the document client, the class name (`PutCommand`). */
+  readonly command: string;
+  /** @default - any service */
+  readonly service?: string;
+  readonly kind: FaultKind;
+  /** How many matching requests get the fault. @default 1 */
+  readonly times?: number | 'always';
+  /** Only requests whose input passes (e.g. the ModifyListener that writes canary 10). @default - every request */
+  readonly match?: (input: never) => boolean;
+}
+
+export interface InjectedFault {
+  /** Requests that got the fault so far. */
+  readonly hits: number;
+  /** Stops injecting. */
+  remove(): void;
+}
+
+export interface HoldSpec {
+  readonly command: string;
+  readonly service?: string;
+  readonly match?: (input: never) => boolean;
+  /**
+   * `request`: the request stops before the service acts on it. `reply`: the service has acted,
+   * the caller has not yet heard. @default 'request'
+   */
+  readonly at?: 'request' | 'reply';
+}
+
+export interface HeldCall {
+  /** Resolves with the held request once one arrives. */
+  readonly reached: Promise<AwsCall>;
+  /** Lets the held request go on (also before it arrived: then it is not held at all). */
+  release(): void;
+}
+
 export interface AwsFakesOptions {
   /** Time compression of the scheduler's timers. @default 1 */
   readonly speed?: number;
+  /** How the scheduler fires `at(...)` schedules. @default 'timer' */
+  readonly schedulerFiring?: SchedulerFiring;
   /** Tables to create up front: table name → key schema. */
   readonly tables?: Record<string, TableSpec>;
+  readonly elbv2?: FakeElbv2Options;
+  /** How much faster than real time the SDK's retry backoff runs. @default 1000 */
+  readonly retryTimeScale?: number;
 }
 
 export interface RecordedCall {
@@ -63,66 +124,75 @@ export interface RecordedCall {
   readonly mutating?: boolean;
 }
 
+/** Handlers of an extra client by operation name (`DescribeCluster`), returning the output members. */
+export type ExtraHandlers = Record<string, (input: never) => unknown>;
+
 export interface AwsFakes {
   readonly elbv2: FakeElbv2;
   readonly cloudwatch: FakeCloudWatch;
   readonly dynamodb: FakeDynamoDb;
   readonly scheduler: FakeScheduler;
   readonly sfn: FakeStepFunctions;
-  /** For aws-sdk-client-mock-jest matchers. Do not `reset()` them: that drops the fake behind. */
-  readonly stubs: {
-    readonly elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
-    readonly cloudwatch: AwsClientStub<CloudWatchClient>;
-    readonly dynamodb: AwsClientStub<DynamoDBDocumentClient>;
-    readonly scheduler: AwsClientStub<SchedulerClient>;
-    readonly sfn: AwsClientStub<SFNClient>;
-  };
-  /** Every SDK command across services, in the order they were sent (plus whatever `record` adds). */
+  /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
   mutatingCalls(): AwsCall[];
   /** Adds a non-SDK call to the log, e.g. a Kubernetes PATCH from the fake Kubernetes API. */
   record(call: RecordedCall): AwsCall;
   /**
-   * Stubs another client class (e.g. `fakes.stub(EKSClient).on(DescribeClusterCommand).resolves(…)`);
-   * its commands join `calls` under the class name without `Client` (`eks`), and `restore()` removes it.
+   * Serves another client class from handlers (e.g. `fakes.serve(EKSClient, { DescribeCluster: … })`);
+   * its requests join `calls` under the class name without `Client` (`eks`), faults and holds apply.
    */
-  stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(client: {
-    prototype: Client<TInput, TOutput, TConfiguration>;
-  }): AwsStub<TInput, TOutput, TConfiguration>;
-  /**
-   * Makes the next send of `command` (e.g. `ModifyListener`, `PutCommand`) reject with `error`
-   * before reaching the fake. Use this rather than `stubs.x.on(…).rejectsOnce(…)`, which would
-   * replace the fake's behaviour for that command.
-   */
-  injectFault(command: string, error: Error): void;
+  serve(clientClass: ClientClass, handlers: ExtraHandlers): void;
+  injectFault(spec: FaultSpec): InjectedFault;
+  /** Holds the next matching request mid-flight until `release()`. */
+  hold(spec: HoldSpec): HeldCall;
   /** Clears the scheduler's timers and puts every client's real `send` back. */
   restore(): void;
 }
 
-type Send = (this: unknown, command: object, ...rest: unknown[]) => unknown;
-
-interface Fault {
-  readonly command: string;
-  readonly error: Error;
+interface ActiveFault {
+  readonly spec: FaultSpec;
+  hits: number;
+  removed: boolean;
 }
 
-/** The installation whose stubs are live; a new one replaces it rather than stacking on it. */
+interface ActiveHold {
+  readonly spec: HoldSpec;
+  readonly reach: (call: AwsCall) => void;
+  readonly released: Promise<void>;
+  taken: boolean;
+}
+
+/** Query-protocol services name their errors without the `Exception` suffix and answer 403 to a denial. */
+const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch']);
+const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
+  elbv2: ElasticLoadBalancingV2ServiceException,
+  cloudwatch: CloudWatchServiceException,
+  dynamodb: DynamoDBServiceException,
+  scheduler: SchedulerServiceException,
+  sfn: SFNServiceException,
+  eks: EKSServiceException,
+};
+
+/** The installation that is live; a new one replaces it rather than stacking on it. */
 let active: AwsFakes | undefined;
 
 export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   active?.restore();
+  setRetryTimeScale(options.retryTimeScale ?? 1000);
   const sfn = new FakeStepFunctions();
-  const elbv2 = new FakeElbv2();
+  const elbv2 = new FakeElbv2(options.elbv2);
   const cloudwatch = new FakeCloudWatch();
   const dynamodb = new FakeDynamoDb();
-  const scheduler = new FakeScheduler({ sfn, speed: options.speed });
+  const scheduler = new FakeScheduler({ sfn, speed: options.speed, firing: options.schedulerFiring });
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
-  const faults: Fault[] = [];
-  const undo: Array<() => void> = [];
+  const faults: ActiveFault[] = [];
+  const holds: ActiveHold[] = [];
+  const interceptions: Interception[] = [];
 
-  const record = (call: RecordedCall): AwsCall => {
+  const record = (call: RecordedCall & { attempt?: number }): AwsCall => {
     const entry: AwsCall = {
       seq: calls.length + 1,
       service: call.service,
@@ -130,66 +200,77 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
       input: snapshot(call.input),
       at: new Date(),
       mutating: call.mutating ?? isMutating(call.service, call.command),
+      attempt: call.attempt ?? 1,
     };
     calls.push(entry);
     return entry;
   };
 
-  const takeFault = (call: AwsCall): Error | undefined => {
-    const index = faults.findIndex((fault) => fault.command === call.command);
-    return index < 0 ? undefined : faults.splice(index, 1)[0].error;
+  const matches = (spec: { command: string; service?: string; match?: (input: never) => boolean }, call: AwsCall): boolean =>
+    spec.command === call.command && (spec.service === undefined || spec.service === call.service) && (spec.match?.(call.input as never) ?? true);
+
+  const takeFault = (call: AwsCall): FaultKind | undefined => {
+    const fault = faults.find((f) => !f.removed && matches(f.spec, call));
+    if (!fault) return undefined;
+    fault.hits += 1;
+    const times = fault.spec.times ?? 1;
+    if (times !== 'always' && fault.hits >= times) fault.removed = true;
+    return fault.spec.kind;
   };
 
-  /** Logs each send through the class's stub; the wrapper sits on top of the sinon stub. */
-  const observe = (prototype: { send: Send }, service: string, keepCommandSuffix: boolean): void => {
-    const stubbed = prototype.send;
-    const wrapper: Send = function (this: unknown, command: object, ...rest: unknown[]) {
-      const name = command.constructor.name;
+  const takeHold = (call: AwsCall, at: 'request' | 'reply'): ActiveHold | undefined => {
+    const hold = holds.find((h) => !h.taken && (h.spec.at ?? 'request') === at && matches(h.spec, call));
+    if (hold) hold.taken = true;
+    return hold;
+  };
+
+  /** Wraps a fake's route with the log, faults and holds. */
+  const layered = (service: string, route: FakeRoute, keepCommandSuffix = false): FakeRoute => {
+    return async (request) => {
+      const name = request.commandName;
       const call = record({
         service,
         command: keepCommandSuffix ? name : name.replace(/Command$/, ''),
-        input: (command as { input?: unknown }).input,
+        input: request.input,
+        attempt: request.attempt,
       });
-      const fault = takeFault(call);
-      if (fault) {
-        call.error = fault.name;
-        return Promise.reject(fault);
+      try {
+        const fault = takeFault(call);
+        if (fault) call.fault = fault;
+        const before = takeHold(call, 'request');
+        if (before) {
+          before.reach(call);
+          await before.released;
+        }
+        if (fault && fault !== 'lostReply') throw faultError(service, fault);
+        const output = await route(request);
+        const after = takeHold(call, 'reply');
+        if (after) {
+          after.reach(call);
+          await after.released;
+        }
+        if (fault === 'lostReply') throw faultError(service, fault);
+        return output;
+      } catch (error) {
+        call.error = errorName(error);
+        throw error;
       }
-      const result = stubbed.call(this, command, ...rest);
-      if (result instanceof Promise) {
-        // A derived promise: the caller still sees the rejection, nothing is left unhandled.
-        result.then(undefined, (error: unknown) => {
-          call.error = error instanceof Error ? error.name : 'Error';
-        });
-      }
-      return result;
     };
-    prototype.send = wrapper;
-    undo.push(() => {
-      if (prototype.send === wrapper) prototype.send = stubbed;
-    });
   };
 
-  const install = <S extends { restore(): void }>(stub: S, clientClass: { prototype: unknown }, service: string, keepSuffix = false): S => {
-    observe(clientClass.prototype as { send: Send }, service, keepSuffix);
-    undo.push(() => stub.restore());
-    return stub;
+  const serve = (clientClass: ClientClass, service: string, route: FakeRoute, keepSuffix = false): void => {
+    interceptions.push(serveFromFake(clientClass, layered(service, route, keepSuffix)));
   };
 
-  const stubs = {
-    elbv2: install(elbv2.install(), ElasticLoadBalancingV2Client, 'elbv2'),
-    cloudwatch: install(cloudwatch.install(), CloudWatchClient, 'cloudwatch'),
-    dynamodb: install(dynamodb.install(), DynamoDBDocumentClient, 'dynamodb', true),
-    scheduler: install(scheduler.install(), SchedulerClient, 'scheduler'),
-    sfn: install(sfn.install(), SFNClient, 'sfn'),
-  };
-
+  serve(ElasticLoadBalancingV2Client, 'elbv2', elbv2.route());
+  serve(CloudWatchClient, 'cloudwatch', cloudwatch.route());
+  serve(DynamoDBDocumentClient, 'dynamodb', dynamodb.route(), true);
+  serve(SchedulerClient, 'scheduler', scheduler.route());
+  serve(SFNClient, 'sfn', sfn.route());
   // The fake sits behind the document client; a bare DynamoDBClient would otherwise reach the network.
-  const bareDynamoDb = mockClient(DynamoDBClient);
-  bareDynamoDb.send.callsFake(async (command: object) => {
-    throw new Error(`${command.constructor.name} was sent through DynamoDBClient; FakeDynamoDb serves DynamoDBDocumentClient only`);
+  serve(DynamoDBClient, 'dynamodb-bare', ({ commandName }) => {
+    throw new Error(`${commandName} was sent through DynamoDBClient; FakeDynamoDb serves DynamoDBDocumentClient only`);
   });
-  install(bareDynamoDb, DynamoDBClient, 'dynamodb-bare');
 
   let restored = false;
   const restore = (): void => {
@@ -197,8 +278,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     restored = true;
     if (active === fakes) active = undefined;
     scheduler.close();
-    // Per client, the logging wrapper comes off before the stub, leaving the original `send`.
-    for (const step of undo) step();
+    for (const hold of holds) hold.taken = true;
+    for (const interception of interceptions.splice(0).reverse()) interception.restore();
   };
 
   const fakes: AwsFakes = {
@@ -207,23 +288,82 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     dynamodb,
     scheduler,
     sfn,
-    stubs,
     calls,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,
-    stub<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(client: {
-      prototype: Client<TInput, TOutput, TConfiguration>;
-    }): AwsStub<TInput, TOutput, TConfiguration> {
-      const service = (client as unknown as { name: string }).name.replace(/Client$/, '').toLowerCase();
-      return install(mockClient(client), client, service);
+    serve(clientClass, handlers) {
+      const service = clientClass.name.replace(/Client$/, '').toLowerCase();
+      const byCommandClass = Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [`${name}Command`, handler]));
+      serve(clientClass, service, routeTable(`the ${service} fake`, byCommandClass));
     },
-    injectFault(command: string, error: Error): void {
-      faults.push({ command, error });
+    injectFault(spec) {
+      const fault: ActiveFault = { spec, hits: 0, removed: false };
+      faults.push(fault);
+      return {
+        get hits() {
+          return fault.hits;
+        },
+        remove: () => {
+          fault.removed = true;
+        },
+      };
+    },
+    hold(spec) {
+      let reach!: (call: AwsCall) => void;
+      let release!: () => void;
+      const reached = new Promise<AwsCall>((resolve) => (reach = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const hold: ActiveHold = { spec, reach, released, taken: false };
+      holds.push(hold);
+      return {
+        reached,
+        release: () => {
+          hold.taken = true;
+          release();
+        },
+      };
     },
     restore,
   };
   active = fakes;
   return fakes;
+}
+
+/** The error a real client surfaces for the fault, with the fields its retry middleware reads. */
+export function faultError(service: string, kind: FaultKind): Error {
+  const query = QUERY_PROTOCOL.has(service);
+  const network = (name: string, code: string | undefined, message: string): Error =>
+    Object.assign(new Error(message), { name, ...(code && { code }), $metadata: {} });
+  const serviceError = (name: string, status: number, fault: 'client' | 'server', message: string): Error => {
+    const Exception = SERVICE_EXCEPTIONS[service];
+    const options = { name, $fault: fault, message, Message: message, $metadata: { httpStatusCode: status } };
+    return Exception ? new Exception(options as never) : Object.assign(new Error(message), options);
+  };
+  switch (kind) {
+    case 'throttled':
+      return serviceError(query ? 'Throttling' : 'ThrottlingException', 400, 'client', 'Rate exceeded');
+    case 'serverError':
+      return query
+        ? serviceError('ServiceUnavailable', 503, 'server', 'Service is unavailable. Please try again later.')
+        : serviceError('InternalServerException', 500, 'server', 'Internal server error');
+    case 'accessDenied':
+      return serviceError(
+        query ? 'AccessDenied' : 'AccessDeniedException',
+        query ? 403 : 400,
+        'client',
+        'User: arn:aws:sts::123456789012:assumed-role/serinus/fn is not authorized to perform this action',
+      );
+    case 'timeout':
+      return network('TimeoutError', undefined, 'Connection timed out after 3000 ms');
+    case 'lostReply':
+      return network('Error', 'ECONNRESET', 'socket hang up');
+  }
+}
+
+function errorName(error: unknown): string {
+  if (!(error instanceof Error)) return 'Error';
+  const code = (error as { code?: unknown }).code;
+  return error.name === 'Error' && typeof code === 'string' ? code : error.name;
 }
 
 /** A copy for the log; an input holding a function (the document client skips those) is kept as is. */

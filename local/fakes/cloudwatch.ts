@@ -8,8 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   CloudWatchClient,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
   InvalidNextToken,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
@@ -23,7 +21,7 @@ import {
   type MetricAlarm,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 import type { EventBridgeEvent } from 'aws-lambda';
 
 export type AlarmKind = 'metric' | 'composite';
@@ -126,15 +124,17 @@ export class FakeCloudWatch {
     this.accountId = options.accountId ?? '123456789012';
   }
 
-  /** Stubs every CloudWatchClient (module-level ones included) with this fake. */
-  install(): AwsClientStub<CloudWatchClient> {
-    const stub = mockClient(CloudWatchClient);
-    stub.send.callsFake(async (command: object) => {
-      throw new Error(`FakeCloudWatch does not implement ${command.constructor.name}`);
+  /** Serves every CloudWatchClient (module-level ones included) from this fake, inside the SDK's middleware stack. */
+  install(): Interception {
+    return serveFromFake(CloudWatchClient, this.route());
+  }
+
+  /** The fake's answers by command, for a harness that serves the client itself (`installAwsFakes`). */
+  route(): FakeRoute {
+    return routeTable('FakeCloudWatch', {
+      DescribeAlarmsCommand: (input: DescribeAlarmsCommandInput) => this.describeAlarms(input),
+      DescribeAlarmHistoryCommand: (input: DescribeAlarmHistoryCommandInput) => this.describeAlarmHistory(input),
     });
-    stub.on(DescribeAlarmsCommand).callsFake(async (input: DescribeAlarmsCommandInput) => this.describeAlarms(input));
-    stub.on(DescribeAlarmHistoryCommand).callsFake(async (input: DescribeAlarmHistoryCommandInput) => this.describeAlarmHistory(input));
-    return stub;
   }
 
   // ---- test hooks ---------------------------------------------------------------------------

@@ -13,13 +13,7 @@
  */
 import { ConditionalCheckFailedException, DynamoDBServiceException, ResourceNotFoundException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
   type DeleteCommandInput,
   type DeleteCommandOutput,
   type GetCommandInput,
@@ -35,7 +29,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { convertToAttr, convertToNative, type NativeAttributeValue, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { routeTable, serveFromFake, type FakeRoute, type Interception, type SdkClient } from './sdk-intercept';
 
 export type NativeItem = Record<string, NativeAttributeValue>;
 type Item = Record<string, AttributeValue>;
@@ -61,19 +55,21 @@ const FAILED = { $metadata: { httpStatusCode: 400 } } as const;
 export class FakeDynamoDb {
   private readonly tables = new Map<string, Table>();
 
-  /** Stubs every DynamoDBDocumentClient (module-level ones included) with this fake. */
-  install(): AwsClientStub<DynamoDBDocumentClient> {
-    const stub = mockClient(DynamoDBDocumentClient);
-    stub.send.callsFake(async (command: object) => {
-      throw new Error(`FakeDynamoDb does not implement ${command.constructor.name}`);
+  /** Serves every DynamoDBDocumentClient (module-level ones included) from this fake, inside the SDK's middleware stack. */
+  install(): Interception {
+    return serveFromFake(DynamoDBDocumentClient, this.route());
+  }
+
+  /** The fake's answers by command, for a harness that serves the client itself (`installAwsFakes`). */
+  route(): FakeRoute {
+    return routeTable('FakeDynamoDb', {
+      GetCommand: (input: GetCommandInput, client: SdkClient) => this.get(input, translateConfigOf(client)),
+      PutCommand: (input: PutCommandInput, client: SdkClient) => this.put(input, translateConfigOf(client)),
+      UpdateCommand: (input: UpdateCommandInput, client: SdkClient) => this.update(input, translateConfigOf(client)),
+      DeleteCommand: (input: DeleteCommandInput, client: SdkClient) => this.delete(input, translateConfigOf(client)),
+      QueryCommand: (input: QueryCommandInput, client: SdkClient) => this.query(input, translateConfigOf(client)),
+      ScanCommand: (input: ScanCommandInput, client: SdkClient) => this.scan(input, translateConfigOf(client)),
     });
-    stub.on(GetCommand).callsFake(async (input: GetCommandInput, client: () => unknown) => this.get(input, translateConfigOf(client())));
-    stub.on(PutCommand).callsFake(async (input: PutCommandInput, client: () => unknown) => this.put(input, translateConfigOf(client())));
-    stub.on(UpdateCommand).callsFake(async (input: UpdateCommandInput, client: () => unknown) => this.update(input, translateConfigOf(client())));
-    stub.on(DeleteCommand).callsFake(async (input: DeleteCommandInput, client: () => unknown) => this.delete(input, translateConfigOf(client())));
-    stub.on(QueryCommand).callsFake(async (input: QueryCommandInput, client: () => unknown) => this.query(input, translateConfigOf(client())));
-    stub.on(ScanCommand).callsFake(async (input: ScanCommandInput, client: () => unknown) => this.scan(input, translateConfigOf(client())));
-    return stub;
   }
 
   // ---- test hooks ---------------------------------------------------------------------------

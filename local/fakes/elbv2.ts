@@ -6,14 +6,10 @@
  * group no rule references reports its targets `unused`, and calls can be throttled.
  */
 import {
-  DescribeListenersCommand,
-  DescribeRulesCommand,
-  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ElasticLoadBalancingV2ServiceException,
   ListenerNotFoundException,
-  ModifyListenerCommand,
-  ModifyRuleCommand,
+  OperationNotPermittedException,
   RuleNotFoundException,
   TargetGroupNotFoundException,
   type Action,
@@ -37,7 +33,8 @@ import {
   type TargetHealthDescription,
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 
 /** target group ARN → weight. */
 export type WeightMap = Record<string, number>;
@@ -65,6 +62,21 @@ export interface FakeElbv2Options {
   readonly propagationReads?: number;
   /** Every Nth command (any command) throws ThrottlingException. @default - never */
   readonly throttleEvery?: number;
+  /**
+   * ELBv2's account-wide request token bucket: every call (any command, any caller) takes a token;
+   * an empty bucket answers `Throttling`. The SDK's retry middleware sees each throttle.
+   * @default - no bucket
+   */
+  readonly tokenBucket?: TokenBucketOptions;
+}
+
+export interface TokenBucketOptions {
+  /** @default 40 */
+  readonly capacity?: number;
+  /** Tokens added per second of `now()`. @default 10 */
+  readonly refillPerSecond?: number;
+  /** The bucket's clock in epoch ms; pass a controllable one to make refills deterministic. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface Elbv2LogEntry {
@@ -109,6 +121,9 @@ export class FakeElbv2 {
   private readonly propagationReads: number;
   private readonly throttleEvery?: number;
   private commandCount = 0;
+  private readonly bucket?: { capacity: number; refillPerSecond: number; now: () => number; tokens: number; at: number };
+  /** Calls the token bucket refused. */
+  throttled = 0;
   private readonly listeners = new Map<string, ListenerRecord>();
   private readonly rules = new Map<string, RuleRecord>();
   private readonly targetGroups = new Map<string, FakeTarget[]>();
@@ -117,20 +132,27 @@ export class FakeElbv2 {
   constructor(options: FakeElbv2Options = {}) {
     this.propagationReads = options.propagationReads ?? 0;
     this.throttleEvery = options.throttleEvery;
+    if (options.tokenBucket) {
+      const now = options.tokenBucket.now ?? Date.now;
+      const capacity = options.tokenBucket.capacity ?? 40;
+      this.bucket = { capacity, refillPerSecond: options.tokenBucket.refillPerSecond ?? 10, now, tokens: capacity, at: now() };
+    }
   }
 
-  /** Stubs every ElasticLoadBalancingV2Client (module-level ones included) with this fake. */
-  install(): AwsClientStub<ElasticLoadBalancingV2Client> {
-    const stub = mockClient(ElasticLoadBalancingV2Client);
-    stub.send.callsFake(async (command: object) => {
-      throw new Error(`FakeElbv2 does not implement ${command.constructor.name}`);
+  /** Serves every ElasticLoadBalancingV2Client (module-level ones included) from this fake, inside the SDK's middleware stack. */
+  install(): Interception {
+    return serveFromFake(ElasticLoadBalancingV2Client, this.route());
+  }
+
+  /** The fake's answers by command, for a harness that serves the client itself (`installAwsFakes`). */
+  route(): FakeRoute {
+    return routeTable('FakeElbv2', {
+      DescribeListenersCommand: (input: DescribeListenersCommandInput) => this.describeListeners(input),
+      DescribeRulesCommand: (input: DescribeRulesCommandInput) => this.describeRules(input),
+      ModifyListenerCommand: (input: ModifyListenerCommandInput) => this.modifyListener(input),
+      ModifyRuleCommand: (input: ModifyRuleCommandInput) => this.modifyRule(input),
+      DescribeTargetHealthCommand: (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input),
     });
-    stub.on(DescribeListenersCommand).callsFake(async (input: DescribeListenersCommandInput) => this.describeListeners(input));
-    stub.on(DescribeRulesCommand).callsFake(async (input: DescribeRulesCommandInput) => this.describeRules(input));
-    stub.on(ModifyListenerCommand).callsFake(async (input: ModifyListenerCommandInput) => this.modifyListener(input));
-    stub.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => this.modifyRule(input));
-    stub.on(DescribeTargetHealthCommand).callsFake(async (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input));
-    return stub;
   }
 
   // ---- test hooks ---------------------------------------------------------------------------
@@ -182,17 +204,39 @@ export class FakeElbv2 {
     return weightsOf(this.steered(arn).latest);
   }
 
-  /** Someone edits the weights in the console: immediately live, no API call logged. */
+  /** Someone edits the weights in the console: immediately live, no API call logged. Raw weights (0–999), e.g. 999/1. */
   setWeightsOutOfBand(arn: string, weights: WeightMap): void {
+    this.editForwardOutOfBand(arn, () => Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })));
+  }
+
+  /** Someone adds a target group to the forward action (creating the group if needed). */
+  addTargetGroupOutOfBand(arn: string, targetGroupArn: string, weight: number): void {
+    this.addTargetGroup(targetGroupArn);
+    this.editForwardOutOfBand(arn, (tuples) => [...tuples, { TargetGroupArn: targetGroupArn, Weight: weight }]);
+  }
+
+  /** Someone removes a target group (the stable or the canary one) from the forward action. */
+  removeTargetGroupOutOfBand(arn: string, targetGroupArn: string): void {
+    this.editForwardOutOfBand(arn, (tuples) => {
+      const left = tuples.filter((tuple) => tuple.TargetGroupArn !== targetGroupArn);
+      if (left.length === tuples.length) throw new Error(`${arn} does not forward to ${targetGroupArn}`);
+      return left;
+    });
+  }
+
+  /** Someone deletes the rule: Describe*, ModifyRule then answer RuleNotFound. */
+  deleteRuleOutOfBand(ruleArn: string): void {
+    if (!this.rules.delete(ruleArn)) throw new Error(`No rule ${ruleArn} (a default rule cannot be deleted)`);
+  }
+
+  private editForwardOutOfBand(arn: string, edit: (tuples: TargetGroupTuple[]) => TargetGroupTuple[]): void {
     const steered = this.steered(arn);
     const actions = structuredClone(steered.latest);
     const forward = actions.find((action) => action.Type === 'forward');
     if (!forward) throw new Error(`${arn} has no forward action`);
+    const tuples = edit(forward.ForwardConfig?.TargetGroups ?? []);
     delete forward.TargetGroupArn;
-    forward.ForwardConfig = {
-      ...forward.ForwardConfig,
-      TargetGroups: Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
-    };
+    forward.ForwardConfig = { ...forward.ForwardConfig, TargetGroups: tuples };
     const normalized = this.normalizeActions(actions, 'Actions');
     steered.latest = normalized;
     steered.visible = structuredClone(normalized);
@@ -206,11 +250,15 @@ export class FakeElbv2 {
     return () => this.weightListeners.delete(listener);
   }
 
-  /** The ARN of the listener's default rule, as DescribeRules lists it. */
+  /**
+   * The ARN of the listener's default rule, as DescribeRules lists it (`IsDefault: true`): the real
+   * format, `…:listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`, with a rule id derived from the listener.
+   */
   defaultRuleArn(listenerArn: string): string {
+    const ruleId = createHash('sha256').update(listenerArn).digest('hex').slice(0, 16);
     return listenerArn.includes(':listener/')
-      ? `${listenerArn.replace(':listener/', ':listener-rule/')}/default`
-      : `${listenerArn}/default-rule`;
+      ? `${listenerArn.replace(':listener/', ':listener-rule/')}/${ruleId}`
+      : `${listenerArn}/${ruleId}`;
   }
 
   // ---- commands -----------------------------------------------------------------------------
@@ -258,7 +306,12 @@ export class FakeElbv2 {
   modifyRule(input: ModifyRuleCommandInput): ModifyRuleCommandOutput {
     this.enter('ModifyRule', input);
     const arn = input.RuleArn ?? '';
-    const steered = this.findSteered(arn) ?? throwRuleNotFound();
+    if (this.listenerOfDefaultRule(arn)) {
+      // API_ModifyRule: "To modify the actions for the default rule, use ModifyListener."
+      const message = `The default rule '${arn}' cannot be modified; use ModifyListener to change the listener's default actions`;
+      throw new OperationNotPermittedException({ message, Message: message, $metadata: FAILED.$metadata });
+    }
+    const steered = this.rules.get(arn) ?? throwRuleNotFound();
     if (input.Conditions !== undefined) {
       const rule = this.rules.get(arn);
       if (!rule) throw validationError('You cannot modify the conditions of a default rule');
@@ -295,9 +348,11 @@ export class FakeElbv2 {
   private enter(command: string, input: unknown): void {
     this.log.push({ command, input: structuredClone(input) });
     this.commandCount += 1;
-    if (this.throttleEvery !== undefined && this.commandCount % this.throttleEvery === 0) {
+    const emptyBucket = this.bucket !== undefined && !this.takeToken(this.bucket);
+    if (emptyBucket || (this.throttleEvery !== undefined && this.commandCount % this.throttleEvery === 0)) {
+      this.throttled += 1;
       const error = new ElasticLoadBalancingV2ServiceException({
-        name: 'ThrottlingException',
+        name: 'Throttling',
         $fault: 'client',
         message: 'Rate exceeded',
         $metadata: FAILED.$metadata,
@@ -305,6 +360,15 @@ export class FakeElbv2 {
       error.$retryable = { throttling: true };
       throw error;
     }
+  }
+
+  private takeToken(bucket: NonNullable<FakeElbv2['bucket']>): boolean {
+    const now = bucket.now();
+    bucket.tokens = Math.min(bucket.capacity, bucket.tokens + ((now - bucket.at) / 1000) * bucket.refillPerSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   private write(steered: Steered, arn: string, actions: Action[]): void {

@@ -1,13 +1,12 @@
 /**
- * Stateful fake of EventBridge Scheduler. Unlike a stub it fires one-time `at(...)` schedules on a
- * real timer (optionally compressed by `speed`), so a bake ends the way it does in AWS: the
- * schedule's universal target sends Step Functions task success.
+ * Stateful fake of EventBridge Scheduler. Unlike a stub it fires one-time `at(...)` schedules
+ * (on a timer compressed by `speed`, at once, or only when the test says), so a bake ends the way
+ * it does in AWS: the schedule's universal target sends Step Functions task success. A schedule
+ * whose target is a Lambda function is delivered to the `onLambdaTarget` hook. Recurring
+ * `rate(...)`/`cron(...)` schedules never fire by themselves: a test fires them (`fireNow`).
  */
 import {
   ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
   ValidationException,
@@ -19,13 +18,30 @@ import {
   type FlexibleTimeWindow,
   type GetScheduleCommandInput,
   type GetScheduleCommandOutput,
+  type UpdateScheduleCommandInput,
+  type UpdateScheduleCommandOutput,
   type ScheduleState,
   type Target,
 } from '@aws-sdk/client-scheduler';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 import type { FakeStepFunctions } from './sfn';
 
+/**
+ * - `timer`: an `at(...)` schedule fires when its time comes, compressed by `speed`.
+ * - `immediate`: it fires as soon as it is created (on the next macrotask), whatever its time.
+ * - `manual`: nothing fires until the test calls `fireNow`.
+ */
+export type SchedulerFiring = 'timer' | 'immediate' | 'manual';
+
+/** Delivers a schedule's Input (parsed JSON) to the Lambda function its target names. */
+export type LambdaTargetHook = (functionArn: string, input: unknown) => Promise<void>;
+
 export interface FakeSchedulerOptions {
+  /** @default 'timer' */
+  readonly firing?: SchedulerFiring;
+  /** Account and region of the schedules' ARNs. @default eu-west-1, 123456789012 */
+  readonly region?: string;
+  readonly accountId?: string;
   /** Where `aws-sdk:sfn:*` targets deliver. Without it, firing such a target is a delivery error. */
   readonly sfn?: FakeStepFunctions;
   /** Time compression: a schedule `d` ms away fires after `d / speed` ms. @default 1 */
@@ -42,6 +58,8 @@ export interface ScheduleSummary {
   readonly at?: Date;
   readonly target: Target;
   readonly actionAfterCompletion: ActionAfterCompletion;
+  /** `true` for `rate(...)`/`cron(...)`. */
+  readonly recurring: boolean;
 }
 
 /** One invocation of a schedule's target. A failed one is what AWS would put on the DLQ. */
@@ -67,8 +85,16 @@ interface ScheduleRecord {
   readonly state: ScheduleState;
   readonly description?: string;
   readonly createdAt: Date;
+  readonly modifiedAt: Date;
   fired: boolean;
   timer?: NodeJS.Timeout;
+}
+
+interface HeldFiring {
+  readonly match: (schedule: ScheduleSummary) => boolean;
+  readonly reach: (schedule: ScheduleSummary) => void;
+  released: boolean;
+  readonly waiting: ScheduleRecord[];
 }
 
 const OK = { $metadata: { httpStatusCode: 200 } } as const;
@@ -79,6 +105,8 @@ const RATE_PATTERN = /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/;
 const CRON_PATTERN = /^cron\(\S+( \S+){5}\)$/;
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
 const SFN_TARGET = /^arn:aws[a-z-]*:scheduler:::aws-sdk:sfn:(sendTaskSuccess|sendTaskFailure)$/;
+const LAMBDA_TARGET = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+(:[A-Za-z0-9-_$]+)?$/;
+const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/;
 const MAX_TIMER_MS = 2_147_483_647;
 
 export class FakeScheduler {
@@ -88,23 +116,33 @@ export class FakeScheduler {
   private readonly groups = new Set<string>(['default']);
   private readonly sfn?: FakeStepFunctions;
   private readonly now: () => Date;
+  private readonly firing: SchedulerFiring;
+  private readonly arnPrefix: string;
+  private lambdaTarget?: LambdaTargetHook;
+  private readonly holds: HeldFiring[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: FakeSchedulerOptions = {}) {
     this.sfn = options.sfn;
     this.speed = options.speed ?? 1;
     this.now = options.now ?? (() => new Date());
+    this.firing = options.firing ?? 'timer';
+    this.arnPrefix = `arn:aws:scheduler:${options.region ?? 'eu-west-1'}:${options.accountId ?? '123456789012'}:schedule`;
   }
 
-  /** Stubs every SchedulerClient (module-level ones included) with this fake. */
-  install(): AwsClientStub<SchedulerClient> {
-    const stub = mockClient(SchedulerClient);
-    stub.send.callsFake(async (command: object) => {
-      throw new Error(`FakeScheduler does not implement ${command.constructor.name}`);
+  /** Serves every SchedulerClient (module-level ones included) from this fake, inside the SDK's middleware stack. */
+  install(): Interception {
+    return serveFromFake(SchedulerClient, this.route());
+  }
+
+  /** The fake's answers by command, for a harness that serves the client itself (`installAwsFakes`). */
+  route(): FakeRoute {
+    return routeTable('FakeScheduler', {
+      CreateScheduleCommand: (input: CreateScheduleCommandInput) => this.createSchedule(input),
+      DeleteScheduleCommand: (input: DeleteScheduleCommandInput) => this.deleteSchedule(input),
+      GetScheduleCommand: (input: GetScheduleCommandInput) => this.getSchedule(input),
+      UpdateScheduleCommand: (input: UpdateScheduleCommandInput) => this.updateSchedule(input),
     });
-    stub.on(CreateScheduleCommand).callsFake(async (input: CreateScheduleCommandInput) => this.createSchedule(input));
-    stub.on(DeleteScheduleCommand).callsFake(async (input: DeleteScheduleCommandInput) => this.deleteSchedule(input));
-    stub.on(GetScheduleCommand).callsFake(async (input: GetScheduleCommandInput) => this.getSchedule(input));
-    return stub;
   }
 
   // ---- test hooks ---------------------------------------------------------------------------
@@ -119,12 +157,51 @@ export class FakeScheduler {
     return [...this.schedules.values()].filter((schedule) => !schedule.fired).map(summary);
   }
 
-  /** Fires the schedule now, whatever its time. Rejects when the target invocation fails. */
+  /** Where schedules whose target is a Lambda function ARN are delivered (the engine maps ARNs to handlers). */
+  onLambdaTarget(hook: LambdaTargetHook): void {
+    this.lambdaTarget = hook;
+  }
+
+  /**
+   * Fires the schedule now, whatever its time (one occurrence of a recurring one, which stays).
+   * Rejects when the target invocation fails.
+   */
   async fireNow(name: string, groupName = 'default'): Promise<void> {
     const schedule = this.schedules.get(key(groupName, name));
     if (!schedule) throw new Error(`No schedule ${groupName}/${name}`);
     const delivery = await this.fire(schedule);
     if (delivery.error) throw delivery.error;
+  }
+
+  /**
+   * Keeps matching `at(...)` schedules from firing by themselves until `release()` (then a due one
+   * fires). `reached` resolves with the first matching schedule created. `fireNow` is not held.
+   */
+  hold(match: (schedule: ScheduleSummary) => boolean = () => true): { reached: Promise<ScheduleSummary>; release(): void } {
+    let reach!: (schedule: ScheduleSummary) => void;
+    const reached = new Promise<ScheduleSummary>((resolve) => (reach = resolve));
+    const hold: HeldFiring = { match, reach, released: false, waiting: [] };
+    this.holds.push(hold);
+    return {
+      reached,
+      release: () => {
+        hold.released = true;
+        this.holds.splice(this.holds.indexOf(hold), 1);
+        for (const schedule of hold.waiting) {
+          if (this.schedules.get(key(schedule.groupName, schedule.name)) === schedule && !schedule.fired) this.arm(schedule, this.now());
+        }
+      },
+    };
+  }
+
+  /** Whether a delivery is under way. */
+  busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Resolves once every delivery under way has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Clears every timer; schedules stay, unfired. */
@@ -162,7 +239,7 @@ export class FakeScheduler {
     const schedule: ScheduleRecord = {
       name: input.Name!,
       groupName,
-      arn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${groupName}/${input.Name}`,
+      arn: `${this.arnPrefix}/${groupName}/${input.Name}`,
       expression: input.ScheduleExpression!,
       timezone,
       at,
@@ -172,6 +249,46 @@ export class FakeScheduler {
       state: input.State ?? 'ENABLED',
       description: input.Description,
       createdAt,
+      modifiedAt: createdAt,
+      fired: false,
+    };
+    this.schedules.set(key(groupName, schedule.name), schedule);
+    this.arm(schedule, now);
+    return { ...OK, ScheduleArn: schedule.arn };
+  }
+
+  /**
+   * API_UpdateSchedule: the request replaces the whole schedule ("uses all values, including empty
+   * values, … and overrides the existing schedule"): an optional field left out takes its default.
+   * Same validation as CreateSchedule; a missing schedule is ResourceNotFoundException.
+   */
+  updateSchedule(input: UpdateScheduleCommandInput): UpdateScheduleCommandOutput {
+    const groupName = input.GroupName ?? 'default';
+    const problems = validateCreate(input, groupName);
+    if (problems.length > 0) throw validation(problems.join('; '));
+    const existing = this.existing(input.Name, groupName);
+    const timezone = input.ScheduleExpressionTimezone ?? 'UTC';
+    const at = parseAt(input.ScheduleExpression!);
+    if (at && !UTC_ZONES.has(timezone)) throw new Error(`FakeScheduler only evaluates at(...) in UTC, not ${timezone}`);
+    const now = this.now();
+    if (at && at.getTime() < Math.floor(now.getTime() / 1000) * 1000) {
+      throw validation(`The schedule expression ${input.ScheduleExpression} is in the past.`);
+    }
+    clearTimeout(existing.timer);
+    const schedule: ScheduleRecord = {
+      name: existing.name,
+      groupName,
+      arn: existing.arn,
+      expression: input.ScheduleExpression!,
+      timezone,
+      at,
+      target: structuredClone(input.Target!),
+      flexibleTimeWindow: structuredClone(input.FlexibleTimeWindow!),
+      actionAfterCompletion: input.ActionAfterCompletion ?? 'NONE',
+      state: input.State ?? 'ENABLED',
+      description: input.Description,
+      createdAt: existing.createdAt,
+      modifiedAt: new Date(now),
       fired: false,
     };
     this.schedules.set(key(groupName, schedule.name), schedule);
@@ -187,6 +304,7 @@ export class FakeScheduler {
   }
 
   getSchedule(input: GetScheduleCommandInput): GetScheduleCommandOutput {
+    if (!input.Name || !NAME_PATTERN.test(input.Name)) throw validation(`Name '${input.Name}' must match [0-9a-zA-Z-_.]{1,64}`);
     const schedule = this.existing(input.Name, input.GroupName);
     return {
       ...OK,
@@ -200,7 +318,7 @@ export class FakeScheduler {
       FlexibleTimeWindow: structuredClone(schedule.flexibleTimeWindow),
       ActionAfterCompletion: schedule.actionAfterCompletion,
       CreationDate: new Date(schedule.createdAt),
-      LastModificationDate: new Date(schedule.createdAt),
+      LastModificationDate: new Date(schedule.modifiedAt),
       ...(schedule.description !== undefined && { Description: schedule.description }),
     };
   }
@@ -216,10 +334,20 @@ export class FakeScheduler {
   }
 
   private arm(schedule: ScheduleRecord, now: Date): void {
-    if (!schedule.at || schedule.state !== 'ENABLED') return;
-    const delayMs = Math.max(0, schedule.at.getTime() - now.getTime()) / this.speed;
+    if (!schedule.at || schedule.state !== 'ENABLED' || this.firing === 'manual') return;
+    const hold = this.holds.find((h) => !h.released && h.match(summary(schedule)));
+    if (hold) {
+      hold.waiting.push(schedule);
+      hold.reach(summary(schedule));
+      return;
+    }
+    const delayMs = this.firing === 'immediate' ? 0 : Math.max(0, schedule.at.getTime() - now.getTime()) / this.speed;
     if (delayMs > MAX_TIMER_MS) return;
-    schedule.timer = setTimeout(() => void this.fire(schedule), delayMs);
+    schedule.timer = setTimeout(() => {
+      const delivery = this.fire(schedule);
+      this.inFlight.add(delivery);
+      void delivery.finally(() => this.inFlight.delete(delivery));
+    }, delayMs);
     // A forgotten fake must not keep a test process alive.
     schedule.timer.unref();
   }
@@ -227,7 +355,8 @@ export class FakeScheduler {
   private async fire(schedule: ScheduleRecord): Promise<Delivery> {
     clearTimeout(schedule.timer);
     schedule.timer = undefined;
-    schedule.fired = true;
+    const recurring = !schedule.at;
+    if (!recurring) schedule.fired = true;
     let delivery: Delivery;
     const base = { name: schedule.name, groupName: schedule.groupName, targetArn: schedule.target.Arn ?? '', firedAt: this.now() };
     try {
@@ -238,13 +367,19 @@ export class FakeScheduler {
     }
     this.deliveries.push(delivery);
     // Scheduler deletes a completed one-time schedule whatever the invocation's outcome.
-    if (schedule.actionAfterCompletion === 'DELETE' && this.schedules.get(key(schedule.groupName, schedule.name)) === schedule) {
+    if (!recurring && schedule.actionAfterCompletion === 'DELETE' && this.schedules.get(key(schedule.groupName, schedule.name)) === schedule) {
       this.schedules.delete(key(schedule.groupName, schedule.name));
     }
     return delivery;
   }
 
   private async invoke(target: Target): Promise<void> {
+    if (LAMBDA_TARGET.test(target.Arn ?? '')) {
+      if (!this.lambdaTarget) throw new Error(`FakeScheduler has no Lambda target hook to invoke ${target.Arn}`);
+      // Scheduler passes the Input as the function's event (JSON text parsed by the Lambda runtime).
+      await this.lambdaTarget(target.Arn!, target.Input === undefined ? {} : JSON.parse(target.Input));
+      return;
+    }
     const match = SFN_TARGET.exec(target.Arn ?? '');
     if (!match) throw new Error(`FakeScheduler cannot invoke target ${target.Arn}`);
     if (!this.sfn) throw new Error('FakeScheduler has no FakeStepFunctions to deliver to');
@@ -274,10 +409,11 @@ function summary(schedule: ScheduleRecord): ScheduleSummary {
     ...(schedule.at && { at: new Date(schedule.at) }),
     target: structuredClone(schedule.target),
     actionAfterCompletion: schedule.actionAfterCompletion,
+    recurring: !schedule.at,
   };
 }
 
-function validateCreate(input: CreateScheduleCommandInput, groupName: string): string[] {
+function validateCreate(input: CreateScheduleCommandInput | UpdateScheduleCommandInput, groupName: string): string[] {
   const problems: string[] = [];
   if (!input.Name || !NAME_PATTERN.test(input.Name)) problems.push(`Name '${input.Name}' must match [0-9a-zA-Z-_.]{1,64}`);
   if (!NAME_PATTERN.test(groupName)) problems.push(`GroupName '${groupName}' must match [0-9a-zA-Z-_.]{1,64}`);
@@ -294,6 +430,7 @@ function validateCreate(input: CreateScheduleCommandInput, groupName: string): s
     problems.push('FlexibleTimeWindow.MaximumWindowInMinutes is required when Mode is FLEXIBLE');
   }
   if (!input.Target?.Arn) problems.push('Target.Arn is required');
+  else if (!ARN.test(input.Target.Arn)) problems.push(`Target.Arn '${input.Target.Arn}' is not a valid ARN`);
   if (!input.Target?.RoleArn) problems.push('Target.RoleArn is required');
   if (input.ActionAfterCompletion !== undefined && input.ActionAfterCompletion !== 'NONE' && input.ActionAfterCompletion !== 'DELETE') {
     problems.push(`ActionAfterCompletion must be NONE or DELETE`);

@@ -4,14 +4,10 @@
  * registers each token here and awaits it; the real adapters (and the fake scheduler) end it.
  */
 import {
-  DescribeExecutionCommand,
   ExecutionDoesNotExist,
   InvalidOutput,
   InvalidToken,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
   SFNClient,
-  StopExecutionCommand,
   TaskTimedOut,
   ValidationException,
   type DescribeExecutionCommandInput,
@@ -24,7 +20,7 @@ import {
   type StopExecutionCommandInput,
   type StopExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 
 export interface FakeStepFunctionsOptions {
   /** The clock behind execution start and stop dates. @default - the system clock */
@@ -79,17 +75,19 @@ export class FakeStepFunctions {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Stubs every SFNClient (module-level ones included) with this fake. */
-  install(): AwsClientStub<SFNClient> {
-    const stub = mockClient(SFNClient);
-    stub.send.callsFake(async (command: object) => {
-      throw new Error(`FakeStepFunctions does not implement ${command.constructor.name}`);
+  /** Serves every SFNClient (module-level ones included) from this fake, inside the SDK's middleware stack. */
+  install(): Interception {
+    return serveFromFake(SFNClient, this.route());
+  }
+
+  /** The fake's answers by command, for a harness that serves the client itself (`installAwsFakes`). */
+  route(): FakeRoute {
+    return routeTable('FakeStepFunctions', {
+      SendTaskSuccessCommand: (input: SendTaskSuccessCommandInput) => this.sendTaskSuccess(input),
+      SendTaskFailureCommand: (input: SendTaskFailureCommandInput) => this.sendTaskFailure(input),
+      DescribeExecutionCommand: (input: DescribeExecutionCommandInput) => this.describeExecution(input),
+      StopExecutionCommand: (input: StopExecutionCommandInput) => this.stopExecution(input),
     });
-    stub.on(SendTaskSuccessCommand).callsFake(async (input: SendTaskSuccessCommandInput) => this.sendTaskSuccess(input));
-    stub.on(SendTaskFailureCommand).callsFake(async (input: SendTaskFailureCommandInput) => this.sendTaskFailure(input));
-    stub.on(DescribeExecutionCommand).callsFake(async (input: DescribeExecutionCommandInput) => this.describeExecution(input));
-    stub.on(StopExecutionCommand).callsFake(async (input: StopExecutionCommandInput) => this.stopExecution(input));
-    return stub;
   }
 
   // ---- test hooks ---------------------------------------------------------------------------

@@ -1,7 +1,13 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException,
+  ModifyListenerCommand,
+  type Action,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { installAwsFakes, type AwsFakes } from '../../local/fakes/aws';
@@ -58,42 +64,163 @@ describe('installAwsFakes', () => {
     ]);
     expect(fakes.calls[1].input).toEqual({ TableName: 'rollouts', Item: { targetKey: LISTENER } });
     expect(fakes.mutatingCalls().map((call) => call.seq)).toEqual([2, 4]);
-    expect(fakes.stubs.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, { ListenerArns: [LISTENER] });
+    expect(fakes.calls[0].input).toEqual({ ListenerArns: [LISTENER] });
   });
 
-  it('injects a fault before the call reaches the fake, once', async () => {
+  describe('faults reach the SDK retry middleware', () => {
+    const write = (client: ElasticLoadBalancingV2Client, canary: number) =>
+      client.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [forward(100 - canary, canary)] }));
+
+    it('a throttled call is retried by the SDK and succeeds; each attempt is in the log', async () => {
+      // Prepare
+      fakes = installAwsFakes();
+      fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+      const fault = fakes.injectFault({ command: 'ModifyListener', kind: 'throttled', times: 2 });
+
+      // Act
+      const output = await write(elbv2, 10);
+
+      // Assess
+      expect(output.$metadata.attempts).toBe(3);
+      expect(fault.hits).toBe(2);
+      expect(fakes.elbv2.weights(LISTENER)).toEqual({ [STABLE]: 90, [CANARY]: 10 });
+      expect(fakes.calls.map((call) => [call.command, call.attempt, call.error])).toEqual([
+        ['ModifyListener', 1, 'Throttling'],
+        ['ModifyListener', 2, 'Throttling'],
+        ['ModifyListener', 3, undefined],
+      ]);
+    });
+
+    it('a client with maxAttempts 1 sees the throttling error with its metadata', async () => {
+      // Prepare
+      fakes = installAwsFakes();
+      fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+      fakes.injectFault({ command: 'ModifyListener', kind: 'throttled' });
+      const once = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', maxAttempts: 1 });
+
+      // Act
+      const error = await write(once, 10).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ElasticLoadBalancingV2ServiceException);
+      expect(error).toMatchObject({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1 } });
+      expect(fakes.elbv2.weights(LISTENER)).toEqual({ [STABLE]: 100, [CANARY]: 0 });
+    });
+
+    it('5xx and timeouts are retried; access denied is not', async () => {
+      // Prepare
+      fakes = installAwsFakes();
+      fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+      fakes.injectFault({ command: 'DescribeListeners', kind: 'serverError' });
+      fakes.injectFault({ command: 'DescribeListeners', kind: 'timeout' });
+      fakes.injectFault({ command: 'ModifyListener', kind: 'accessDenied', times: 'always' });
+
+      // Act
+      const read = await elbv2.send(new DescribeListenersCommand({ ListenerArns: [LISTENER] }));
+      const denied = await write(elbv2, 10).catch((e: unknown) => e);
+
+      // Assess
+      expect(read.$metadata.attempts).toBe(3);
+      expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403, attempts: 1 } });
+      expect(fakes.calls.map((call) => [call.command, call.error])).toEqual([
+        ['DescribeListeners', 'ServiceUnavailable'],
+        ['DescribeListeners', 'TimeoutError'],
+        ['DescribeListeners', undefined],
+        ['ModifyListener', 'AccessDenied'],
+      ]);
+    });
+
+    it('a lost reply: the write is applied, the caller sees a network error (after the SDK retried it)', async () => {
+      // Prepare
+      fakes = installAwsFakes();
+      fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+      const writesCanary10 = (input: { DefaultActions?: Action[] }) => JSON.stringify(input.DefaultActions).includes(`"Weight":10}`);
+      fakes.injectFault({ command: 'ModifyListener', kind: 'lostReply', times: 'always', match: writesCanary10 });
+      const once = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', maxAttempts: 1 });
+
+      // Act
+      const lost = await write(once, 10).catch((e: unknown) => e);
+      const appliedAfterLoss = fakes.elbv2.weights(LISTENER);
+      const other = await write(elbv2, 20);
+
+      // Assess
+      expect(lost).toMatchObject({ code: 'ECONNRESET' });
+      expect(appliedAfterLoss).toEqual({ [STABLE]: 90, [CANARY]: 10 });
+      expect(other.$metadata.attempts).toBe(1);
+      expect(fakes.calls.map((call) => [call.command, call.fault])).toEqual([
+        ['ModifyListener', 'lostReply'],
+        ['ModifyListener', undefined],
+      ]);
+    });
+
+    it('retries back off on a compressed clock: eight throttled attempts take milliseconds', async () => {
+      // Prepare
+      fakes = installAwsFakes();
+      fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+      fakes.injectFault({ command: 'DescribeListeners', kind: 'throttled', times: 7 });
+      const adaptive = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', retryMode: 'adaptive', maxAttempts: 8 });
+
+      // Act
+      const startedAt = Date.now();
+      const output = await adaptive.send(new DescribeListenersCommand({ ListenerArns: [LISTENER] }));
+
+      // Assess
+      expect(output.$metadata.attempts).toBe(8);
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+    });
+  });
+
+  it('holds a call mid-flight until the test releases it', async () => {
     // Prepare
     fakes = installAwsFakes();
     fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
-    fakes.injectFault('ModifyListener', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    const write = () => elbv2.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [forward(90, 10)] }));
+    const held = fakes.hold({ command: 'ModifyListener' });
 
     // Act
-    const first = await write().catch((error: Error) => error.name);
-    const weightsAfterFault = fakes.elbv2.weights(LISTENER);
-    await write();
+    const sending = elbv2.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [forward(90, 10)] }));
+    const call = await held.reached;
+    const whileHeld = fakes.elbv2.weights(LISTENER);
+    held.release();
+    await sending;
 
     // Assess
-    expect(first).toBe('ThrottlingException');
-    expect(weightsAfterFault).toEqual({ [STABLE]: 100, [CANARY]: 0 });
+    expect(call).toMatchObject({ service: 'elbv2', command: 'ModifyListener', attempt: 1 });
+    expect(whileHeld).toEqual({ [STABLE]: 100, [CANARY]: 0 });
     expect(fakes.elbv2.weights(LISTENER)).toEqual({ [STABLE]: 90, [CANARY]: 10 });
-    expect(fakes.calls.map((call) => [call.command, call.error])).toEqual([
-      ['ModifyListener', 'ThrottlingException'],
-      ['ModifyListener', undefined],
-    ]);
   });
 
-  it('stubs extra clients, whose commands join the log', async () => {
+  it('holds a reply: the write is applied, the caller waits', async () => {
     // Prepare
     fakes = installAwsFakes();
-    fakes.stub(EKSClient).on(DescribeClusterCommand).resolves({ cluster: { name: 'shop', endpoint: 'https://127.0.0.1:6443' } });
+    fakes.elbv2.addListener(LISTENER, [forward(100, 0)]);
+    const held = fakes.hold({ command: 'ModifyListener', at: 'reply' });
+    let answered = false;
+
+    // Act
+    const sending = elbv2
+      .send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [forward(90, 10)] }))
+      .then(() => (answered = true));
+    await held.reached;
+    const whileHeld = { weights: fakes.elbv2.weights(LISTENER), answered };
+    held.release();
+    await sending;
+
+    // Assess
+    expect(whileHeld).toEqual({ weights: { [STABLE]: 90, [CANARY]: 10 }, answered: false });
+    expect(answered).toBe(true);
+  });
+
+  it('serves extra clients, whose commands join the log', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    fakes.serve(EKSClient, { DescribeCluster: (input: { name: string }) => ({ cluster: { name: input.name, endpoint: 'https://127.0.0.1:6443' } }) });
 
     // Act
     const { cluster } = await eks.send(new DescribeClusterCommand({ name: 'shop' }));
 
     // Assess
     expect(cluster).toEqual({ name: 'shop', endpoint: 'https://127.0.0.1:6443' });
-    expect(fakes.calls.map((call) => [call.service, call.command, call.input])).toEqual([['eks', 'DescribeCluster', { name: 'shop' }]]);
+    expect(fakes.calls.map((call) => [call.service, call.command, call.input, call.attempt])).toEqual([['eks', 'DescribeCluster', { name: 'shop' }, 1]]);
   });
 
   it('wires the scheduler to the task tokens', async () => {
@@ -135,9 +262,9 @@ describe('installAwsFakes', () => {
   it('puts every real send back on restore, also after one installation replaced another', () => {
     // Prepare
     const originals = [ElasticLoadBalancingV2Client, SFNClient, SchedulerClient, EKSClient].map((type) => type.prototype.send);
-    installAwsFakes().stub(EKSClient);
+    installAwsFakes().serve(EKSClient, {});
     fakes = installAwsFakes();
-    fakes.stub(EKSClient);
+    fakes.serve(EKSClient, {});
 
     // Act
     fakes.restore();

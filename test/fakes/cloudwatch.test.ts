@@ -1,5 +1,5 @@
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, InvalidNextToken } from '@aws-sdk/client-cloudwatch';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeCloudWatch, type AlarmStateChangeEvent } from '../../local/fakes/cloudwatch';
 
 const client = new CloudWatchClient({ region: 'eu-west-1' });
@@ -9,7 +9,7 @@ const T2 = new Date('2025-03-01T10:06:00.500Z');
 
 describe('FakeCloudWatch', () => {
   let fake: FakeCloudWatch;
-  let stub: AwsClientStub<CloudWatchClient>;
+  let stub: Interception;
   let clock: Date;
 
   beforeEach(() => {

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeDynamoDb } from '../../local/fakes/dynamodb';
 
 const TABLE = 'rollouts';
@@ -8,7 +8,7 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west
 
 describe('FakeDynamoDb', () => {
   let fake: FakeDynamoDb;
-  let stub: AwsClientStub<DynamoDBDocumentClient>;
+  let stub: Interception;
 
   beforeEach(() => {
     fake = new FakeDynamoDb();

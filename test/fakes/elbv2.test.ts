@@ -10,7 +10,7 @@ import {
   TargetGroupNotFoundException,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeElbv2, type WeightsChange } from '../../local/fakes/elbv2';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
@@ -55,7 +55,7 @@ async function defaultActions(): Promise<Action[] | undefined> {
 
 describe('FakeElbv2', () => {
   let fake: FakeElbv2;
-  let stub: AwsClientStub<ElasticLoadBalancingV2Client>;
+  let stub: Interception;
 
   beforeEach(() => {
     fake = new FakeElbv2();
@@ -211,21 +211,123 @@ describe('FakeElbv2', () => {
     });
   });
 
-  describe('fault injection', () => {
-    it('throttles every Nth call with a retryable ThrottlingException', async () => {
+  describe('throttling', () => {
+    it('throttles every Nth call with ELBv2\'s Throttling error, which a client without retries sees', async () => {
       // Prepare
       fake = new FakeElbv2({ throttleEvery: 3 });
       stub = fake.install();
       fake.addListener(LISTENER, [weighted(100, 0)]);
+      const once = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', maxAttempts: 1 });
 
       // Act
       const outcomes = [];
       for (let i = 0; i < 4; i += 1) {
-        outcomes.push(await defaultActions().then(() => 'ok', (error: { name: string; $retryable?: unknown }) => [error.name, error.$retryable]));
+        outcomes.push(
+          await once.send(new DescribeListenersCommand({ ListenerArns: [LISTENER] })).then(
+            () => 'ok',
+            (error: { name: string; $metadata: { httpStatusCode?: number } }) => [error.name, error.$metadata.httpStatusCode],
+          ),
+        );
       }
 
       // Assess
-      expect(outcomes).toEqual(['ok', 'ok', ['ThrottlingException', { throttling: true }], 'ok']);
+      expect(outcomes).toEqual(['ok', 'ok', ['Throttling', 400], 'ok']);
+    });
+
+    it('the account token bucket: 40 tokens shared by every call, refilled 10 per second of its own clock', async () => {
+      // Prepare
+      let now = 0;
+      fake = new FakeElbv2({ tokenBucket: { capacity: 40, refillPerSecond: 10, now: () => now } });
+      stub = fake.install();
+      fake.addListener(LISTENER, [weighted(100, 0)]);
+      const once = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', maxAttempts: 1 });
+      const read = () => once.send(new DescribeListenersCommand({ ListenerArns: [LISTENER] })).then(() => 'ok', (error: Error) => error.name);
+
+      // Act
+      const burst = await Promise.all(Array.from({ length: 41 }, read));
+      now += 200;
+      const afterTwoTokens = [await read(), await read(), await read()];
+
+      // Assess
+      expect(burst.filter((outcome) => outcome === 'ok')).toHaveLength(40);
+      expect(burst.filter((outcome) => outcome === 'Throttling')).toHaveLength(1);
+      expect(afterTwoTokens).toEqual(['ok', 'ok', 'Throttling']);
+      expect(fake.throttled).toBe(2);
+    });
+  });
+
+  describe('default rule', () => {
+    it('is listed with IsDefault and a rule ARN of the real format', async () => {
+      // Prepare
+      fake.addListener(LISTENER, [weighted(100, 0)]);
+
+      // Act
+      const { Rules } = await client.send(new DescribeRulesCommand({ ListenerArn: LISTENER }));
+
+      // Assess
+      expect(Rules).toEqual([expect.objectContaining({ IsDefault: true, Priority: 'default' })]);
+      expect(Rules?.[0].RuleArn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule\/app\/shop\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/);
+    });
+
+    it('refuses ModifyRule on the default rule as the real API does (error code OperationNotPermitted; "To modify the actions for the default rule, use ModifyListener")', async () => {
+      // Prepare: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html
+      fake.addListener(LISTENER, [weighted(100, 0)]);
+
+      // Act
+      const refused = client.send(new ModifyRuleCommand({ RuleArn: fake.defaultRuleArn(LISTENER), Actions: [weighted(90, 10)] }));
+
+      // Assess
+      await expect(refused).rejects.toMatchObject({ name: 'OperationNotPermittedException', $metadata: { httpStatusCode: 400 } });
+      expect(fake.weights(LISTENER)).toEqual({ [STABLE]: 100, [CANARY]: 0 });
+    });
+  });
+
+  describe('out-of-band edits', () => {
+    it('sets raw weights such as 999/1', () => {
+      // Prepare
+      fake.addListener(LISTENER, [weighted(100, 0)]);
+      const changes: WeightsChange[] = [];
+      fake.onWeightsChanged((change) => changes.push(change));
+
+      // Act
+      fake.setWeightsOutOfBand(LISTENER, { [STABLE]: 999, [CANARY]: 1 });
+
+      // Assess
+      expect(fake.weights(LISTENER)).toEqual({ [STABLE]: 999, [CANARY]: 1 });
+      expect(changes).toEqual([{ arn: LISTENER, weights: { [STABLE]: 999, [CANARY]: 1 }, source: 'out-of-band' }]);
+    });
+
+    it('adds a third target group and removes the stable or the canary one', async () => {
+      // Prepare
+      fake.addListener(LISTENER, [weighted(90, 10)]);
+
+      // Act
+      fake.addTargetGroupOutOfBand(LISTENER, OTHER, 5);
+      const withThird = fake.weights(LISTENER);
+      fake.removeTargetGroupOutOfBand(LISTENER, STABLE);
+      const withoutStable = fake.weights(LISTENER);
+      fake.removeTargetGroupOutOfBand(LISTENER, OTHER);
+
+      // Assess
+      expect(withThird).toEqual({ [STABLE]: 90, [CANARY]: 10, [OTHER]: 5 });
+      expect(withoutStable).toEqual({ [CANARY]: 10, [OTHER]: 5 });
+      const actions = await defaultActions();
+      expect(actions?.[0]).toMatchObject({ TargetGroupArn: CANARY, ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY, Weight: 10 }] } });
+    });
+
+    it('deletes a rule: Describe and Modify then answer RuleNotFound', async () => {
+      // Prepare
+      fake.addListener(LISTENER, [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }]);
+      fake.addRule(RULE, LISTENER, [weighted(90, 10)]);
+
+      // Act
+      fake.deleteRuleOutOfBand(RULE);
+
+      // Assess
+      await expect(client.send(new DescribeRulesCommand({ RuleArns: [RULE] }))).rejects.toBeInstanceOf(RuleNotFoundException);
+      await expect(client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: [weighted(100, 0)] }))).rejects.toBeInstanceOf(RuleNotFoundException);
+      const { Rules } = await client.send(new DescribeRulesCommand({ ListenerArn: LISTENER }));
+      expect(Rules?.map((rule) => rule.IsDefault)).toEqual([true]);
     });
   });
 

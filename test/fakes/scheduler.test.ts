@@ -5,10 +5,11 @@ import {
   GetScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
+  UpdateScheduleCommand,
   ValidationException,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeScheduler } from '../../local/fakes/scheduler';
 import { FakeStepFunctions } from '../../local/fakes/sfn';
 
@@ -38,7 +39,7 @@ function bakeEnd(name: string, when: Date, taskToken: string, overrides: Partial
 describe('FakeScheduler', () => {
   let sfn: FakeStepFunctions;
   let scheduler: FakeScheduler;
-  let stub: AwsClientStub<SchedulerClient>;
+  let stub: Interception;
 
   beforeEach(() => {
     sfn = new FakeStepFunctions();
@@ -153,5 +154,98 @@ describe('FakeScheduler', () => {
     expect(scheduler.pending()).toEqual([]);
     await expect(scheduler.fireNow('cancelled')).rejects.toThrow(/No schedule default\/cancelled/);
     expect(sfn.tokenState('token-5')).toBe('waiting');
+  });
+
+  describe('Lambda targets and recurring schedules', () => {
+    const SWEEPER = 'arn:aws:lambda:eu-west-1:123456789012:function:serinus-sweeper';
+    const safety = (overrides: Partial<CreateScheduleCommandInput> = {}): CreateScheduleCommandInput => ({
+      Name: 'serinus-safety-1',
+      ScheduleExpression: 'rate(5 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: SWEEPER, RoleArn: 'arn:aws:iam::123456789012:role/serinus-scheduler', Input: '{"kind":"safety","targetKey":"k"}' },
+      ...overrides,
+    });
+
+    it('delivers a Lambda target to the hook; a rate() schedule never fires by itself and stays after firing', async () => {
+      // Prepare
+      const delivered: Array<[string, unknown]> = [];
+      scheduler.onLambdaTarget(async (arn, input) => {
+        delivered.push([arn, input]);
+      });
+      await client.send(new CreateScheduleCommand(safety()));
+
+      // Act
+      const pendingBefore = scheduler.pending().map((schedule) => [schedule.name, schedule.recurring]);
+      await scheduler.fireNow('serinus-safety-1');
+      await scheduler.fireNow('serinus-safety-1');
+
+      // Assess
+      expect(pendingBefore).toEqual([['serinus-safety-1', true]]);
+      expect(delivered).toEqual([
+        [SWEEPER, { kind: 'safety', targetKey: 'k' }],
+        [SWEEPER, { kind: 'safety', targetKey: 'k' }],
+      ]);
+      expect(scheduler.pending().map((schedule) => schedule.name)).toEqual(['serinus-safety-1']);
+    });
+
+    it('UpdateSchedule replaces the whole definition, and fails like the API for a missing schedule or a bad expression', async () => {
+      // Prepare: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_UpdateSchedule.html — "uses all values,
+      // including empty values, specified in the request and overrides the existing schedule"; errors
+      // ResourceNotFoundException and ValidationException.
+      const task = sfn.register('token-new');
+      await client.send(new CreateScheduleCommand(bakeEnd('bake', new Date(NOW.getTime() + 60_000), 'token-old', { Description: 'first' })));
+
+      // Act
+      await client.send(new UpdateScheduleCommand(bakeEnd('bake', new Date(NOW.getTime() + 120_000), 'token-new')));
+      const updated = await client.send(new GetScheduleCommand({ Name: 'bake' }));
+      await scheduler.fireNow('bake');
+
+      // Assess
+      expect(updated).toMatchObject({ ScheduleExpression: 'at(2025-03-01T10:02:00)', ActionAfterCompletion: 'DELETE' });
+      expect(updated.Description).toBeUndefined();
+      expect(JSON.parse(updated.Target!.Input!)).toMatchObject({ TaskToken: 'token-new' });
+      await expect(task).resolves.toEqual({ baked: true, stepIndex: 0 });
+      await expect(client.send(new UpdateScheduleCommand(bakeEnd('missing', new Date(NOW.getTime() + 60_000), 't')))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      await client.send(new CreateScheduleCommand(bakeEnd('again', new Date(NOW.getTime() + 60_000), 't')));
+      await expect(
+        client.send(new UpdateScheduleCommand(bakeEnd('again', new Date(NOW.getTime() + 60_000), 't', { ScheduleExpression: 'rate(5 seconds)' }))),
+      ).rejects.toBeInstanceOf(ValidationException);
+    });
+
+    it('GetSchedule validates the name and answers ResourceNotFoundException for a missing one', async () => {
+      // Prepare: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_GetSchedule.html (Name: [0-9a-zA-Z-_.]+, 1–64)
+
+      // Act & Assess
+      await expect(client.send(new GetScheduleCommand({ Name: 'bad name!' }))).rejects.toBeInstanceOf(ValidationException);
+      await expect(client.send(new GetScheduleCommand({ Name: 'nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+
+  describe('firing modes', () => {
+    it('immediate: an at() schedule fires as soon as it is created; a held one waits for release', async () => {
+      // Prepare
+      scheduler.close();
+      stub.restore();
+      scheduler = new FakeScheduler({ sfn, firing: 'immediate' });
+      stub = scheduler.install();
+      const first = sfn.register('token-a');
+      const second = sfn.register('token-b');
+      const hold = scheduler.hold((schedule) => schedule.name === 'held');
+
+      // Act
+      await client.send(new CreateScheduleCommand(bakeEnd('at-once', new Date(Date.now() + 86_400_000), 'token-a')));
+      await client.send(new CreateScheduleCommand(bakeEnd('held', new Date(Date.now() + 60_000), 'token-b')));
+      await expect(first).resolves.toEqual({ baked: true, stepIndex: 0 });
+      const heldSchedule = await hold.reached;
+      const stateWhileHeld = sfn.tokenState('token-b');
+      hold.release();
+
+      // Assess
+      expect(heldSchedule.name).toBe('held');
+      expect(stateWhileHeld).toBe('waiting');
+      await expect(second).resolves.toEqual({ baked: true, stepIndex: 0 });
+    });
   });
 });

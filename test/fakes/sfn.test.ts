@@ -9,7 +9,7 @@ import {
   StopExecutionCommand,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Interception } from '../../local/fakes/sdk-intercept';
 import { FakeStepFunctions, TaskFailedError, type FakeExecution } from '../../local/fakes/sfn';
 
 const client = new SFNClient({ region: 'eu-west-1' });
@@ -18,7 +18,7 @@ const STARTED = new Date('2025-03-01T10:00:00.000Z');
 
 describe('FakeStepFunctions', () => {
   let fake: FakeStepFunctions;
-  let stub: AwsClientStub<SFNClient>;
+  let stub: Interception;
   let clock: Date;
 
   beforeEach(() => {

@@ -3,7 +3,7 @@
  * handlers and adapters, stateful AWS fakes and a fake Kubernetes API. Each flow asserts its own
  * outcome and the invariants of DESIGN.md §2.
  */
-import { CANDIDATE, STABLE, expectEndInvariants, sampleWorkflow, startFlow, steps, waitFor, type Flow } from './flow-support';
+import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, steps, type Flow } from './flow-support';
 
 const NAMESPACE = () => flow.engine.target.workload.namespace;
 const STABLE_DEPLOYMENT = () => flow.engine.target.workload.stableDeployment;
@@ -16,16 +16,6 @@ let flow: Flow;
 afterEach(async () => {
   await flow?.close();
 });
-
-/** Resolves once the bake of step `index` has stored its token (the bake is running). */
-async function bakeRunning(index: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const [record] = flow.engine.aws.dynamodb.items('serinus-rollouts') as Array<{ bake?: { stepIndex: number } }>;
-    if (record?.bake?.stepIndex === index) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`the bake of step ${index + 1} never started`);
-}
 
 describe('flow 1: a healthy rollout', () => {
   it('shifts 10 → 50 → 100, promotes, returns traffic to stable, scales the canary down and unlocks', async () => {
@@ -56,8 +46,9 @@ describe('flow 2: an alarm fires during the bake of step 2', () => {
   it('fails the bake at once through the alarm event and rolls back', async () => {
     // Prepare
     flow = await startFlow();
+    const bake = holdBake(flow, 1);
     const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }, { weight: 50, bakeSeconds: 86_400 }] });
-    await bakeRunning(1);
+    await bake.running;
     const callsBefore = flow.engine.aws.calls.length;
     const invocationsBefore = flow.engine.invocations.length;
 
@@ -111,12 +102,14 @@ describe('flow 4: an alarm flips and recovers during a bake with no event delive
   it('is caught by the history check at the bake end', async () => {
     // Prepare
     flow = await startFlow();
+    const bake = holdBake(flow, 0);
     const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 600 }, { weight: 100, bakeSeconds: 60 }] });
-    await bakeRunning(0);
+    await bake.running;
 
     // Act
     await flow.engine.aws.cloudwatch.setState(ALARM(), 'ALARM', 'blip', { emitEvent: false });
     await flow.engine.aws.cloudwatch.setState(ALARM(), 'OK', 'recovered', { emitEvent: false });
+    bake.release();
     const outcome = await execution.outcome;
 
     // Assess
@@ -150,12 +143,14 @@ describe('flow 5: invalid input', () => {
 describe('flow 6: a second execution on the same listener', () => {
   it('is refused by the lock while the first carries on to promotion', async () => {
     // Prepare
-    flow = await startFlow({ rolloutDelayMs: 200 });
+    flow = await startFlow();
+    const canaryRollout = flow.engine.kube.holdRollout(NAMESPACE(), CANARY_DEPLOYMENT());
     const first = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) }, 'first');
-    await first.entered('CheckCanaryReady');
+    await canaryRollout.reached;
 
     // Act
     const second = await flow.engine.start({ image: 'registry.local/app:3.0.0', steps: steps(20) }, 'second').outcome;
+    await canaryRollout.release();
     const outcome = await first.outcome;
 
     // Assess
@@ -171,12 +166,11 @@ describe('flow 7: promotion fails', () => {
   it('restores the stable images and keeps traffic on stable', async () => {
     // Prepare
     flow = await startFlow();
-    const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) });
-    await execution.entered('CheckHealth');
+    // The stable Deployment's next rollout is the promotion.
     flow.engine.kube.failNextRollout(NAMESPACE(), STABLE_DEPLOYMENT());
 
     // Act
-    const outcome = await execution.outcome;
+    const outcome = await flow.engine.start({ image: CANDIDATE, steps: steps(10, 100) }).outcome;
 
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'RolloutStuck' });
@@ -192,14 +186,16 @@ describe('flow 8: drift', () => {
     // Prepare
     flow = await startFlow();
     const { traffic } = flow.engine.target;
+    const bake = holdBake(flow, 0);
     const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 300 }, { weight: 100, bakeSeconds: 60 }] });
-    await bakeRunning(0);
+    await bake.running;
 
     // Act
     flow.engine.aws.elbv2.setWeightsOutOfBand(traffic.ruleArn ?? traffic.listenerArn, {
       [traffic.stableTargetGroupArn]: 70,
       [traffic.canaryTargetGroupArn]: 30,
     });
+    bake.release();
     const outcome = await execution.outcome;
 
     // Assess
@@ -214,13 +210,13 @@ describe('flow 10: approvals', () => {
     // Prepare
     flow = await startFlow();
     const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100), approval: 'beforePromote' });
-    await waitFor(() => flow.engine.approvals.length === 1, 'the approval request');
+    const request = await flow.engine.nextApproval();
     expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(STABLE);
     expect(flow.engine.approvals).toHaveLength(1);
     expect(flow.engine.approvals[0]!.message).toMatchObject({ gate: 'promotion', service: flow.engine.target.service });
 
     // Act
-    await flow.engine.approve(flow.engine.approvals[0]!.token);
+    await flow.engine.approve(request.token);
     const outcome = await execution.outcome;
 
     // Assess
@@ -233,10 +229,10 @@ describe('flow 10: approvals', () => {
     // Prepare
     flow = await startFlow();
     const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100), approval: 'beforePromote' });
-    await waitFor(() => flow.engine.approvals.length === 1, 'the approval request');
+    const request = await flow.engine.nextApproval();
 
     // Act
-    await flow.engine.reject(flow.engine.approvals[0]!.token, 'p99 looks worse than I like');
+    await flow.engine.reject(request.token, 'p99 looks worse than I like');
     const outcome = await execution.outcome;
 
     // Assess
