@@ -138,9 +138,14 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
       insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
       afterPromotion: z.enum(AFTER_PROMOTION).optional(),
       dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+      // Kept on the record and written to logs: control and bidirectional-override characters could
+      // forge a log line or make the text read differently from what it holds.
       reason: z
         .string({ error: 'must be a string' })
         .max(MAX_REASON_LENGTH, { error: `must be at most ${MAX_REASON_LENGTH} characters` })
+        .refine((text) => !UNPRINTABLE.test(text), {
+          error: 'must be printable text: no control characters (newlines, escapes) and no bidirectional overrides',
+        })
         .optional(),
     })
     .superRefine(
@@ -303,6 +308,8 @@ export function imageReferenceProblem(ref: string): string | undefined {
   return undefined;
 }
 
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const TAG = /^\w[\w.-]{0,127}$/;
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';

@@ -192,6 +192,8 @@ describe('parseRolloutInput: rejected inputs', () => {
     ['an unknown insufficientData policy', { image: IMAGE, insufficientData: 'ignore' }, 'insufficientData must be one of "healthy", "unhealthy", got "ignore"'],
     ['an unknown afterPromotion', { image: IMAGE, afterPromotion: 'scaleToZero' }, 'afterPromotion must be one of "scaleCanaryToZero", "keepCanary", got "scaleToZero"'],
     ['a reason that is not a string', { image: IMAGE, reason: 7 }, 'reason must be a string, got 7'],
+    ['a reason with a newline', { image: IMAGE, reason: 'ok\nERROR forged log line' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
+    ['a reason with a bidirectional override', { image: IMAGE, reason: 'release \u202e2.4.1' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a snake_case field', { image: IMAGE, dry_run: true }, 'unknown field "dry_run" — did you mean "dryRun"?'],
     ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason'],
   ])('rejects %s', (_label, raw, problem) => {
