@@ -21,6 +21,21 @@ export const ErrorNames = {
   ApprovalRejected: 'ApprovalRejected',
   /** The rollout record is missing or belongs to another execution. */
   RecordMismatch: 'RecordMismatch',
+  /** A bake got no callback before its task timeout (the schedule never fired, or its Lambda failed). */
+  BakeTimedOut: 'BakeTimedOut',
+  /** An approval gate got no answer before the construct's approvalTimeout. */
+  ApprovalTimedOut: 'ApprovalTimedOut',
+  /** Another state ran past its timeout. */
+  StateTimedOut: 'StateTimedOut',
+  /** The execution ran past the state machine's timeout (maxRolloutDuration). */
+  RolloutTimedOut: 'RolloutTimedOut',
+  /**
+   * Step Functions itself failed a state (a `States.*` error other than a timeout: a missing path,
+   * a permission, a payload over the size limit), or the failure carried no usable error name.
+   */
+  RolloutFailed: 'RolloutFailed',
+  /** Rollback could not finish; traffic was the first thing it moved. */
+  RollbackFailed: 'RollbackFailed',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];

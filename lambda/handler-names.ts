@@ -14,6 +14,7 @@ export const WORKFLOW_HANDLERS = [
   'check-stable-ready',
   'finish',
   'rollback',
+  'restore-stable',
 ] as const;
 
 /** Handlers started by EventBridge rather than by the workflow. */
@@ -76,6 +77,7 @@ export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   'check-stable-ready': { ...none, kubernetes: true, readsTraffic: true },
   finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
   rollback: undo,
+  'restore-stable': { ...none, kubernetes: true, table: 'read' },
   'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
   cleanup: undo,
   sweeper: { ...undo, describesExecutions: true },

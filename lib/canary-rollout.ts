@@ -98,12 +98,14 @@ export interface CanaryRolloutProps {
    */
   readonly strategy?: string;
   /**
-   * Where an execution waits for a person's approval when its input says nothing.
+   * Where an execution waits for a person's approval. A floor: an execution input may add gates
+   * (`everyStep` adds to any mode), never drop one; a looser input is refused at Validate.
    * @default 'none'
    */
   readonly approval?: ApprovalMode;
   /**
-   * How an alarm in INSUFFICIENT_DATA at the end of a bake counts.
+   * How an alarm in INSUFFICIENT_DATA at the end of a bake counts. A floor: under `unhealthy` an
+   * execution input of `healthy` is refused at Validate.
    * @default 'unhealthy'
    */
   readonly insufficientData?: InsufficientDataPolicy;

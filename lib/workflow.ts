@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TargetConfig } from '../lambda/domain/types';
+import type { TimedOutState } from '../lambda/domain/failure';
 import { ErrorNames } from '../lambda/errors';
 import type { WorkflowHandlerName } from '../lambda/handler-names';
 
@@ -37,6 +38,9 @@ const STEP = { 'rollout.$': '$.rollout', 'step.$': '$.cursor.step' };
  * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady
  *   ─ per step: [approval] ─ ShiftWeight ─ Settle ─ Bake ─ CheckHealth
  *   ─ [approval] ─ PromoteStable ─ (poll) CheckStableReady ─ Finish
+ *
+ * Lock's own failure ─ RollbackLock (heldLock false); any later failure ─ Rollback (heldLock true);
+ * a failed promotion ─ RestoreStable ─ (poll) CheckRestoredReady ─ Rollback.
  */
 export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowProps): sfn.IChainable {
   const { functions, target } = props;
@@ -53,30 +57,49 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     return task;
   };
 
-  // Rollback and its two endings.
-  const rolledBack = new sfn.Fail(scope, 'RolledBack', { errorPath: '$.error.Error', causePath: '$.rollback.cause' });
+  // Rollback and its two endings. The rollback handler names the error the execution fails with
+  // (never a `States.*` name) and the cause.
+  const rolledBack = new sfn.Fail(scope, 'RolledBack', { errorPath: '$.rollback.error', causePath: '$.rollback.cause' });
   const rollbackFailed = new sfn.Fail(scope, 'RollbackFailed', {
-    error: 'RollbackFailed',
+    error: ErrorNames.RollbackFailed,
     causePath: '$.rollbackError.Cause',
   });
-  const rollback = new tasks.LambdaInvoke(scope, 'Rollback', {
-    lambdaFunction: functions.rollback,
-    payload: sfn.TaskInput.fromObject({ ...ROLLOUT, 'error.$': '$.error' }),
-    payloadResponseOnly: true,
-    resultPath: '$.rollback',
-  });
-  rollback.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 6, backoffRate: 2 });
-  rollback.addCatch(rollbackFailed, { errors: ['States.ALL'], resultPath: '$.rollbackError' });
-  rollback.next(rolledBack);
+  const rollbackState = (id: string, heldLock: boolean) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: functions.rollback,
+      payload: sfn.TaskInput.fromObject({ ...ROLLOUT, 'error.$': '$.error', heldLock }),
+      payloadResponseOnly: true,
+      resultPath: '$.rollback',
+    });
+    // A refused event is not transient: retrying it only delays RollbackFailed (and cleanup).
+    task.addRetry({ errors: [ErrorNames.ValidationFailed], maxAttempts: 0 });
+    task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 6, backoffRate: 2 });
+    task.addCatch(rollbackFailed, { errors: ['States.ALL'], resultPath: '$.rollbackError' });
+    task.next(rolledBack);
+    return task;
+  };
+  // Every state after Lock ran while this execution held the lock: traffic goes to stable first.
+  const rollback = rollbackState('Rollback', true);
   const onErrorRollBack = <T extends sfn.TaskStateBase>(state: T): T => {
     state.addCatch(rollback, { errors: ['States.ALL'], resultPath: '$.error' });
+    return state;
+  };
+  // A timeout arrives as `States.Timeout`, which names no state: mark which one before Rollback names the error.
+  const timeoutMark = (id: string, state: TimedOutState) =>
+    new sfn.Pass(scope, id, { result: sfn.Result.fromString(state), resultPath: '$.error.timedOut' }).next(rollback);
+  const bakeTimedOut = timeoutMark('MarkBakeTimeout', 'bake');
+  const approvalTimedOut = timeoutMark('MarkApprovalTimeout', 'approval');
+  const onTimeout = <T extends sfn.TaskStateBase>(state: T, mark: sfn.IChainable): T => {
+    state.addCatch(mark, { errors: ['States.Timeout'], resultPath: '$.error' });
     return state;
   };
 
   // Validate and lock. Nothing changes before both succeed.
   const validate = new tasks.LambdaInvoke(scope, 'Validate', {
     lambdaFunction: functions.validate,
-    payload: sfn.TaskInput.fromObject({ 'executionArn.$': '$$.Execution.Id', 'input.$': '$', target }),
+    // The input from the context object, not `$`: any JSON (null, a list, a string) reaches Validate,
+    // which says what is wrong with it.
+    payload: sfn.TaskInput.fromObject({ 'executionArn.$': '$$.Execution.Id', 'input.$': '$$.Execution.Input', target }),
     payloadResponseOnly: true,
     // The default ResultPath ($) replaces the raw input with `{ rollout }`.
     resultSelector: { 'rollout.$': '$' },
@@ -84,11 +107,12 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });
   const lock = invoke('Lock', 'acquire-lock', ROLLOUT, '$.lock');
-  lock.addCatch(new sfn.Fail(scope, 'LockRefused', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), {
+  lock.addCatch(new sfn.Fail(scope, 'LockRefused', { error: ErrorNames.LockHeld, causePath: '$.error.Cause' }), {
     errors: [ErrorNames.LockHeld],
     resultPath: '$.error',
   });
-  onErrorRollBack(lock);
+  // Lock's own failure may have left the lock with another execution: read the record before acting.
+  lock.addCatch(rollbackState('RollbackLock', false), { errors: ['States.ALL'], resultPath: '$.error' });
 
   // Canary up and ready.
   const deployCanary = onErrorRollBack(invoke('DeployCanary', 'deploy-canary', ROLLOUT, '$.canary'));
@@ -106,7 +130,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     },
     resultPath: '$.cursor',
   });
-  const approveStep = onErrorRollBack(approval(scope, 'ApproveStep', props, 'step', '$.cursor.step'));
+  const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step', '$.cursor.step'), approvalTimedOut));
   const shiftWeight = onErrorRollBack(invoke('ShiftWeight', 'shift-weight', STEP, '$.shift'));
   const settle = new sfn.Wait(scope, 'Settle', { time: sfn.WaitTime.duration(Duration.seconds(timing.settleSeconds)) });
   const bake = new tasks.LambdaInvoke(scope, 'Bake', {
@@ -117,7 +141,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     resultPath: '$.bake',
   });
   retryTransient(bake);
-  onErrorRollBack(bake);
+  onErrorRollBack(onTimeout(bake, bakeTimedOut));
   const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', STEP, '$.health'));
   const nextStep = new sfn.Pass(scope, 'NextStep', {
     parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' },
@@ -125,9 +149,42 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   });
 
   // Promotion.
-  const approvePromotion = onErrorRollBack(approval(scope, 'ApprovePromotion', props, 'promotion', '$.rollout.plan'));
-  const promote = onErrorRollBack(invoke('PromoteStable', 'promote-stable', ROLLOUT, '$.promotion'));
-  const checkStable = onErrorRollBack(
+  const approvePromotion = onErrorRollBack(
+    onTimeout(approval(scope, 'ApprovePromotion', props, 'promotion', '$.rollout.plan'), approvalTimedOut),
+  );
+
+  // A failed promotion: the canary passed every bake and is serving, so stable gets its previous images
+  // back and is ready again before Rollback moves the traffic. A restore that cannot finish within the
+  // ready timeout still ends in Rollback; `$.error` keeps the promotion's error for the cause.
+  const restoreStable = invoke('RestoreStable', 'restore-stable', ROLLOUT, '$.restore');
+  const checkRestored = invoke(
+    'CheckRestoredReady',
+    'check-stable-ready',
+    { ...ROLLOUT, 'since.$': '$.restore.since' },
+    '$.restoreReady',
+  );
+  for (const state of [restoreStable, checkRestored]) {
+    state.addCatch(rollback, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  }
+  const waitRestored = new sfn.Wait(scope, 'WaitForRestore', { time: sfn.WaitTime.duration(Duration.seconds(timing.pollSeconds)) });
+  restoreStable.next(
+    new sfn.Choice(scope, 'RestoreNeeded?')
+      .when(
+        sfn.Condition.booleanEquals('$.restore.restored', true),
+        checkRestored.next(
+          new sfn.Choice(scope, 'StableRestored?')
+            .when(sfn.Condition.booleanEquals('$.restoreReady.ready', true), rollback)
+            .otherwise(waitRestored.next(checkRestored)),
+        ),
+      )
+      .otherwise(rollback),
+  );
+  const onPromotionErrorRestore = <T extends sfn.TaskStateBase>(state: T): T => {
+    state.addCatch(restoreStable, { errors: ['States.ALL'], resultPath: '$.error' });
+    return state;
+  };
+  const promote = onPromotionErrorRestore(invoke('PromoteStable', 'promote-stable', ROLLOUT, '$.promotion'));
+  const checkStable = onPromotionErrorRestore(
     invoke('CheckStableReady', 'check-stable-ready', { ...ROLLOUT, 'since.$': '$.promotion.since' }, '$.stableReady'),
   );
   const waitStable = new sfn.Wait(scope, 'WaitForStable', { time: sfn.WaitTime.duration(Duration.seconds(timing.pollSeconds)) });

@@ -30,6 +30,7 @@ const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   'check-stable-ready': () => import('../lambda/handlers/check-stable-ready'),
   finish: () => import('../lambda/handlers/finish'),
   rollback: () => import('../lambda/handlers/rollback'),
+  'restore-stable': () => import('../lambda/handlers/restore-stable'),
   'on-alarm': () => import('../lambda/handlers/on-alarm'),
   cleanup: () => import('../lambda/handlers/cleanup'),
   sweeper: () => import('../lambda/handlers/sweeper'),

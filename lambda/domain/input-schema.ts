@@ -9,6 +9,9 @@ import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
   INSUFFICIENT_DATA_POLICIES,
+  type ApprovalMode,
+  type InsufficientDataPolicy,
+  type RolloutDefaults,
   type RolloutRequest,
   type StepSpec,
   type TargetConfig,
@@ -24,6 +27,30 @@ export const DEFAULT_OPTIONS = {
   afterPromotion: 'scaleCanaryToZero',
 } as const satisfies Pick<RolloutRequest, 'approval' | 'insufficientData' | 'afterPromotion'>;
 export { MAX_STEPS } from './strategy';
+/**
+ * The approval gates each mode opens. The construct's setting is a floor: an execution may choose a
+ * mode that opens every gate the setting opens (and more), never one that drops a gate. `beforeTraffic`
+ * and `beforePromote` open different gates, so neither may replace the other; `everyStep` may replace
+ * any mode, and any mode may replace `none`.
+ */
+export const APPROVAL_GATES: Readonly<Record<ApprovalMode, readonly ApprovalGate[]>> = {
+  none: [],
+  beforeTraffic: ['firstStep'],
+  beforePromote: ['promotion'],
+  everyStep: ['firstStep', 'laterSteps', 'promotion'],
+};
+export type ApprovalGate = 'firstStep' | 'laterSteps' | 'promotion';
+
+/** Whether `mode` asks for at least every approval `floor` asks for. */
+export function approvalAtLeast(mode: ApprovalMode, floor: ApprovalMode): boolean {
+  return APPROVAL_GATES[floor].every((gate) => APPROVAL_GATES[mode].includes(gate));
+}
+
+/** Whether `policy` is at least as strict as `floor`: `unhealthy` (missing data fails a bake) is stricter than `healthy`. */
+export function insufficientDataAtLeast(policy: InsufficientDataPolicy, floor: InsufficientDataPolicy): boolean {
+  return floor === 'healthy' || policy === 'unhealthy';
+}
+
 /** One day per step. */
 export const MAX_BAKE_SECONDS = 86_400;
 export const MAX_REASON_LENGTH = 256;
@@ -83,31 +110,17 @@ function integerFrom(min: number, max: number, rule: string) {
   });
 }
 
-function rolloutInputSchema(containers: readonly string[]) {
-  const allowed = containers.length > 0 ? containers.map((c) => `"${c}"`).join(', ') : 'none';
+function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutDefaults, 'approval' | 'insufficientData'> = {}) {
+  const approvalFloor = floors.approval ?? DEFAULT_OPTIONS.approval;
+  const insufficientDataFloor = floors.insufficientData ?? DEFAULT_OPTIONS.insufficientData;
   return z
     .strictObject({
       image: imageSchema.optional(),
+      // Its keys are checked on the raw input (`containerKeyProblems`): a parsed record loses "__proto__".
       images: z
         .record(z.string(), imageSchema, {
           error: 'must be an object that maps container names to images, such as {"app": "registry/app:1.2.3"}',
         })
-        .superRefine(
-          (images, ctx) => {
-            const keys = Object.keys(images);
-            if (keys.length === 0) {
-              ctx.addIssue({ code: 'custom', message: `must name at least one container (this service rolls out: ${allowed})` });
-            }
-            for (const key of keys.filter((k) => !containers.includes(k))) {
-              ctx.addIssue({
-                code: 'custom',
-                path: [key],
-                message: `is not a container this service rolls out; allowed containers: ${allowed}`,
-              });
-            }
-          },
-          { when: (payload) => isPlainObject(payload.value) },
-        )
         .optional(),
       strategy: z
         .string({ error: 'must be a preset name such as "Canary10Percent5Minutes"' })
@@ -125,9 +138,14 @@ function rolloutInputSchema(containers: readonly string[]) {
       insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
       afterPromotion: z.enum(AFTER_PROMOTION).optional(),
       dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+      // Kept on the record and written to logs: control and bidirectional-override characters could
+      // forge a log line or make the text read differently from what it holds.
       reason: z
         .string({ error: 'must be a string' })
         .max(MAX_REASON_LENGTH, { error: `must be at most ${MAX_REASON_LENGTH} characters` })
+        .refine((text) => !UNPRINTABLE.test(text), {
+          error: 'must be printable text: no control characters (newlines, escapes) and no bidirectional overrides',
+        })
         .optional(),
     })
     .superRefine(
@@ -151,6 +169,23 @@ function rolloutInputSchema(containers: readonly string[]) {
         if (has('strategy') && has('steps')) {
           ctx.addIssue({ code: 'custom', message: 'give either "strategy" or "steps", not both' });
         }
+        // The construct's safety settings are a floor: an input may tighten them, never loosen them.
+        // The values were checked above; an unknown one is already reported.
+        if (isOneOf(input.approval, APPROVAL_MODES) && !approvalAtLeast(input.approval, approvalFloor)) {
+          const allowed = APPROVAL_MODES.filter((mode) => approvalAtLeast(mode, approvalFloor));
+          ctx.addIssue({
+            code: 'custom',
+            path: ['approval'],
+            message: `"${input.approval}" would drop an approval the service requires (the construct's approval is "${approvalFloor}"); an execution may only add approvals: give ${allowed.map((m) => `"${m}"`).join(' or ')}, or leave approval out`,
+          });
+        }
+        if (isOneOf(input.insufficientData, INSUFFICIENT_DATA_POLICIES) && !insufficientDataAtLeast(input.insufficientData, insufficientDataFloor)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['insufficientData'],
+            message: `"${input.insufficientData}" would loosen the service's health policy (the construct's insufficientData is "${insufficientDataFloor}"); an execution may only tighten it: give "unhealthy", or leave insufficientData out`,
+          });
+        }
       },
       { when: () => true },
     );
@@ -167,9 +202,10 @@ export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRe
     );
   }
   const containers = target.workload.containers;
-  const parsed = rolloutInputSchema(containers).safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationFailedError(unique(toProblems(parsed.error.issues, raw)));
+  const keyProblems = containerKeyProblems(raw.images, containers);
+  const parsed = rolloutInputSchema(containers, target.defaults).safeParse(raw);
+  if (!parsed.success || keyProblems.length > 0) {
+    throw new ValidationFailedError(unique([...keyProblems, ...(parsed.error ? toProblems(parsed.error.issues, raw) : [])]));
   }
   const input = parsed.data;
   const strategy = input.steps
@@ -186,6 +222,20 @@ export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRe
     dryRun: input.dryRun ?? false,
   };
   return input.reason !== undefined ? { ...request, reason: input.reason } : request;
+}
+
+/**
+ * The keys of `images` as the input holds them, before any parsing: `{"__proto__": …}` is an own
+ * key of parsed JSON but vanishes from an object built by assignment, so it must be refused here.
+ */
+function containerKeyProblems(images: unknown, containers: readonly string[]): string[] {
+  if (!isPlainObject(images)) return [];
+  const allowed = containers.length > 0 ? containers.map((c) => `"${c}"`).join(', ') : 'none';
+  const keys = Object.keys(images);
+  if (keys.length === 0) return [`images must name at least one container (this service rolls out: ${allowed})`];
+  return keys
+    .filter((key) => !containers.includes(key))
+    .map((key) => `${formatPath(['images', key])} is not a container this service rolls out; allowed containers: ${allowed}`);
 }
 
 /**
@@ -249,12 +299,17 @@ export function imageReferenceProblem(ref: string): string | undefined {
         : `"${ref}" has an invalid path component "${component}": use lowercase letters and digits, separated by ".", "_", "__" or "-"`;
     }
   }
+  if (digest === undefined && tag !== undefined && tag.toLowerCase() === 'latest') {
+    return `"${ref}" uses the tag "${tag}", which moves with every push and is not reproducible: pin a version tag ("${name}:1.2.3") or a digest ("${name}@sha256:…")`;
+  }
   if (tag === undefined && digest === undefined) {
     return `"${ref}" has no tag or digest; a bare repository means ":latest", which is not reproducible: pin a tag ("${name}:1.2.3") or a digest ("${name}@sha256:…")`;
   }
   return undefined;
 }
 
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const TAG = /^\w[\w.-]{0,127}$/;
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -375,6 +430,10 @@ function describeValue(value: unknown): string {
     return value.length > 60 ? `a string of ${value.length} characters` : JSON.stringify(value);
   }
   return String(value);
+}
+
+function isOneOf<T extends string>(value: unknown, values: readonly T[]): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

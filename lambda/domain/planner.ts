@@ -1,10 +1,9 @@
 /**
- * The rollout plan: the steps the workflow loops over, their time limits, and the ordered
- * actions a run performs.
+ * The rollout plan: the steps the workflow loops over and their time limits. The order of what a run
+ * does is the workflow definition's (lib/workflow.ts); test/infra/definition.test.ts checks it there.
  */
 import { ValidationFailedError } from '../errors';
-import { STABLE_ONLY, type PlanStep, type RolloutPlan, type RolloutRequest, type TargetConfig, type Weights } from './types';
-import { canaryWeights } from './weights';
+import type { PlanStep, RolloutPlan, RolloutRequest, TargetConfig } from './types';
 
 /** The least slack a bake task gets past its bake before its timeout fires. */
 export const MIN_BAKE_TIMEOUT_MARGIN_SECONDS = 300;
@@ -47,48 +46,6 @@ export function planRollout(request: RolloutRequest, target: TargetConfig): Roll
     approvalBeforePromote: request.approval === 'beforePromote' || request.approval === 'everyStep',
     maxDurationSeconds: readiness + trafficWrites + bakes + FIXED_OVERHEAD_SECONDS,
   };
-}
-
-/** One thing a successful run does, in order. */
-export type PlanAction =
-  | { readonly kind: 'deployCanary' }
-  | { readonly kind: 'awaitCanaryReady' }
-  | { readonly kind: 'approval'; readonly before: 'step'; readonly stepIndex: number }
-  | { readonly kind: 'approval'; readonly before: 'promote' }
-  /** `stepIndex` is unset for the final shift to stable. */
-  | { readonly kind: 'shift'; readonly weights: Weights; readonly stepIndex?: number }
-  | { readonly kind: 'bake'; readonly stepIndex: number; readonly seconds: number; readonly timeoutSeconds: number }
-  | { readonly kind: 'checkHealth'; readonly stepIndex: number }
-  | { readonly kind: 'promoteStable' }
-  | { readonly kind: 'awaitStableReady' }
-  /** Scales the canary to 0, or keeps it, as the request's `afterPromotion` says. */
-  | { readonly kind: 'scaleCanary' }
-  | { readonly kind: 'unlock' };
-
-/** The ordered actions of a run that passes every check; a failure anywhere leads to rollback instead. */
-export function planTimeline(plan: RolloutPlan): PlanAction[] {
-  const actions: PlanAction[] = [{ kind: 'deployCanary' }, { kind: 'awaitCanaryReady' }];
-  for (const step of plan.steps) {
-    if (step.approvalBefore) {
-      actions.push({ kind: 'approval', before: 'step', stepIndex: step.index });
-    }
-    actions.push(
-      { kind: 'shift', weights: canaryWeights(step.weight), stepIndex: step.index },
-      { kind: 'bake', stepIndex: step.index, seconds: step.bakeSeconds, timeoutSeconds: step.timeoutSeconds },
-      { kind: 'checkHealth', stepIndex: step.index },
-    );
-  }
-  if (plan.approvalBeforePromote) {
-    actions.push({ kind: 'approval', before: 'promote' });
-  }
-  actions.push(
-    { kind: 'promoteStable' },
-    { kind: 'awaitStableReady' },
-    { kind: 'shift', weights: STABLE_ONLY },
-    { kind: 'scaleCanary' },
-    { kind: 'unlock' },
-  );
-  return actions;
 }
 
 function assertSteps(request: RolloutRequest): void {

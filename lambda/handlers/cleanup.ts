@@ -3,14 +3,12 @@ import { deps } from '../shared/runtime';
 import { stateHandler } from '../shared/handler';
 import { cleanupExecution } from '../use-cases/rollback';
 
-/** EventBridge "Step Functions Execution Status Change". */
+/**
+ * EventBridge "Step Functions Execution Status Change", read leniently: only the execution and its
+ * status are needed, and a status this code does not know is ignored rather than refused.
+ */
 const event = z.object({
-  source: z.literal('aws.states'),
-  'detail-type': z.literal('Step Functions Execution Status Change'),
-  detail: z.object({
-    executionArn: z.string().min(1),
-    status: z.enum(['ABORTED', 'TIMED_OUT', 'FAILED', 'SUCCEEDED', 'RUNNING', 'PENDING_REDRIVE']),
-  }),
+  detail: z.looseObject({ executionArn: z.string().min(1), status: z.string() }),
 });
 
 /** A stopped, timed-out or failed execution runs no Catch: undo what its record still holds. */

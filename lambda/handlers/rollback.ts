@@ -1,18 +1,59 @@
 import { z } from 'zod';
+import { readFailure } from '../domain/failure';
+import type { TrafficTarget } from '../domain/types';
 import { deps } from '../shared/runtime';
 import { stateHandler } from '../shared/handler';
-import { rolloutContextSchema } from '../use-cases/context';
-import { describeFailure, rollbackExecution } from '../use-cases/rollback';
+import { rollbackExecution, type RollbackOutcome } from '../use-cases/rollback';
 
+/**
+ * Lenient on purpose: a rollback that refuses its input leaves traffic on the canary. Only what it
+ * needs to act (the execution, its traffic target) is required; the caught error may have any shape
+ * and unknown fields are ignored.
+ */
 const event = z.object({
-  rollout: rolloutContextSchema,
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  rollout: z.looseObject({
+    executionArn: z.string().min(1),
+    targetKey: z.string().min(1),
+    target: z.looseObject({
+      traffic: z.looseObject({
+        listenerArn: z.string().min(1),
+        ruleArn: z.string().min(1).optional(),
+        stableTargetGroupArn: z.string().min(1),
+        canaryTargetGroupArn: z.string().min(1),
+      }),
+    }),
+  }),
+  error: z.unknown().optional(),
+  /** Whether the failed state ran after this execution took the lock; unknown means "read the record first". */
+  heldLock: z.boolean().catch(false).default(false),
 });
 
-/** Rollback: undo whatever the record holds; returns the cause the execution fails with. */
+/** Rollback: undo whatever the record holds; returns the named error and the cause the execution fails with. */
 export const handler = stateHandler('Rollback', event, async (e) => {
-  const cause = describeFailure(e.error);
-  const outcome = await rollbackExecution(deps, e.rollout.targetKey, e.rollout.executionArn, cause);
+  const failure = readFailure(e.error);
+  const { listenerArn, ruleArn, stableTargetGroupArn, canaryTargetGroupArn } = e.rollout.target.traffic;
+  const traffic: TrafficTarget = { listenerArn, ...(ruleArn ? { ruleArn } : {}), stableTargetGroupArn, canaryTargetGroupArn };
+  const outcome = await rollback(
+    { targetKey: e.rollout.targetKey, executionArn: e.rollout.executionArn, traffic, heldLock: e.heldLock },
+    failure.cause,
+  );
   const undone = outcome.undone.length > 0 ? ` Rolled back: ${outcome.undone.join('; ')}.` : '';
-  return { cause: `${cause}.${undone}`, undone: outcome.undone };
+  const findings = outcome.findings?.length ? ` Found: ${outcome.findings.join('; ')}.` : '';
+  return { error: failure.error, cause: `${failure.cause}.${undone}${findings}`, undone: outcome.undone };
 });
+
+interface RollbackArgs {
+  readonly targetKey: string;
+  readonly executionArn: string;
+  readonly traffic: TrafficTarget;
+  readonly heldLock: boolean;
+}
+
+/**
+ * The rollback entry point with the arguments it takes by contract. `rollbackExecution` still reads
+ * the target from the record and the lock state itself; this is the one line to change when it takes
+ * `RollbackArgs` directly.
+ */
+function rollback(args: RollbackArgs, why: string): Promise<RollbackOutcome & { findings?: string[] }> {
+  return rollbackExecution(deps, args.targetKey, args.executionArn, why);
+}

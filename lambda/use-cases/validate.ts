@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '../errors';
-import { parseRolloutInput } from '../domain/input-schema';
+import { DEFAULT_STRATEGY, parseRolloutInput } from '../domain/input-schema';
 import { planRollout } from '../domain/planner';
 import { parseTargetConfig } from '../domain/target-schema';
 import { formatWeights } from '../domain/weights';
@@ -33,7 +33,7 @@ export async function validateRollout(
     const limit = target.timing.maxRolloutSeconds ?? DEFAULT_MAX_ROLLOUT_SECONDS;
     if (planned.maxDurationSeconds > limit) {
       problems.push(
-        `the plan can take up to ${planned.maxDurationSeconds} s, more than the state machine's timeout of ${limit} s; use fewer or shorter bakes`,
+        `${planSource(event.input, target)} make the plan take up to ${planned.maxDurationSeconds} s (bakes, readiness waits and settle times), more than the state machine's timeout of ${limit} s (the construct's maxRolloutDuration); use fewer or shorter bakes`,
       );
     }
   } catch (error) {
@@ -84,4 +84,13 @@ function collect(error: unknown, problems: string[]): void {
     return;
   }
   throw error;
+}
+
+/** The field that chose the steps: the input's `steps` or `strategy`, else the service's default. */
+function planSource(input: unknown, target: TargetConfig): string {
+  const fields = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  if (fields.steps !== undefined) return 'steps (their bakeSeconds)';
+  if (typeof fields.strategy === 'string') return `strategy "${fields.strategy}" and its bakes`;
+  if (target.defaults.steps !== undefined) return "the service's defaults.steps";
+  return `the service's default strategy "${target.defaults.strategy ?? DEFAULT_STRATEGY}" and its bakes`;
 }

@@ -50,6 +50,7 @@ const MALFORMED: Record<HandlerName, unknown> = {
   'check-stable-ready': { since: '2026-11-21T10:00:00Z' },
   finish: null,
   rollback: { error: { Error: 'CanaryUnhealthy' } },
+  'restore-stable': { rollout: { executionArn: EXECUTION } },
   'on-alarm': { source: 'aws.cloudwatch', detail: {} },
   cleanup: { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'ABORTED' } },
   sweeper: undefined,

@@ -1,11 +1,16 @@
 /**
- * The synthesized state machine definition against the Amazon States Language schema.
- *
- * NOTE for the workflow author: this test checks lib/workflow.ts's output, not the CDK wiring.
- * It is expected to fail until that definition is complete and valid.
+ * The synthesized state machine definition: valid Amazon States Language, and a graph whose Fail
+ * states, Catch routes and orderings say what the README and DESIGN.md promise.
  */
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { readFailure } from '../../lambda/domain/failure';
+import { planRollout } from '../../lambda/domain/planner';
+import { ErrorNames } from '../../lambda/errors';
+import { LocalEngine, shutdownLocalEngines } from '../../local/local-engine';
+import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
+import type { AslState } from '../../local/synthesized-workflow';
+import { rolloutRequest, targetConfig } from '../support/fixtures';
 import { SAMPLE, synthSample } from '../support/synth';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
@@ -57,5 +62,331 @@ describe('the synthesized rollout definition', () => {
 
     // Assess
     expect({ isValid: result.isValid, errors: result.errorsText('\n') }).toEqual({ isValid: true, errors: '' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The definition as a graph: what every Fail can raise, where every Catch goes, and which states
+// every path to traffic or promotion passes. These are claims about the real workflow.
+// ---------------------------------------------------------------------------------------------
+
+const workflow = synthesizeSampleWorkflow();
+const { definition } = workflow;
+
+interface Catcher {
+  readonly ErrorEquals: string[];
+  readonly Next: string;
+  readonly ResultPath?: string;
+}
+interface ChoiceRule {
+  readonly Next: string;
+  readonly Variable?: string;
+  readonly BooleanEquals?: boolean;
+}
+
+function state(name: string): AslState {
+  const found = definition.States[name];
+  if (!found) throw new Error(`the definition has no state ${name}`);
+  return found;
+}
+
+function handlerOf(s: AslState): string | undefined {
+  return workflow.handlers[String(s.Resource)] ?? workflow.handlers[String(s.Parameters?.FunctionName)];
+}
+
+type Edge = { readonly from: string; readonly to: string; readonly kind: 'next' | 'choice' | 'default' | 'catch'; readonly rule?: ChoiceRule; readonly catcher?: Catcher };
+
+function edges(): Edge[] {
+  return Object.entries(definition.States).flatMap(([from, s]) => [
+    ...(typeof s.Next === 'string' ? [{ from, to: s.Next, kind: 'next' as const }] : []),
+    ...((s.Choices as ChoiceRule[] | undefined) ?? []).map((rule) => ({ from, to: rule.Next, kind: 'choice' as const, rule })),
+    ...(typeof s.Default === 'string' ? [{ from, to: s.Default, kind: 'default' as const }] : []),
+    ...((s.Catch as Catcher[] | undefined) ?? []).map((catcher) => ({ from, to: catcher.Next, kind: 'catch' as const, catcher })),
+  ]);
+}
+
+/** Whether `target` can be reached from StartAt using only the edges `keep` accepts. */
+function reachable(target: string, keep: (edge: Edge) => boolean = () => true): boolean {
+  const all = edges().filter(keep);
+  const seen = new Set([definition.StartAt]);
+  const queue = [definition.StartAt];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    for (const edge of all.filter((e) => e.from === current && !seen.has(e.to))) {
+      seen.add(edge.to);
+      queue.push(edge.to);
+    }
+  }
+  return seen.has(target);
+}
+
+/** Every error name Step Functions reserves (the States Language's predefined errors). */
+const STATES_ERRORS = [
+  'States.ALL',
+  'States.DataLimitExceeded',
+  'States.ExceedToleratedFailureThreshold',
+  'States.HeartbeatTimeout',
+  'States.Http.Socket',
+  'States.IntrinsicFailure',
+  'States.ItemReaderFailed',
+  'States.NoChoiceMatched',
+  'States.ParameterPathFailure',
+  'States.Permissions',
+  'States.QueryEvaluationError',
+  'States.ResultPathMatchFailure',
+  'States.ResultWriterFailed',
+  'States.Runtime',
+  'States.TaskFailed',
+  'States.Timeout',
+];
+
+/** What the rollback handler can be handed as the caught error: every reserved name, Lambda errors, odd shapes. */
+const CAUGHT_ERRORS: unknown[] = [
+  undefined,
+  null,
+  'States.Timeout',
+  42,
+  [],
+  {},
+  { Error: null, Cause: null },
+  { Error: 7, Cause: { nested: true } },
+  { Error: '', Cause: '' },
+  { Error: 'States', Cause: 'x' },
+  { Error: ' States.Timeout ', Cause: 'padded' },
+  { Error: 'states.timeout', Cause: 'lower case' },
+  { Error: 'Lambda.ServiceException', Cause: '{}' },
+  { Error: 'CanaryUnhealthy', Cause: JSON.stringify({ errorType: 'CanaryUnhealthy', errorMessage: 'alarm checkout-5xx' }) },
+  { Error: 'x'.repeat(500), Cause: 'very long name' },
+  { Error: 'Bad\nName', Cause: 'control character' },
+  ...STATES_ERRORS.flatMap((Error) =>
+    [undefined, 'bake', 'approval', 'elsewhere', 5].map((timedOut) => ({ Error, Cause: 'from Step Functions', timedOut })),
+  ),
+];
+
+/** Every error each Fail state can raise, found by walking back from its ErrorPath to what wrote it. */
+function errorsRaisedBy(failName: string): string[] {
+  const fail = state(failName);
+  if (typeof fail.Error === 'string') return [fail.Error];
+  const errorPath = String(fail.ErrorPath);
+  const incoming = edges().filter((e) => e.to === failName);
+  expect(incoming.length).toBeGreaterThan(0);
+  return incoming.flatMap((edge) => {
+    if (edge.kind === 'catch' && errorPath === `${edge.catcher!.ResultPath}.Error`) return edge.catcher!.ErrorEquals;
+    const from = state(edge.from);
+    if (edge.kind === 'next' && handlerOf(from) === 'rollback' && errorPath === `${String(from.ResultPath)}.error`) {
+      return CAUGHT_ERRORS.map((caught) => readFailure(caught).error);
+    }
+    throw new Error(`${failName}'s ErrorPath ${errorPath} is written by ${edge.from} in a way this test does not know`);
+  });
+}
+
+describe('the definition as a graph', () => {
+  const failStates = Object.entries(definition.States)
+    .filter(([, s]) => s.Type === 'Fail')
+    .map(([name]) => name);
+
+  it('has the Fail states the workflow documents', () => {
+    expect(failStates.sort()).toEqual(['LockRefused', 'RollbackFailed', 'RolledBack']);
+  });
+
+  it.each(failStates)('%s never raises a States.* error, whatever it was handed', (failName) => {
+    // Act
+    const raised = errorsRaisedBy(failName);
+
+    // Assess
+    expect(raised.length).toBeGreaterThan(0);
+    expect(raised.filter((error) => error.startsWith('States.'))).toEqual([]);
+  });
+
+  it('names a bake timeout and an approval timeout after the state that timed out', () => {
+    // Assess
+    for (const [name, mark] of [['Bake', 'MarkBakeTimeout'], ['ApproveStep', 'MarkApprovalTimeout'], ['ApprovePromotion', 'MarkApprovalTimeout']]) {
+      const catchers = state(name).Catch as Catcher[];
+      expect(catchers[0]).toEqual({ ErrorEquals: ['States.Timeout'], Next: mark, ResultPath: '$.error' });
+    }
+    expect(state('MarkBakeTimeout')).toMatchObject({ Type: 'Pass', Result: 'bake', ResultPath: '$.error.timedOut', Next: 'Rollback' });
+    expect(state('MarkApprovalTimeout')).toMatchObject({ Type: 'Pass', Result: 'approval', ResultPath: '$.error.timedOut', Next: 'Rollback' });
+    expect(readFailure({ Error: 'States.Timeout', timedOut: 'bake' }).error).toBe(ErrorNames.BakeTimedOut);
+    expect(readFailure({ Error: 'States.Timeout', timedOut: 'approval' }).error).toBe(ErrorNames.ApprovalTimedOut);
+  });
+
+  it("sends Lock's own failure to RollbackLock (heldLock false) and every later failure to Rollback (heldLock true)", () => {
+    // Prepare
+    const catches = edges().filter((e) => e.kind === 'catch');
+
+    // Assess
+    expect((state('Lock').Catch as Catcher[]).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [[ErrorNames.LockHeld], 'LockRefused'],
+      [['States.ALL'], 'RollbackLock'],
+    ]);
+    expect(catches.filter((e) => e.to === 'RollbackLock').map((e) => e.from)).toEqual(['Lock']);
+    expect(state('RollbackLock').Parameters).toMatchObject({ heldLock: false });
+    expect(state('Rollback').Parameters).toMatchObject({ heldLock: true });
+    const afterLock = catches.filter((e) => e.from !== 'Lock' && !['Rollback', 'RollbackLock'].includes(e.from));
+    expect(afterLock.length).toBeGreaterThan(0);
+    for (const edge of afterLock) expect(['Rollback', 'RestoreStable', 'MarkBakeTimeout', 'MarkApprovalTimeout']).toContain(edge.to);
+    expect(state('Validate').Catch).toBeUndefined();
+  });
+
+  it.each(['Rollback', 'RollbackLock'])('%s never retries ValidationFailed and ends in RolledBack or RollbackFailed', (name) => {
+    // Prepare
+    const s = state(name);
+    const retriers = s.Retry as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+    // The first retrier that matches an error decides how often it is retried.
+    const retrierFor = (error: string) => retriers.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+
+    // Assess
+    expect(retrierFor(ErrorNames.ValidationFailed)).toEqual({ ErrorEquals: [ErrorNames.ValidationFailed], MaxAttempts: 0 });
+    expect(retrierFor('Error')).toMatchObject({ ErrorEquals: ['States.ALL'], MaxAttempts: 6 });
+    expect(s.Next).toBe('RolledBack');
+    expect((s.Catch as Catcher[]).map((c) => c.Next)).toEqual(['RollbackFailed']);
+  });
+
+  it('restores stable and waits for it before a failed promotion moves traffic', () => {
+    // Assess
+    for (const name of ['PromoteStable', 'CheckStableReady']) {
+      expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'RestoreStable', ResultPath: '$.error' }]);
+    }
+    expect(handlerOf(state('RestoreStable'))).toBe('restore-stable');
+    expect(handlerOf(state('CheckRestoredReady'))).toBe('check-stable-ready');
+    // The promotion's error stays in $.error for the cause; a failed restore still ends in Rollback.
+    for (const name of ['RestoreStable', 'CheckRestoredReady']) {
+      expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Rollback', ResultPath: '$.restoreError' }]);
+    }
+    // From a failed promotion, Rollback is reached only once the restore is ready, needed nothing, or failed.
+    const intoRollback = edges().filter((e) => e.to === 'Rollback' && ['RestoreNeeded?', 'StableRestored?'].includes(e.from));
+    expect(intoRollback.map((e) => [e.from, e.kind, e.rule?.Variable, e.rule?.BooleanEquals])).toEqual([
+      ['RestoreNeeded?', 'default', undefined, undefined],
+      ['StableRestored?', 'choice', '$.restoreReady.ready', true],
+    ]);
+  });
+
+  it('passes the raw execution input to Validate, so any JSON reaches it', () => {
+    expect(state('Validate').Parameters).toMatchObject({ 'input.$': '$$.Execution.Input' });
+  });
+
+  it('gives the canary traffic only after the CanaryReady? choice saw it ready', () => {
+    // Prepare
+    const readyBranch = (e: Edge) => e.from === 'CanaryReady?' && e.kind === 'choice' && e.rule?.Variable === '$.canaryReady.ready' && e.rule.BooleanEquals === true;
+
+    // Assess
+    expect(reachable('ShiftWeight')).toBe(true);
+    expect(reachable('ShiftWeight', (e) => !readyBranch(e))).toBe(false);
+  });
+
+  it('promotes only through every step health check, and succeeds only through a ready stable and Finish', () => {
+    // Assess
+    // The one path that skips CheckHealth is a plan with no steps (StartSteps straight to promotion),
+    // and the planner refuses such a plan.
+    expect(reachable('PromoteStable', (e) => e.from !== 'CheckHealth' && e.from !== 'StartSteps')).toBe(false);
+    expect(() => planRollout(rolloutRequest({ steps: [] }), targetConfig())).toThrow(/at least one step/);
+    expect(reachable('Promoted', (e) => e.from !== 'Finish')).toBe(false);
+    expect(reachable('Finish', (e) => !(e.from === 'StableReady?' && e.kind === 'choice' && e.rule?.BooleanEquals === true))).toBe(false);
+    expect(reachable('Finish', (e) => e.from !== 'CheckStableReady')).toBe(false);
+    // After Finish only Promoted (or Rollback on failure) follows: Finish ends with stable at 100.
+    expect(edges().filter((e) => e.from === 'Finish').map((e) => e.to).sort()).toEqual(['Promoted', 'Rollback']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The definition run locally (aws-local-stepfunctions, real handlers, stateful fakes): the paths
+// above that change what a person or a pipeline sees.
+// ---------------------------------------------------------------------------------------------
+
+describe('the synthesized definition, run locally', () => {
+  const CANDIDATE = 'registry.local/app:2.0.0';
+  const STABLE = 'registry.local/app:1.0.0';
+  const { namespace, stableDeployment } = workflow.target.workload;
+  const traffic = workflow.target.traffic;
+  let engine: LocalEngine;
+
+  beforeEach(async () => {
+    engine = await LocalEngine.start(workflow, { speed: 1200, rolloutDelayMs: 10, stableImage: STABLE });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+  });
+
+  afterAll(() => shutdownLocalEngines());
+
+  it.each([null, [], 'registry.local/app:2.0.0', 42, false])('takes the input %p to Validate, which refuses it with a clear message', async (input) => {
+    // Act
+    const outcome = await engine.start(input).outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: ErrorNames.ValidationFailed, states: ['Validate'] });
+    expect(outcome.cause).toMatch(/the execution input must be a JSON object such as/);
+    expect(engine.mutations()).toEqual([]);
+  });
+
+  it('restores the stable images and waits until they are ready before a failed promotion moves traffic', async () => {
+    // Prepare
+    const execution = engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }, { weight: 100, bakeSeconds: 60 }] });
+    await execution.entered('CheckHealth');
+    engine.kube.failNextRollout(namespace, stableDeployment);
+    const atTrafficBack: Array<{ image: string; available: number; replicas: number }> = [];
+    engine.aws.elbv2.onWeightsChanged((change) => {
+      if (change.arn !== (traffic.ruleArn ?? traffic.listenerArn) || change.weights[traffic.canaryTargetGroupArn] !== 0) return;
+      const stable = engine.kube.deployment(namespace, stableDeployment);
+      atTrafficBack.push({
+        image: stable.spec.template.spec.containers[0]!.image,
+        available: stable.status.availableReplicas ?? 0,
+        replicas: stable.spec.replicas,
+      });
+    });
+
+    // Act
+    const outcome = await execution.outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: ErrorNames.RolloutStuck });
+    expect(outcome.states.slice(outcome.states.indexOf('PromoteStable'))).toEqual(
+      expect.arrayContaining(['RestoreStable', 'RestoreNeeded?', 'CheckRestoredReady', 'StableRestored?', 'Rollback', 'RolledBack']),
+    );
+    expect(outcome.states.indexOf('StableRestored?')).toBeLessThan(outcome.states.indexOf('Rollback'));
+    expect(atTrafficBack.length).toBeGreaterThan(0);
+    expect(atTrafficBack[0]).toEqual({ image: STABLE, available: atTrafficBack[0]!.replicas, replicas: atTrafficBack[0]!.replicas });
+    expect(atTrafficBack[0]!.replicas).toBeGreaterThan(0);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['Cause null', { error: { Error: 'RolloutStuck', Cause: null }, heldLock: true }],
+    ['a non-string Error', { error: { Error: 42, Cause: ['x'] }, heldLock: true }],
+    ['no error', { heldLock: false }],
+    ['a bare string error and no heldLock', { error: 'boom' }],
+    ['a heldLock that is not a boolean and extra fields', { error: { Error: 'States.Runtime' }, heldLock: 'yes', extra: { deep: [1, { x: null }] } }],
+  ])('rollback accepts an event with %s and names an error', async (_label, rest) => {
+    // Prepare
+    const rollout = await engine.invoke('validate', {
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:checkout:lenient',
+      input: { image: CANDIDATE },
+      target: workflow.target,
+    });
+
+    // Act
+    const result = (await engine.invoke('rollback', { rollout: { ...(rollout as object), unknownField: 1 }, ...rest })) as { error: string; cause: string };
+
+    // Assess
+    expect(result.error).toMatch(/^(?!States\.)[A-Za-z]/);
+    expect(result.cause).toEqual(expect.any(String));
+  });
+
+  it('fails a bake that got no callback with BakeTimedOut, not States.Timeout', async () => {
+    // Prepare: the bake's schedule is never created, so only the task timeout can end the bake.
+    jest.spyOn(engine.aws.scheduler, 'createSchedule').mockImplementation(() => {
+      void Promise.resolve().then(() => {
+        for (const token of engine.aws.sfn.waitingTokens().filter((t) => t.includes('/Bake/'))) engine.aws.sfn.expire(token);
+      });
+      return { ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/serinus/never-fires', $metadata: {} };
+    });
+
+    // Act
+    const outcome = await engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }] }).outcome;
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: ErrorNames.BakeTimedOut });
+    expect(outcome.cause).toMatch(/^States\.Timeout: /);
+    expect(outcome.states).toEqual(expect.arrayContaining(['Bake', 'MarkBakeTimeout', 'Rollback', 'RolledBack']));
   });
 });

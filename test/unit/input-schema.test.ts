@@ -1,6 +1,6 @@
 import { ValidationFailedError } from '../../lambda/errors';
 import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput } from '../../lambda/domain/input-schema';
-import type { RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
+import type { ApprovalMode, InsufficientDataPolicy, RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
 import { targetConfig } from '../support/fixtures';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2';
@@ -59,7 +59,7 @@ describe('parseRolloutInput: accepted inputs', () => {
     };
 
     // Act
-    const request = parseRolloutInput(raw, targetWith({ strategy: 'AllAtOnce', approval: 'beforeTraffic' }));
+    const request = parseRolloutInput(raw, targetWith({ strategy: 'AllAtOnce', approval: 'beforeTraffic', insufficientData: 'healthy' }));
 
     // Assess
     expect(request).toEqual<RolloutRequest>({
@@ -192,6 +192,8 @@ describe('parseRolloutInput: rejected inputs', () => {
     ['an unknown insufficientData policy', { image: IMAGE, insufficientData: 'ignore' }, 'insufficientData must be one of "healthy", "unhealthy", got "ignore"'],
     ['an unknown afterPromotion', { image: IMAGE, afterPromotion: 'scaleToZero' }, 'afterPromotion must be one of "scaleCanaryToZero", "keepCanary", got "scaleToZero"'],
     ['a reason that is not a string', { image: IMAGE, reason: 7 }, 'reason must be a string, got 7'],
+    ['a reason with a newline', { image: IMAGE, reason: 'ok\nERROR forged log line' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
+    ['a reason with a bidirectional override', { image: IMAGE, reason: 'release \u202e2.4.1' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a snake_case field', { image: IMAGE, dry_run: true }, 'unknown field "dry_run" — did you mean "dryRun"?'],
     ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason'],
   ])('rejects %s', (_label, raw, problem) => {
@@ -238,6 +240,8 @@ describe('imageReferenceProblem', () => {
     'my_app__x-y.z--w:V1_RC.2',
     `app@${DIGEST}`,
     `app:1.0@${DIGEST}`,
+    `app:latest@${DIGEST}`,
+    'app:latest-1.2',
     `ghcr.io/org/app:${'t'.repeat(128)}`,
   ])('accepts %s', (ref) => {
     // Act
@@ -251,6 +255,8 @@ describe('imageReferenceProblem', () => {
     ['', /^must not be empty/],
     ['nginx :1', /must not contain whitespace/],
     ['nginx', /has no tag or digest; a bare repository means ":latest", which is not reproducible/],
+    ['app:latest', /uses the tag "latest", which moves with every push and is not reproducible: pin a version tag \("app:1\.2\.3"\)/],
+    ['registry.example.com/team/app:LATEST', /uses the tag "LATEST"/],
     ['localhost:5000/app', /has no tag or digest/],
     ['app@sha256:abc', /malformed digest "sha256:abc": expected "sha256:" followed by 64 lowercase hex characters/],
     [`app@sha256:${'A1'.repeat(32)}`, /malformed digest/],
@@ -277,5 +283,90 @@ describe('imageReferenceProblem', () => {
 
     // Assess
     expect(problem).toMatch(message);
+  });
+});
+
+describe("parseRolloutInput: the construct's settings are a floor", () => {
+  // The gates: beforeTraffic = before the first step, beforePromote = before promotion, everyStep = both and every step.
+  it.each<[ApprovalMode, ApprovalMode, boolean]>([
+    ['none', 'none', true],
+    ['none', 'beforeTraffic', true],
+    ['none', 'beforePromote', true],
+    ['none', 'everyStep', true],
+    ['beforeTraffic', 'none', false],
+    ['beforeTraffic', 'beforeTraffic', true],
+    ['beforeTraffic', 'beforePromote', false],
+    ['beforeTraffic', 'everyStep', true],
+    ['beforePromote', 'none', false],
+    ['beforePromote', 'beforeTraffic', false],
+    ['beforePromote', 'beforePromote', true],
+    ['beforePromote', 'everyStep', true],
+    ['everyStep', 'none', false],
+    ['everyStep', 'beforeTraffic', false],
+    ['everyStep', 'beforePromote', false],
+    ['everyStep', 'everyStep', true],
+  ])('with the construct at approval %s, an input of %s is accepted: %s', (floor, approval, accepted) => {
+    // Act
+    const parse = () => parseRolloutInput({ image: IMAGE, approval }, targetWith({ approval: floor }));
+
+    // Assess
+    if (accepted) {
+      expect(parse().approval).toBe(approval);
+    } else {
+      expect(parse).toThrow(new RegExp(`approval "${approval}" would drop an approval the service requires \\(the construct's approval is "${floor}"\\)`));
+    }
+  });
+
+  it('keeps the construct\'s approval when the input names none', () => {
+    expect(parseRolloutInput({ image: IMAGE }, targetWith({ approval: 'everyStep' })).approval).toBe('everyStep');
+  });
+
+  it.each<[InsufficientDataPolicy, InsufficientDataPolicy, boolean]>([
+    ['healthy', 'healthy', true],
+    ['healthy', 'unhealthy', true],
+    ['unhealthy', 'unhealthy', true],
+    ['unhealthy', 'healthy', false],
+  ])('with the construct at insufficientData %s, an input of %s is accepted: %s', (floor, insufficientData, accepted) => {
+    // Act
+    const parse = () => parseRolloutInput({ image: IMAGE, insufficientData }, targetWith({ insufficientData: floor }));
+
+    // Assess
+    if (accepted) {
+      expect(parse().insufficientData).toBe(insufficientData);
+    } else {
+      expect(parse).toThrow(/insufficientData "healthy" would loosen the service's health policy \(the construct's insufficientData is "unhealthy"\)/);
+    }
+  });
+
+  it('refuses a loosening input when the construct left the safe default in place', () => {
+    expect(() => parseRolloutInput({ image: IMAGE, insufficientData: 'healthy' }, targetWith())).toThrow(/insufficientData "healthy" would loosen/);
+  });
+
+  it('reports a loosened setting alongside the other problems', () => {
+    expect(problemsOf({ image: 'nginx', approval: 'none' }, targetWith({ approval: 'beforePromote' }))).toEqual([
+      expect.stringMatching(/^image "nginx" has no tag or digest/),
+      'approval "none" would drop an approval the service requires (the construct\'s approval is "beforePromote"); an execution may only add approvals: give "beforePromote" or "everyStep", or leave approval out',
+    ]);
+  });
+});
+
+describe('parseRolloutInput: prototype keys', () => {
+  it.each([
+    ['{"images": {"__proto__": "registry.local/app:1.0.0"}}', 'images.__proto__'],
+    ['{"images": {"app": "registry.local/app:1.0.0", "__proto__": {"app": "evil:1"}}}', 'images.__proto__'],
+    ['{"images": {"constructor": "registry.local/app:1.0.0"}}', 'images.constructor'],
+    ['{"images": {"prototype": "registry.local/app:1.0.0"}}', 'images.prototype'],
+  ])('refuses %s as an unknown container', (json, field) => {
+    // Act
+    const parse = () => parseRolloutInput(JSON.parse(json), targetWith());
+
+    // Assess
+    expect(parse).toThrow(`${field} is not a container this service rolls out; allowed containers: "app", "log-router"`);
+  });
+
+  it('refuses a top-level "__proto__" as an unknown field', () => {
+    expect(() => parseRolloutInput(JSON.parse('{"image": "registry.local/app:1.0.0", "__proto__": {"dryRun": true}}'), targetWith())).toThrow(
+      /unknown field "__proto__"/,
+    );
   });
 });

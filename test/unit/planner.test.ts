@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '../../lambda/errors';
-import { planRollout, planTimeline, type PlanAction } from '../../lambda/domain/planner';
+import { planRollout } from '../../lambda/domain/planner';
 import type { ApprovalMode, RolloutRequest, RolloutTiming, StepSpec } from '../../lambda/domain/types';
 import { rolloutRequest, targetConfig } from '../support/fixtures';
 
@@ -86,71 +86,5 @@ describe('planRollout', () => {
     // Assess
     expect(error).toBeInstanceOf(ValidationFailedError);
     expect((error as ValidationFailedError).problems).toEqual(problems);
-  });
-});
-
-describe('planTimeline', () => {
-  it('lists the actions of a run without approvals', () => {
-    // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5), targetConfig({ timing: TIMING }));
-
-    // Act
-    const timeline = planTimeline(plan);
-
-    // Assess
-    expect(timeline).toEqual<PlanAction[]>([
-      { kind: 'deployCanary' },
-      { kind: 'awaitCanaryReady' },
-      { kind: 'shift', weights: { stable: 90, canary: 10 }, stepIndex: 0 },
-      { kind: 'bake', stepIndex: 0, seconds: 300, timeoutSeconds: 600 },
-      { kind: 'checkHealth', stepIndex: 0 },
-      { kind: 'shift', weights: { stable: 0, canary: 100 }, stepIndex: 1 },
-      { kind: 'bake', stepIndex: 1, seconds: 0, timeoutSeconds: 300 },
-      { kind: 'checkHealth', stepIndex: 1 },
-      { kind: 'promoteStable' },
-      { kind: 'awaitStableReady' },
-      { kind: 'shift', weights: { stable: 100, canary: 0 } },
-      { kind: 'scaleCanary' },
-      { kind: 'unlock' },
-    ]);
-  });
-
-  it('puts an approval before every shift and before promotion for everyStep', () => {
-    // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5, 'everyStep'), targetConfig({ timing: TIMING }));
-
-    // Act
-    const kinds = planTimeline(plan).map((a) => (a.kind === 'approval' ? `approval:${a.before}` : a.kind));
-
-    // Assess
-    expect(kinds).toEqual([
-      'deployCanary',
-      'awaitCanaryReady',
-      'approval:step',
-      'shift',
-      'bake',
-      'checkHealth',
-      'approval:step',
-      'shift',
-      'bake',
-      'checkHealth',
-      'approval:promote',
-      'promoteStable',
-      'awaitStableReady',
-      'shift',
-      'scaleCanary',
-      'unlock',
-    ]);
-  });
-
-  it('puts a single approval before the first shift for beforeTraffic', () => {
-    // Prepare
-    const plan = planRollout(requestWith(CANARY_10_5, 'beforeTraffic'), targetConfig({ timing: TIMING }));
-
-    // Act
-    const approvals = planTimeline(plan).filter((a) => a.kind === 'approval');
-
-    // Assess
-    expect(approvals).toEqual([{ kind: 'approval', before: 'step', stepIndex: 0 }]);
   });
 });
