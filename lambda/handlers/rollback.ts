@@ -7,12 +7,15 @@ import { describeFailure, rollbackExecution } from '../use-cases/rollback';
 const event = z.object({
   rollout: rolloutContextSchema,
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  heldLock: z.boolean().optional(),
 });
 
 /** Rollback: undo whatever the record holds; returns the cause the execution fails with. */
 export const handler = stateHandler('Rollback', event, async (e) => {
   const cause = describeFailure(e.error);
-  const outcome = await rollbackExecution(deps, e.rollout.targetKey, e.rollout.executionArn, cause);
+  const { targetKey, executionArn, target } = e.rollout;
+  const outcome = await rollbackExecution(deps, { targetKey, executionArn, traffic: target.traffic, heldLock: e.heldLock ?? true }, cause);
   const undone = outcome.undone.length > 0 ? ` Rolled back: ${outcome.undone.join('; ')}.` : '';
-  return { cause: `${cause}.${undone}`, undone: outcome.undone };
+  const found = outcome.findings.length > 0 ? ` Found: ${outcome.findings.join('; ')}.` : '';
+  return { cause: `${cause}.${undone}${found}`, undone: outcome.undone };
 });
