@@ -103,6 +103,19 @@ describe('fencing', () => {
     expect(w.journal.filter((c) => MUTATING.test(c))).toEqual([]);
   });
 
+  it('a handler that starts after the record ended is refused before it reads anything else', async () => {
+    // Prepare
+    const w = world();
+    w.endRecord(LISTENER_ARN);
+
+    // Act
+    const result = await deployCanary(w, context()).catch((error: unknown) => error);
+
+    // Assess
+    expect((result as Error).message).toMatch(/this rollout was ended at .*nothing more is written/);
+    expect(w.journal).toEqual(['store.get']);
+  });
+
   it('Lock starts the record at generation 0 and creates the safety schedule, fenced, before anything else is written', async () => {
     // Prepare
     const w = new World();
@@ -343,6 +356,19 @@ describe('the pre-shift alarm gate', () => {
     expect(w.weights).toEqual({ stable: 100, canary: 0 });
   });
 
+  it('refuses to give weight to a canary target group with no healthy targets', async () => {
+    // Prepare
+    const w = world();
+    w.healthy = 0;
+
+    // Act
+    const result = await shiftWeight(w, context(), STEP).catch((error: unknown) => error);
+
+    // Assess
+    expect(result).toMatchObject({ name: 'NoHealthyTargets' });
+    expect(w.weights).toEqual({ stable: 100, canary: 0 });
+  });
+
   it('records when the weight was written: the step health window starts there', async () => {
     // Prepare
     const w = world();
@@ -370,6 +396,25 @@ describe('the end of a bake', () => {
     // Assess
     expect(result).toMatchObject({ name: 'CanaryUnhealthy' });
     expect(w.journal).toContain('health.alarmHistory:2025-03-01T12:01:00.000Z');
+  });
+
+  it.each<['healthy' | 'unhealthy', boolean]>([
+    ['unhealthy', false],
+    ['healthy', true],
+  ])('judges INSUFFICIENT_DATA at the end of a bake by the %s policy', async (policy, passes) => {
+    // Prepare
+    const w = world(baked);
+    w.weights = { stable: 90, canary: 10 };
+    w.alarms = [{ name: 'checkout-5xx', state: 'INSUFFICIENT_DATA', updatedAt: '2025-03-01T12:00:00.000Z' }];
+
+    // Act
+    const result = await checkHealth(w, context({ request: rolloutRequest({ images: { app: CANDIDATE }, insufficientData: policy }) }), STEP).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(w.records.get(LISTENER_ARN)?.healthyThroughStep).toBe(passes ? 0 : undefined);
+    if (!passes) expect(result).toMatchObject({ name: 'CanaryUnhealthy' });
   });
 
   it.each<[string, (w: World) => void, string, RegExp]>([
@@ -431,7 +476,7 @@ describe('on-alarm', () => {
     ['an event without a timestamp', { bake }, undefined, 1],
     ['a replayed event from before the bake', { bake }, '2025-03-01T12:04:59.000Z', 0],
     ['an event for an ended rollout', { bake, endedAt: '2025-03-01T12:05:30.000Z' }, '2025-03-01T12:06:00.000Z', 0],
-  ])('%s fails %d bake(s)', async (_label, fields, timestamp, failed) => {
+  ])('%s: fails the bake only when the event could judge it', async (_label, fields, timestamp, failed) => {
     // Prepare
     const w = world(fields);
 
