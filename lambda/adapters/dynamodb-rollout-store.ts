@@ -39,6 +39,8 @@ type UpdatableFields = Partial<Omit<RolloutRecord, 'targetKey' | 'executionArn' 
  * changing them through `update` would hand over the lock or let a stale handler through.
  */
 const IDENTITY_FIELDS: ReadonlySet<string> = new Set<RecordKey>(['targetKey', 'executionArn', 'generation', 'endedAt']);
+/** A fence check can move the generation between `end`'s read and its write; this many tries suffice. */
+const END_ATTEMPTS = 5;
 /** Field names become `#name` / `:name` placeholders, so they must be plain identifiers. */
 const PLACEHOLDER_SAFE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -174,38 +176,47 @@ export class DynamoDbRolloutStore implements RolloutStore {
     }
   }
 
+  /**
+   * A read, then a write conditioned on the generation read: a fence check that lands in between
+   * fails the condition and the end is tried again on the newer generation. (No `ADD`/arithmetic,
+   * so the same request works against DynamoDB Local and the in-process fake.)
+   */
   async end(targetKey: string, executionArn: string, until: Date, why: string): Promise<RolloutRecord | undefined> {
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { targetKey },
-          UpdateExpression:
-            'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt ADD #generation :one',
-          ConditionExpression: '#executionArn = :executionArn',
-          ExpressionAttributeNames: {
-            '#executionArn': 'executionArn',
-            '#endedAt': 'endedAt',
-            '#endReason': 'endReason',
-            '#phase': 'phase',
-            '#expiresAt': 'expiresAt',
-            '#generation': 'generation',
-          },
-          ExpressionAttributeValues: {
-            ':executionArn': executionArn,
-            ':endedAt': new Date().toISOString(),
-            ':endReason': why,
-            ':phase': 'ended',
-            ':expiresAt': Math.ceil(until.getTime() / 1000),
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return output.Attributes as RolloutRecord | undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(targetKey);
+      if (current?.executionArn !== executionArn) return undefined;
+      const generation = current.generation ?? 0;
+      try {
+        const output = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { targetKey },
+            UpdateExpression: 'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt, #generation = :next',
+            ConditionExpression: '#executionArn = :executionArn AND (#generation = :generation OR attribute_not_exists(#generation))',
+            ExpressionAttributeNames: {
+              '#executionArn': 'executionArn',
+              '#endedAt': 'endedAt',
+              '#endReason': 'endReason',
+              '#phase': 'phase',
+              '#expiresAt': 'expiresAt',
+              '#generation': 'generation',
+            },
+            ExpressionAttributeValues: {
+              ':executionArn': executionArn,
+              ':endedAt': new Date().toISOString(),
+              ':endReason': why,
+              ':phase': 'ended',
+              ':expiresAt': Math.ceil(until.getTime() / 1000),
+              ':generation': generation,
+              ':next': generation + 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return output.Attributes as RolloutRecord | undefined;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error) || attempt >= END_ATTEMPTS) throw error;
+      }
     }
   }
 

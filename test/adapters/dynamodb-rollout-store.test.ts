@@ -419,6 +419,7 @@ describe('end', () => {
     // Prepare
     jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const ended = rolloutRecord({ phase: 'ended', endedAt: NOW.toISOString(), generation: 3 });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ generation: 2 }) });
     ddb.on(UpdateCommand).resolves({ Attributes: ended });
 
     // Act
@@ -429,8 +430,8 @@ describe('end', () => {
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
       TableName: TABLE,
       Key: { targetKey: LISTENER_ARN },
-      UpdateExpression: 'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt ADD #generation :one',
-      ConditionExpression: '#executionArn = :executionArn',
+      UpdateExpression: 'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt, #generation = :next',
+      ConditionExpression: '#executionArn = :executionArn AND (#generation = :generation OR attribute_not_exists(#generation))',
       ExpressionAttributeNames: {
         '#executionArn': 'executionArn',
         '#endedAt': 'endedAt',
@@ -445,21 +446,35 @@ describe('end', () => {
         ':endReason': 'execution ended ABORTED',
         ':phase': 'ended',
         ':expiresAt': NOW_SECONDS + 361,
-        ':one': 1,
+        ':generation': 2,
+        ':next': 3,
       },
       ReturnValues: 'ALL_NEW',
     });
   });
 
-  it('returns undefined when another execution holds the record', async () => {
+  it('returns undefined, writing nothing, when another execution holds the record', async () => {
     // Prepare
-    ddb.on(UpdateCommand).rejects(conditionFailed({ executionArn: OTHER_EXECUTION, service: 'checkout', startedAt: NOW.toISOString() }));
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ executionArn: OTHER_EXECUTION }) });
 
     // Act
     const result = await store().end(LISTENER_ARN, EXECUTION_ARN, NOW, 'why');
 
     // Assess
     expect(result).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+
+  it('tries again on the newer generation when a fence check lands between its read and its write', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolvesOnce({ Item: rolloutRecord({ generation: 2 }) }).resolves({ Item: rolloutRecord({ generation: 3 }) });
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: rolloutRecord({ generation: 4 }) });
+
+    // Act
+    await store().end(LISTENER_ARN, EXECUTION_ARN, NOW, 'why');
+
+    // Assess
+    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':next'])).toEqual([3, 4]);
   });
 
 });
