@@ -302,8 +302,9 @@ interface RestorePlan {
 
 /**
  * What it takes to put the traffic back on stable, whatever the action holds: the canary at 0, the
- * stable target group at 100 when it has no weight (missing, replaced, or both at 0), any other
- * target group at 0. Never throws: a shape it cannot steer is `nothingToSteer` with a finding.
+ * stable target group at 100 (also when it was missing, replaced, or both were at 0), any other
+ * target group at 0. An action that already routes nothing to the canary or a foreign target group
+ * is left as it is. Never throws: a shape it cannot steer is `nothingToSteer` with a finding.
  */
 function planRestore(target: TrafficTarget, actions: Action[]): RestorePlan {
   const where = describeTarget(target);
@@ -337,9 +338,9 @@ function planRestore(target: TrafficTarget, actions: Action[]): RestorePlan {
   const done = stableTuple !== undefined && stableTuple.weight > 0 && (canaryTuple?.weight ?? 0) === 0 && foreign.every((t) => t.weight === 0);
   if (done) return { nothingToSteer: false, findings };
 
-  const stableWeight = stableTuple && stableTuple.weight > 0 ? stableTuple.weight : 100;
+  // When it writes at all, it writes what serinus writes between rollouts: stable 100, canary 0.
   const groups: TargetGroupTuple[] = [
-    { TargetGroupArn: stable, Weight: stableWeight },
+    { TargetGroupArn: stable, Weight: 100 },
     ...foreign.map((t) => ({ TargetGroupArn: t.arn, Weight: 0 })),
   ];
   // The canary stays in the action at 0 so the load balancer keeps health-checking it, room permitting.

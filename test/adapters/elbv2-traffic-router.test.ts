@@ -588,13 +588,13 @@ describe('Elbv2TrafficRouter', () => {
     const keptOidc = { ...oidcAction, AuthenticateOidcConfig: { ...oidcAction.AuthenticateOidcConfig, UseExistingClientSecret: true } };
 
     it.each<[string, Action, Action, RegExp[]]>([
-      ['the canary carrying traffic', forward([STABLE, 90], [CANARY, 10]), written([STABLE, 90], [CANARY, 0]), []],
-      ['an operator 999/1', forward([STABLE, 999], [CANARY, 1]), written([STABLE, 999], [CANARY, 0]), []],
+      ['the canary carrying traffic', forward([STABLE, 90], [CANARY, 10]), written([STABLE, 100], [CANARY, 0]), []],
+      ['an operator 999/1', forward([STABLE, 999], [CANARY, 1]), written([STABLE, 100], [CANARY, 0]), []],
       ['both weights 0', forward([STABLE, 0], [CANARY, 0]), written([STABLE, 100], [CANARY, 0]), [/gave the stable target group weight 0/]],
       [
         'a third target group added',
         forward([STABLE, 80], [CANARY, 10], [OTHER, 10]),
-        written([STABLE, 80], [CANARY, 0], [OTHER, 0]),
+        written([STABLE, 100], [CANARY, 0], [OTHER, 0]),
         [new RegExp(`forwarded to ${OTHER} \\(weight 10\\).*set to 0`)],
       ],
       ['the stable target group removed', forward([CANARY, 100]), written([STABLE, 100], [CANARY, 0]), [/no longer forwarded to the stable target group/]],

@@ -163,7 +163,7 @@ describe('rollback: traffic first', () => {
 
       // Assess
       expect(w.journal[0]).toBe('router.restoreStable');
-      expect(w.weights).toEqual({ stable: 90, canary: 0 });
+      expect(w.weights).toEqual({ stable: 100, canary: 0 });
     },
   );
 

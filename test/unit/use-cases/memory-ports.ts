@@ -147,7 +147,7 @@ export class World {
       if (this.weights.canary === 0 && this.weights.stable > 0) return { wrote: false, nothingToSteer: false, findings: [] };
       await fence?.();
       this.log('router.modify:restore');
-      this.weights = { stable: this.weights.stable > 0 ? this.weights.stable : 100, canary: 0 };
+      this.weights = { stable: 100, canary: 0 };
       return { wrote: true, nothingToSteer: false, findings: [] };
     },
     healthyTargets: async () => {
