@@ -67,15 +67,17 @@ const undo: HandlerNeeds = {
 
 export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   validate: { ...none, kubernetes: true, readsTraffic: true, readsAlarms: true },
-  'acquire-lock': { ...none, readsTraffic: true, table: 'readWrite' },
+  // Lock attaches the canary target group at weight 0 and creates the safety schedule.
+  'acquire-lock': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
   'deploy-canary': { ...none, kubernetes: true, table: 'readWrite' },
   'check-canary-ready': { ...none, kubernetes: true, readsTraffic: true },
   'shift-weight': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
   'start-bake': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
-  'check-health': { ...none, readsAlarms: true, readsTraffic: true, table: 'readWrite' },
+  // The end of a bake rechecks the canary Deployment itself, not only the alarms.
+  'check-health': { ...none, kubernetes: true, readsAlarms: true, readsTraffic: true, table: 'readWrite' },
   'promote-stable': { ...none, kubernetes: true, table: 'readWrite' },
   'check-stable-ready': { ...none, kubernetes: true, readsTraffic: true },
-  finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
+  finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
   rollback: undo,
   'restore-stable': { ...none, kubernetes: true, table: 'read' },
   'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
@@ -92,4 +94,11 @@ export const ENV = {
   executionIndexName: 'SERINUS_EXECUTION_INDEX',
   scheduleGroup: 'SERINUS_BAKE_SCHEDULE_GROUP',
   schedulerRoleArn: 'SERINUS_BAKE_SCHEDULER_ROLE_ARN',
+  /** The sweeper function, the target of the safety and reassert schedules. */
+  sweeperFunctionArn: 'SERINUS_SWEEPER_FUNCTION_ARN',
+  /** How long a handler of an ended execution may still be running (the longest timeout + a margin). */
+  fenceSeconds: 'SERINUS_FENCE_SECONDS',
 } as const;
+
+/** When `SERINUS_FENCE_SECONDS` is unset: a 5-minute function timeout plus 60 s. */
+export const DEFAULT_FENCE_SECONDS = 360;

@@ -9,6 +9,7 @@ import type {
   DeploymentSnapshot,
   RolloutRecord,
   RolloutStatus,
+  SweepRequest,
   TrafficTarget,
   Weights,
 } from './domain/types';
@@ -20,28 +21,58 @@ export interface WriteWeightsResult {
   readonly applied: Weights;
 }
 
+/**
+ * Throws RecordMismatchError when this execution no longer owns the record (ended, released, taken
+ * over, generation moved). Awaited immediately before every mutating call of a workflow handler.
+ */
+export type Fence = () => Promise<void>;
+
+export interface WriteWeightsOptions {
+  /** When set, the live weights must equal these (raw) before the write. */
+  readonly expected?: Weights;
+  /** Awaited immediately before every ModifyListener/ModifyRule sent, an internal retry's too. */
+  readonly fence?: Fence;
+}
+
+export interface RestoreResult {
+  /** Whether a Modify call was sent. */
+  readonly wrote: boolean;
+  /** The listener or rule is gone, or has no forward action: there is no traffic to steer. */
+  readonly nothingToSteer: boolean;
+  /** What was found besides stable and canary, in sentences a person can act on. */
+  readonly findings: string[];
+}
+
 /** Steers traffic between the stable and the canary target group. */
 export interface TrafficRouter {
   /**
-   * The live weights of the forward action.
+   * The live raw weights of the forward action.
    * @throws ValidationFailedError when the target has no forward action, or the action holds a
-   *   target group other than stable and canary, or lacks one of them.
+   *   target group other than stable and canary, or lacks the stable one, or the target is a
+   *   listener's default rule.
    */
   readWeights(target: TrafficTarget): Promise<Weights>;
   /**
    * Writes the weights into the forward action, keeping every other action, its Order and the
    * stickiness config, then reads the action back until it shows the written weights.
-   * @param guard when set, the live weights must equal `guard.expected` before the write.
-   * @throws DriftDetectedError when the guard does not hold (nothing is written).
+   * @throws DriftDetectedError when `options.expected` does not hold (nothing is written).
    * @throws WeightNotAppliedError when the read-back never shows the written weights.
+   * @throws RecordMismatchError from `options.fence` (nothing is written).
    */
-  writeWeights(target: TrafficTarget, weights: Weights, guard?: { expected: Weights }): Promise<WriteWeightsResult>;
+  writeWeights(target: TrafficTarget, weights: Weights, options?: WriteWeightsOptions): Promise<WriteWeightsResult>;
   /**
    * Puts the canary target group into the forward action at weight 0 when it is missing: the load
    * balancer health-checks only target groups an action references.
    * @returns whether it wrote.
    */
-  attachCanary(target: TrafficTarget): Promise<boolean>;
+  attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean>;
+  /**
+   * Never refuses: whatever the forward action holds (a third target group, the stable one missing
+   * or replaced, both weights 0, a single target group), it ends with the canary at 0 and the stable
+   * target group carrying the traffic; other target groups go to 0 and are named in `findings`.
+   * The rule or listener gone → `nothingToSteer`.
+   */
+  restoreStable(target: TrafficTarget, fence?: Fence): Promise<RestoreResult>;
   /** How many targets of the target group are `healthy`. */
   healthyTargets(targetGroupArn: string): Promise<number>;
 }
@@ -77,16 +108,31 @@ export interface RolloutStore {
   acquire(record: RolloutRecord, now: Date): Promise<void>;
   get(targetKey: string): Promise<RolloutRecord | undefined>;
   /**
-   * Sets the given fields and removes the `remove` fields, only while `executionArn` holds the lock.
+   * Sets the given fields and removes the `remove` fields, only while `executionArn` holds the lock
+   * and the record is not ended (unless `options.allowEnded`, for the rollback paths).
    * @returns the record after the update.
-   * @throws RecordMismatchError when the lock is gone or held by another execution.
+   * @throws RecordMismatchError when the lock is gone, held by another execution, or ended.
    */
   update(
     targetKey: string,
     executionArn: string,
-    set: Partial<Omit<RolloutRecord, 'targetKey' | 'executionArn'>>,
+    set: Partial<Omit<RolloutRecord, 'targetKey' | 'executionArn' | 'generation'>>,
     remove?: Array<keyof RolloutRecord>,
+    options?: { readonly allowEnded?: boolean },
   ): Promise<RolloutRecord>;
+  /**
+   * The fence check: a conditional write that succeeds only while `executionArn` holds the record
+   * at `generation` and it is not ended; it bumps the generation.
+   * @returns the new generation.
+   * @throws RecordMismatchError otherwise.
+   */
+  fence(targetKey: string, executionArn: string, generation: number): Promise<number>;
+  /**
+   * Marks the record ended (endedAt, phase `ended`, generation + 1, expiresAt = `until`) only if
+   * `executionArn` holds it. A new Lock can take the target over once `until` has passed.
+   * @returns the ended record, or undefined when the execution does not hold it.
+   */
+  end(targetKey: string, executionArn: string, until: Date, why: string): Promise<RolloutRecord | undefined>;
   /** Deletes the record if `executionArn` holds it. @returns whether it did. */
   release(targetKey: string, executionArn: string): Promise<boolean>;
   /** The record held by an execution, if any. */
@@ -95,10 +141,18 @@ export interface RolloutStore {
   list(): Promise<RolloutRecord[]>;
 }
 
-/** Ends a bake: a one-time schedule that sends Step Functions task success. */
+/** EventBridge Scheduler schedules: bake ends, and the sweeps that guard a held target. */
 export interface BakeTimer {
-  /** Creates a schedule named `name` that fires at `at`; an existing one of that name is kept. */
+  /**
+   * Creates a schedule named `name` that fires at `at` and sends task success with `taskToken`.
+   * An existing one of that name is kept when it carries the same token, else updated to this one.
+   */
   schedule(name: string, at: Date, taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /**
+   * Creates a schedule that invokes the sweeper with `request`: every 5 minutes for `safety`, once
+   * at `at` for `reassert`. An existing one of that name is kept.
+   */
+  scheduleSweep(name: string, request: SweepRequest, at?: Date): Promise<void>;
   /** Deletes the schedule; a missing one is not an error. */
   cancel(name: string): Promise<void>;
 }

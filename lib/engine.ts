@@ -78,11 +78,20 @@ export const EXECUTION_INDEX_NAME = EXECUTION_INDEX;
 export const EXECUTION_INDEX_KEY = 'executionArn';
 /** The EKS access policy granted to the Kubernetes role, scoped to each rollout's namespace. */
 export const EKS_ACCESS_POLICY = 'AmazonEKSEditPolicy';
-export const SWEEP_INTERVAL = Duration.minutes(10);
 
 const ALL_HANDLERS: readonly HandlerName[] = [...WORKFLOW_HANDLERS, ...EVENT_HANDLERS];
 /** Handlers that may wait on several Deployments or undo a whole rollout. */
 const LONG_RUNNING: ReadonlySet<HandlerName> = new Set<HandlerName>(['validate', 'rollback', 'cleanup', 'sweeper']);
+const LONG_TIMEOUT = Duration.minutes(5);
+const SHORT_TIMEOUT = Duration.seconds(60);
+/** Past a function's timeout, for the clock skew between Step Functions, Lambda and Scheduler. */
+const FENCE_MARGIN = Duration.seconds(60);
+
+/**
+ * How long a handler of a stopped execution may still be running: the longest function timeout
+ * plus a margin. Cleanup keeps the record ended that long, then the revert is asserted again.
+ */
+export const FENCE_SECONDS = Math.max(LONG_TIMEOUT.toSeconds(), SHORT_TIMEOUT.toSeconds()) + FENCE_MARGIN.toSeconds();
 const PACKAGE_ROOT = path.join(__dirname, '..');
 
 const ELB_READ_ACTIONS = [
@@ -93,7 +102,7 @@ const ELB_READ_ACTIONS = [
 const ALARM_READ_ACTIONS = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Scan'];
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'];
+const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'];
 const TASK_CALLBACK_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
 
 /** One IAM role and the union of the needs of the functions that share it. */
@@ -127,7 +136,7 @@ export class SerinusEngine extends Construct {
   readonly functions: Record<HandlerName, lambda.IFunction>;
   /** The rollout table: one item per traffic target, the lock and the rollout record. */
   readonly table: dynamodb.Table;
-  /** Holds the one-time schedules that end bakes. */
+  /** Holds the schedules that end bakes, and the safety and reassert sweeps of held targets. */
   readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Assumed by EventBridge Scheduler; may only send task success to registered state machines. */
   readonly schedulerRole: iam.Role;
@@ -165,7 +174,7 @@ export class SerinusEngine extends Construct {
     });
     const stack = Stack.of(this);
     this.schedulerRole = new iam.Role(this, 'BakeSchedulerRole', {
-      description: 'serinus: EventBridge Scheduler ends canary bakes by sending Step Functions task success',
+      description: 'serinus: EventBridge Scheduler ends canary bakes (Step Functions task success) and invokes the sweeper while a rollout holds a target',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
@@ -201,22 +210,28 @@ export class SerinusEngine extends Construct {
       );
     }
 
-    const functions: Partial<Record<HandlerName, lambda.IFunction>> = {};
+    const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {};
     for (const name of ALL_HANDLERS) {
       functions[name] = this.newFunction(name);
     }
     this.functions = functions as Record<HandlerName, lambda.IFunction>;
 
+    // No fixed-rate sweeper: a safety schedule created with each lock and deleted with it sweeps
+    // that rollout, so nothing runs between rollouts. The schedules invoke the sweeper.
+    const sweeper = functions.sweeper!;
+    this.schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [sweeper.functionArn] }),
+    );
+    for (const name of ALL_HANDLERS) {
+      // The sweeper learns its own ARN from its invocation: a function cannot reference itself.
+      if (HANDLER_NEEDS[name].schedules && name !== 'sweeper') {
+        functions[name]!.addEnvironment(ENV.sweeperFunctionArn, sweeper.functionArn);
+      }
+    }
+
     for (const group of this.roleGroups) {
       this.grantStatic(group);
     }
-
-    new events.Rule(this, 'SweeperSchedule', {
-      description: 'serinus: undoes rollouts whose execution ended without a cleanup (a lost status event)',
-      schedule: events.Schedule.rate(SWEEP_INTERVAL),
-      // A missed sweep is caught by the next one.
-      targets: [new targets.LambdaFunction(this.functions.sweeper, { retryAttempts: 2 })],
-    });
   }
 
   /**
@@ -335,7 +350,7 @@ export class SerinusEngine extends Construct {
       architecture: lambda.Architecture.ARM_64,
       // The Kubernetes client is the heaviest dependency; more memory is more CPU for its cold start.
       memorySize: needs.kubernetes ? 1024 : 512,
-      timeout: LONG_RUNNING.has(name) ? Duration.minutes(5) : Duration.seconds(60),
+      timeout: LONG_RUNNING.has(name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
       role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
@@ -365,6 +380,7 @@ export class SerinusEngine extends Construct {
       POWERTOOLS_SERVICE_NAME: 'serinus',
       POWERTOOLS_METRICS_NAMESPACE: 'Serinus',
       NODE_OPTIONS: '--enable-source-maps',
+      [ENV.fenceSeconds]: String(FENCE_SECONDS),
       ...(needs.table === 'none'
         ? {}
         : { [ENV.tableName]: this.table.tableName, [ENV.executionIndexName]: EXECUTION_INDEX_NAME }),

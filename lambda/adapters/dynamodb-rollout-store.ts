@@ -32,10 +32,15 @@ export function createDocumentClient(client = new DynamoDBClient({ ...clientConf
 }
 
 type RecordKey = keyof RolloutRecord;
-type UpdatableFields = Partial<Omit<RolloutRecord, 'targetKey' | 'executionArn'>>;
+type UpdatableFields = Partial<Omit<RolloutRecord, 'targetKey' | 'executionArn' | 'generation'>>;
 
-/** The fields that identify a lock; changing them would move or hand over the lock. */
-const IDENTITY_FIELDS: ReadonlySet<string> = new Set<RecordKey>(['targetKey', 'executionArn']);
+/**
+ * The fields that identify a lock, and the fence's generation, which only `fence` and `end` move;
+ * changing them through `update` would hand over the lock or let a stale handler through.
+ */
+const IDENTITY_FIELDS: ReadonlySet<string> = new Set<RecordKey>(['targetKey', 'executionArn', 'generation', 'endedAt']);
+/** A fence check can move the generation between `end`'s read and its write; this many tries suffice. */
+const END_ATTEMPTS = 5;
 /** Field names become `#name` / `:name` placeholders, so they must be plain identifiers. */
 const PLACEHOLDER_SAFE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -100,6 +105,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     executionArn: string,
     set: UpdatableFields,
     remove: RecordKey[] = [],
+    options: { readonly allowEnded?: boolean } = {},
   ): Promise<RolloutRecord> {
     const entries = Object.entries(set);
     const assignments = entries.filter(([, value]) => value !== undefined);
@@ -109,8 +115,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
 
     if (assignments.length === 0 && removals.length === 0) {
       const current = await this.get(targetKey);
-      if (current?.executionArn !== executionArn) {
-        throw new RecordMismatchError(recordMismatchMessage(targetKey, executionArn, current ?? null));
+      if (current?.executionArn !== executionArn || (current.endedAt !== undefined && !options.allowEnded)) {
+        throw new RecordMismatchError(recordMismatchMessage(targetKey, executionArn, current ? holderOf(current as unknown as Record<string, unknown>) : null));
       }
       return current;
     }
@@ -119,6 +125,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     if (assignments.length > 0) clauses.push(`SET ${assignments.map(([name]) => `#${name} = :${name}`).join(', ')}`);
     if (removals.length > 0) clauses.push(`REMOVE ${removals.map((name) => `#${name}`).join(', ')}`);
     const names: Record<string, string> = { '#executionArn': 'executionArn' };
+    if (!options.allowEnded) names['#endedAt'] = 'endedAt';
     for (const name of [...assignments.map(([n]) => n), ...removals]) names[`#${name}`] = name;
     const values: Record<string, unknown> = { ':executionArn': executionArn };
     for (const [name, value] of assignments) values[`:${name}`] = value;
@@ -129,7 +136,9 @@ export class DynamoDbRolloutStore implements RolloutStore {
           TableName: this.tableName,
           Key: { targetKey },
           UpdateExpression: clauses.join(' '),
-          ConditionExpression: '#executionArn = :executionArn',
+          ConditionExpression: options.allowEnded
+            ? '#executionArn = :executionArn'
+            : '#executionArn = :executionArn AND attribute_not_exists(#endedAt)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -143,6 +152,71 @@ export class DynamoDbRolloutStore implements RolloutStore {
       // A missing item fails the condition without an ALL_OLD item; `undefined` means "not told".
       const holder = error.Item ? holderOf(error.Item) : undefined;
       throw new RecordMismatchError(recordMismatchMessage(targetKey, executionArn, holder), { cause: error });
+    }
+  }
+
+  async fence(targetKey: string, executionArn: string, generation: number): Promise<number> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { targetKey },
+          UpdateExpression: 'SET #generation = :next',
+          ConditionExpression: '#executionArn = :executionArn AND #generation = :generation AND attribute_not_exists(#endedAt)',
+          ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt' },
+          ExpressionAttributeValues: { ':executionArn': executionArn, ':generation': generation, ':next': generation + 1 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return generation + 1;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const holder = error.Item ? holderOf(error.Item) : undefined;
+      throw new RecordMismatchError(fenceMessage(targetKey, executionArn, generation, holder), { cause: error });
+    }
+  }
+
+  /**
+   * A read, then a write conditioned on the generation read: a fence check that lands in between
+   * fails the condition and the end is tried again on the newer generation. (No `ADD`/arithmetic,
+   * so the same request works against DynamoDB Local and the in-process fake.)
+   */
+  async end(targetKey: string, executionArn: string, until: Date, why: string): Promise<RolloutRecord | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(targetKey);
+      if (current?.executionArn !== executionArn) return undefined;
+      const generation = current.generation ?? 0;
+      try {
+        const output = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { targetKey },
+            UpdateExpression: 'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt, #generation = :next',
+            ConditionExpression: '#executionArn = :executionArn AND (#generation = :generation OR attribute_not_exists(#generation))',
+            ExpressionAttributeNames: {
+              '#executionArn': 'executionArn',
+              '#endedAt': 'endedAt',
+              '#endReason': 'endReason',
+              '#phase': 'phase',
+              '#expiresAt': 'expiresAt',
+              '#generation': 'generation',
+            },
+            ExpressionAttributeValues: {
+              ':executionArn': executionArn,
+              ':endedAt': new Date().toISOString(),
+              ':endReason': why,
+              ':phase': 'ended',
+              ':expiresAt': Math.ceil(until.getTime() / 1000),
+              ':generation': generation,
+              ':next': generation + 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return output.Attributes as RolloutRecord | undefined;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error) || attempt >= END_ATTEMPTS) throw error;
+      }
     }
   }
 
@@ -215,6 +289,8 @@ interface Holder {
   readonly executionArn?: string;
   readonly service?: string;
   readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly generation?: number;
 }
 
 type ConditionalCheckFailed = Error & { Item?: Record<string, unknown> };
@@ -229,7 +305,16 @@ function holderOf(item: Record<string, unknown>): Holder {
     executionArn: stringAttribute(item, 'executionArn'),
     service: stringAttribute(item, 'service'),
     startedAt: stringAttribute(item, 'startedAt'),
+    endedAt: stringAttribute(item, 'endedAt'),
+    generation: numberAttribute(item, 'generation'),
   };
+}
+
+function numberAttribute(item: Record<string, unknown>, name: string): number | undefined {
+  const value = item[name];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && value !== null && 'N' in value && typeof value.N === 'string') return Number(value.N);
+  return undefined;
 }
 
 /**
@@ -262,8 +347,18 @@ function lockHeldMessage(targetKey: string, holder: Holder | undefined): string 
 function recordMismatchMessage(targetKey: string, executionArn: string, holder: Holder | null | undefined): string {
   const prefix = `The rollout record of ${targetKey} is not held by ${executionArn}`;
   if (holder === null) return `${prefix}: the lock was released.`;
-  if (!holder?.executionArn) return `${prefix}: the lock was released or taken by another execution.`;
+  if (!holder?.executionArn) return `${prefix}: the lock was released, ended or taken by another execution.`;
+  if (holder.executionArn === executionArn && holder.endedAt) return `${prefix} any more: the rollout was ended at ${holder.endedAt} (stopped, timed out or rolled back).`;
+  if (holder.executionArn === executionArn) return `${prefix} any more.`;
   return `${prefix}: the lock was taken by another execution, ${holder.executionArn}.`;
+}
+
+function fenceMessage(targetKey: string, executionArn: string, generation: number, holder: Holder | undefined): string {
+  const fenced = 'nothing was written';
+  if (holder?.executionArn === executionArn && !holder.endedAt && holder.generation !== undefined) {
+    return `The rollout record of ${targetKey} moved from generation ${generation} to ${holder.generation}: another handler of this execution wrote in between; ${fenced}.`;
+  }
+  return `${recordMismatchMessage(targetKey, executionArn, holder)} Nothing was written.`;
 }
 
 function assertUpdatable(setNames: string[], removeNames: string[]): void {

@@ -15,7 +15,7 @@ import {
 import type { TrafficTarget, Weights } from '../domain/types';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
 import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../errors';
-import type { TrafficRouter, WriteWeightsResult } from '../ports';
+import type { Fence, RestoreResult, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
@@ -41,6 +41,12 @@ export interface Elbv2TrafficRouterOptions {
 const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
 const NOT_FOUND_CODES = new Set(['ListenerNotFoundException', 'RuleNotFoundException', 'ListenerNotFound', 'RuleNotFound']);
+
+/** ELBv2 allows at most this many target groups in one forward action. */
+const MAX_TARGET_GROUPS = 5;
+
+/** The rule or listener is gone: there is nothing left to steer. */
+class TargetGoneError extends ValidationFailedError {}
 
 /** The forward action of a traffic target, read and normalised. */
 interface ForwardView {
@@ -76,21 +82,22 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return view.weights;
   }
 
-  async writeWeights(target: TrafficTarget, weights: Weights, guard?: { expected: Weights }): Promise<WriteWeightsResult> {
+  async writeWeights(target: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> {
     assertPlanWeights(weights);
+    const { expected, fence } = options;
 
     // One read per attempt, so a step retried after throttling checks the guard against fresh weights.
     const previous = await this.retryingThrottles(async () => {
       const view = await this.readForward(target);
       // Live weights equal to the ones being written mean this write already happened (a retried
       // task), not that someone else steered.
-      if (guard && !sameWeights(view.weights, guard.expected) && !sameWeights(view.weights, weights)) {
+      if (expected && !sameWeights(view.weights, expected) && !sameWeights(view.weights, weights)) {
         throw new DriftDetectedError(
           `${describeTarget(target)} carries ${formatWeights(view.weights)}, but serinus last wrote ` +
-            `${formatWeights(guard.expected)}: someone else is steering it, so nothing was written`,
+            `${formatWeights(expected)}: someone else is steering it, so nothing was written`,
         );
       }
-      await this.modify(target, withWeights(view, target, weights));
+      await this.modify(target, withWeights(view, target, weights), fence);
       return view.weights;
     });
 
@@ -98,13 +105,33 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return { previous, applied };
   }
 
-  async attachCanary(target: TrafficTarget): Promise<boolean> {
+  async attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean> {
     return this.retryingThrottles(async () => {
       const view = await this.readForward(target);
       if (view.canaryAttached) return false;
-      await this.modify(target, withWeights(view, target, view.weights));
+      await this.modify(target, withWeights(view, target, view.weights), fence);
       return true;
     });
+  }
+
+  async restoreStable(target: TrafficTarget, fence?: Fence): Promise<RestoreResult> {
+    let actions: Action[];
+    try {
+      actions = await this.retryingThrottles(() => this.readActions(target));
+    } catch (error) {
+      if (error instanceof TargetGoneError) {
+        return { wrote: false, nothingToSteer: true, findings: [`${describeTarget(target)} no longer exists, so no traffic goes through it`] };
+      }
+      throw error;
+    }
+    const plan = planRestore(target, actions);
+    if (plan.nothingToSteer || !plan.actions) {
+      return { wrote: false, nothingToSteer: plan.nothingToSteer, findings: plan.findings };
+    }
+    const wanted = plan.actions;
+    await this.retryingThrottles(() => this.modify(target, wanted, fence));
+    await this.readBackRestored(target);
+    return { wrote: true, nothingToSteer: false, findings: plan.findings };
   }
 
   async healthyTargets(targetGroupArn: string): Promise<number> {
@@ -132,6 +159,23 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     );
   }
 
+  /** Reads until the action routes nothing to the canary and the stable target group carries traffic. */
+  private async readBackRestored(target: TrafficTarget): Promise<void> {
+    let seen = '';
+    for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
+      if (attempt > 1) {
+        await this.sleep(this.readBackDelayMs);
+      }
+      const actions = await this.retryingThrottles(() => this.readActions(target));
+      const check = planRestore(target, actions);
+      if (!check.actions) return;
+      seen = check.findings.join('; ') || 'the action still needs the write';
+    }
+    throw new WeightNotAppliedError(
+      `put the traffic of ${describeTarget(target)} back on the stable target group, but after ${this.readBackAttempts} reads it still shows: ${seen}`,
+    );
+  }
+
   private async readForward(target: TrafficTarget): Promise<ForwardView> {
     const actions = await this.readActions(target);
     return inspect(target, actions);
@@ -143,25 +187,36 @@ export class Elbv2TrafficRouter implements TrafficRouter {
         const output = await this.client.send(new DescribeRulesCommand({ RuleArns: [target.ruleArn] }));
         const rule = output.Rules?.find((r) => r.RuleArn === target.ruleArn) ?? output.Rules?.[0];
         if (!rule) {
-          throw new ValidationFailedError(`listener rule ${target.ruleArn} does not exist in this account/region`);
+          throw new TargetGoneError(`listener rule ${target.ruleArn} does not exist in this account/region`);
+        }
+        if (rule.IsDefault) {
+          // ELBv2 API reference, ModifyRule: "To modify the actions for the default rule, use
+          // ModifyListener." A ModifyRule on it would not change the listener's traffic.
+          throw new ValidationFailedError(
+            `listener rule ${target.ruleArn} is the default rule of listener ${target.listenerArn}; ELBv2 changes a ` +
+              "default rule's actions only through ModifyListener (ELBv2 API reference, ModifyRule), so configure the " +
+              'listener itself as the traffic target instead of its default rule',
+          );
         }
         return rule.Actions ?? [];
       }
       const output = await this.client.send(new DescribeListenersCommand({ ListenerArns: [target.listenerArn] }));
       const listener = output.Listeners?.find((l) => l.ListenerArn === target.listenerArn) ?? output.Listeners?.[0];
       if (!listener) {
-        throw new ValidationFailedError(`listener ${target.listenerArn} does not exist in this account/region`);
+        throw new TargetGoneError(`listener ${target.listenerArn} does not exist in this account/region`);
       }
       return listener.DefaultActions ?? [];
     } catch (error) {
       if (error instanceof Error && NOT_FOUND_CODES.has(error.name)) {
-        throw new ValidationFailedError(`${describeTarget(target)} does not exist in this account/region`, { cause: error });
+        throw new TargetGoneError(`${describeTarget(target)} does not exist in this account/region`, { cause: error });
       }
       throw error;
     }
   }
 
-  private async modify(target: TrafficTarget, actions: Action[]): Promise<void> {
+  /** The fence runs last, right before the Modify call, so nothing can end the rollout in between but the call itself. */
+  private async modify(target: TrafficTarget, actions: Action[], fence?: Fence): Promise<void> {
+    if (fence) await fence();
     if (target.ruleArn) {
       await this.client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: actions }));
     } else {
@@ -198,7 +253,7 @@ function describeTarget(target: TrafficTarget): string {
 }
 
 /**
- * Finds the single forward action and reads its weights as percentages.
+ * Finds the single forward action and reads its raw weights.
  * @throws ValidationFailedError when the action cannot be steered between stable and canary.
  */
 function inspect(target: TrafficTarget, actions: Action[]): ForwardView {
@@ -233,9 +288,70 @@ function inspect(target: TrafficTarget, actions: Action[]): ForwardView {
   // A forward to the stable target group alone is all traffic on stable: how a listener looks
   // before its first rollout. Writing weights brings the canary into the action.
   if (!canaryTuple) {
-    return { actions, forwardIndex, weights: { stable: 100, canary: 0 }, canaryAttached: false };
+    return { actions, forwardIndex, weights: { stable: stableTuple.weight, canary: 0 }, canaryAttached: false };
   }
-  return { actions, forwardIndex, weights: toPercent(stableTuple.weight, canaryTuple.weight, where), canaryAttached: true };
+  return { actions, forwardIndex, weights: { stable: stableTuple.weight, canary: canaryTuple.weight }, canaryAttached: true };
+}
+
+interface RestorePlan {
+  readonly nothingToSteer: boolean;
+  /** The action list to write, or undefined when the canary already has no traffic and stable has some. */
+  readonly actions?: Action[];
+  readonly findings: string[];
+}
+
+/**
+ * What it takes to put the traffic back on stable, whatever the action holds: the canary at 0, the
+ * stable target group at 100 (also when it was missing, replaced, or both were at 0), any other
+ * target group at 0. An action that already routes nothing to the canary or a foreign target group
+ * is left as it is. Never throws: a shape it cannot steer is `nothingToSteer` with a finding.
+ */
+function planRestore(target: TrafficTarget, actions: Action[]): RestorePlan {
+  const where = describeTarget(target);
+  const { stableTargetGroupArn: stable, canaryTargetGroupArn: canary } = target;
+  const forwardIndex = actions.findIndex((action) => action.Type === 'forward');
+  if (forwardIndex < 0) {
+    return { nothingToSteer: true, findings: [`${where} has no forward action, so it routes no traffic to either target group`] };
+  }
+  const forward = actions[forwardIndex]!;
+  const listed = forward.ForwardConfig?.TargetGroups ?? [];
+  const tuples =
+    listed.length > 0
+      ? listed.filter((t) => t.TargetGroupArn).map((t) => ({ arn: t.TargetGroupArn!, weight: t.Weight ?? 1 }))
+      : forward.TargetGroupArn
+        ? [{ arn: forward.TargetGroupArn, weight: 1 }]
+        : [];
+
+  const findings: string[] = [];
+  const foreign = tuples.filter((t) => t.arn !== stable && t.arn !== canary);
+  for (const t of foreign) {
+    findings.push(
+      t.weight > 0
+        ? `${where} forwarded to ${t.arn} (weight ${t.weight}), which is neither the stable nor the canary target group; set to 0`
+        : `${where} also lists ${t.arn} at weight 0, which is neither the stable nor the canary target group`,
+    );
+  }
+  const stableTuple = tuples.find((t) => t.arn === stable);
+  const canaryTuple = tuples.find((t) => t.arn === canary);
+  if (!stableTuple) findings.push(`${where} no longer forwarded to the stable target group ${stable}; put it back at weight 100`);
+  else if (stableTuple.weight === 0) findings.push(`${where} gave the stable target group weight 0; set it to 100`);
+  const done = stableTuple !== undefined && stableTuple.weight > 0 && (canaryTuple?.weight ?? 0) === 0 && foreign.every((t) => t.weight === 0);
+  if (done) return { nothingToSteer: false, findings };
+
+  // When it writes at all, it writes what serinus writes between rollouts: stable 100, canary 0.
+  const groups: TargetGroupTuple[] = [
+    { TargetGroupArn: stable, Weight: 100 },
+    ...foreign.map((t) => ({ TargetGroupArn: t.arn, Weight: 0 })),
+  ];
+  // The canary stays in the action at 0 so the load balancer keeps health-checking it, room permitting.
+  if (groups.length < MAX_TARGET_GROUPS) groups.splice(1, 0, { TargetGroupArn: canary, Weight: 0 });
+  const written: Action = { ...forward, ForwardConfig: { ...forward.ForwardConfig, TargetGroups: groups } };
+  delete written.TargetGroupArn;
+  return {
+    nothingToSteer: false,
+    actions: actions.map((action, index) => (index === forwardIndex ? written : forModify(action))),
+    findings,
+  };
 }
 
 /** A forward's target groups, with `TargetGroupArn` alone read as one target group at weight 1. */
@@ -256,19 +372,6 @@ function targetGroupsOf(action: Action, where: string): Array<{ arn: string; wei
     }
     return { arn: tuple.TargetGroupArn, weight: tuple.Weight ?? 1 };
   });
-}
-
-/** ELBv2 weights are relative (0–999 each); serinus reasons in percentages of the two. */
-function toPercent(stableWeight: number, canaryWeight: number, where: string): Weights {
-  const total = stableWeight + canaryWeight;
-  if (total <= 0) {
-    throw new ValidationFailedError(
-      `the forward action of ${where} gives weight 0 to both the stable and the canary target group, ` +
-        'so it routes no traffic; set the stable weight to 100 before starting a rollout',
-    );
-  }
-  const canary = Math.round((canaryWeight * 100) / total);
-  return { stable: 100 - canary, canary };
 }
 
 /**

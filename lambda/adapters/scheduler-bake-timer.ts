@@ -1,14 +1,31 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
+import type { SweepRequest } from '../domain/types';
 import { ValidationFailedError } from '../errors';
 import type { BakeTimer } from '../ports';
+import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
 export interface SchedulerBakeTimerSettings {
   /** The schedule group that holds serinus's bake schedules. */
   readonly groupName: string;
-  /** The role EventBridge Scheduler assumes; it may call `states:SendTaskSuccess`. */
+  /** The role EventBridge Scheduler assumes; it may call `states:SendTaskSuccess` and invoke the sweeper. */
   readonly roleArn: string;
+  /** The sweeper function, target of the safety and reassert schedules. Required by `scheduleSweep` only. */
+  readonly sweeperFunctionArn?: string;
 }
+
+/** How often the safety schedule sweeps a held target. */
+export const SAFETY_SWEEP_EXPRESSION = 'rate(5 minutes)';
+
+/** A sweep that fails is retried a few times; the safety schedule comes back every 5 minutes anyway. */
+export const SWEEP_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 } as const;
 
 /** Scheduler's universal target: the schedule itself calls Step Functions, no Lambda in between. */
 export const SEND_TASK_SUCCESS_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:sfn:sendTaskSuccess';
@@ -32,28 +49,72 @@ export class SchedulerBakeTimer implements BakeTimer {
   async schedule(name: string, at: Date, taskToken: string, output: Record<string, unknown>): Promise<void> {
     assertScheduleName(name);
     if (Number.isNaN(at.getTime())) throw new ValidationFailedError(`The bake of schedule ${name} has no valid end time.`);
+    const definition: CreateScheduleCommandInput = {
+      Name: name,
+      GroupName: this.settings.groupName,
+      ScheduleExpression: `at(${atExpressionTime(at)})`,
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      State: 'ENABLED',
+      Description: 'serinus: ends a canary bake by sending Step Functions task success',
+      Target: {
+        Arn: SEND_TASK_SUCCESS_TARGET_ARN,
+        RoleArn: this.settings.roleArn,
+        // The target's Input is the SendTaskSuccess request; its `Output` is itself a JSON string.
+        Input: JSON.stringify({ TaskToken: taskToken, Output: JSON.stringify(output) }),
+        RetryPolicy: { ...BAKE_TARGET_RETRY_POLICY },
+      },
+    };
+    try {
+      await this.client.send(new CreateScheduleCommand(definition));
+    } catch (error) {
+      if (!hasName(error, 'ConflictException')) throw error;
+      // A retried Bake task finds the schedule an earlier attempt created (its reply may have been
+      // lost). The retry runs under a new task token; a schedule that sends the old one would leave
+      // the bake waiting for its timeout, so it is brought up to this attempt's token.
+      const existing = await this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.settings.groupName }));
+      if (tokenOf(existing.Target?.Input) === taskToken) return;
+      logger.info('bake schedule carried an earlier task token; updating it', { schedule: name });
+      await this.client.send(new UpdateScheduleCommand(definition));
+    }
+  }
+
+  async scheduleSweep(name: string, request: SweepRequest, at?: Date): Promise<void> {
+    assertScheduleName(name);
+    const functionArn = this.settings.sweeperFunctionArn;
+    if (!functionArn) throw new Error('the sweeper function ARN is not configured; the serinus engine sets it on deploy');
+    if (at && Number.isNaN(at.getTime())) throw new ValidationFailedError(`The sweep of schedule ${name} has no valid time.`);
+    const once = request.kind === 'reassert';
+    if (once && !at) throw new ValidationFailedError(`The reassert schedule ${name} needs a time.`);
     try {
       await this.client.send(
         new CreateScheduleCommand({
           Name: name,
           GroupName: this.settings.groupName,
-          ScheduleExpression: `at(${atExpressionTime(at)})`,
+          ScheduleExpression: once ? `at(${atExpressionTime(at!)})` : SAFETY_SWEEP_EXPRESSION,
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
-          ActionAfterCompletion: 'DELETE',
+          ...(once ? { ActionAfterCompletion: 'DELETE' as const } : {}),
           State: 'ENABLED',
-          Description: 'serinus: ends a canary bake by sending Step Functions task success',
+          Description: once
+            ? 'serinus: reverts an ended rollout again once none of its handlers can still be running, then releases it'
+            : 'serinus: sweeps a rollout while it holds its traffic target, in case its status event is lost',
           Target: {
-            Arn: SEND_TASK_SUCCESS_TARGET_ARN,
+            Arn: functionArn,
             RoleArn: this.settings.roleArn,
-            // The target's Input is the SendTaskSuccess request; its `Output` is itself a JSON string.
-            Input: JSON.stringify({ TaskToken: taskToken, Output: JSON.stringify(output) }),
-            RetryPolicy: { ...BAKE_TARGET_RETRY_POLICY },
+            Input: JSON.stringify({
+              kind: request.kind,
+              executionArn: request.executionArn,
+              targetKey: request.targetKey,
+              traffic: request.traffic,
+            }),
+            RetryPolicy: { ...SWEEP_TARGET_RETRY_POLICY },
           },
         }),
       );
     } catch (error) {
-      // A retried Lambda finds the schedule its first attempt created: that one is kept.
+      // The schedule of this rollout already exists (a retried call): it sweeps the same thing.
       if (hasName(error, 'ConflictException')) return;
       throw error;
     }
@@ -85,6 +146,17 @@ function assertScheduleName(name: string): void {
     throw new ValidationFailedError(
       `Schedule name ${JSON.stringify(name)} is not 1-64 characters of letters, digits, '-', '_' or '.'.`,
     );
+  }
+}
+
+/** The TaskToken a bake schedule's SendTaskSuccess input carries; undefined when unreadable. */
+function tokenOf(input: string | undefined): string | undefined {
+  if (!input) return undefined;
+  try {
+    const parsed = JSON.parse(input) as { TaskToken?: unknown };
+    return typeof parsed.TaskToken === 'string' ? parsed.TaskToken : undefined;
+  } catch {
+    return undefined;
   }
 }
 

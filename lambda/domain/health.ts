@@ -1,7 +1,7 @@
 /**
  * The health verdict on a canary, from its CloudWatch alarms.
  */
-import type { AlarmState, AlarmTransition, HealthVerdict, InsufficientDataPolicy } from './types';
+import type { AlarmState, AlarmTransition, DeploymentSnapshot, HealthVerdict, InsufficientDataPolicy, RolloutStatus } from './types';
 
 export interface HealthInput {
   readonly states: readonly AlarmState[];
@@ -92,4 +92,44 @@ function flippedDuringBake(input: HealthInput): AlarmTransition[] {
 
 function detail(text: string | undefined): string {
   return text ? ` (${text})` : '';
+}
+
+/** What the end of a bake sees of the canary itself. */
+export interface CanaryObservation {
+  readonly deployment: string;
+  /** container → image the rollout set. */
+  readonly requested: Record<string, string>;
+  readonly snapshot: DeploymentSnapshot;
+  readonly status: RolloutStatus;
+  readonly healthyTargets: number;
+}
+
+export type CanaryVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: 'CanaryUnhealthy' | 'NoHealthyTargets'; readonly reason: string };
+
+/**
+ * Whether the canary still is what the bake judged: its Deployment runs the candidate, every
+ * desired replica (at least one) is available, and its target group has healthy targets. Alarms
+ * alone miss a canary someone re-imaged, scaled to zero or drained during the bake.
+ */
+export function judgeCanary(seen: CanaryObservation): CanaryVerdict {
+  const name = `the canary Deployment "${seen.deployment}"`;
+  const replaced = Object.entries(seen.requested).filter(([container, image]) => seen.snapshot.images[container] !== image);
+  if (replaced.length > 0) {
+    const found = replaced.map(([container, image]) => `${container}=${seen.snapshot.images[container] ?? '(none)'} instead of ${image}`);
+    return { ok: false, error: 'CanaryUnhealthy', reason: `${name} no longer runs the candidate: ${found.join(', ')}` };
+  }
+  const { desired, available } = seen.status;
+  if (desired < 1 || available < 1 || available !== desired) {
+    return {
+      ok: false,
+      error: 'CanaryUnhealthy',
+      reason: `${name} has ${available} of ${desired} replica(s) available${desired < 1 ? ' (scaled to zero)' : ''}`,
+    };
+  }
+  if (seen.healthyTargets < 1) {
+    return { ok: false, error: 'NoHealthyTargets', reason: `${name} runs, but its target group has no healthy targets` };
+  }
+  return { ok: true };
 }

@@ -23,3 +23,20 @@ export function bakeScheduleName(executionArn: string, stepIndex: number): strin
   const digest = createHash('sha256').update(executionArn).digest('hex').slice(0, 16);
   return `serinus-${digest}-step-${stepIndex}`;
 }
+
+/** The schedule that sweeps a rollout every few minutes while it holds its traffic target. */
+export function safetyScheduleName(targetKey: string, executionArn: string): string {
+  return `serinus-safety-${rolloutDigest(targetKey, executionArn)}`;
+}
+
+/** The one-time schedule that reverts an ended rollout again once its late handlers are done. */
+export function reassertScheduleName(targetKey: string, executionArn: string): string {
+  return `serinus-reassert-${rolloutDigest(targetKey, executionArn)}`;
+}
+
+function rolloutDigest(targetKey: string, executionArn: string): string {
+  if (targetKey.length === 0 || executionArn.length === 0) {
+    throw new ValidationFailedError('the traffic target and the execution ARN must not be empty');
+  }
+  return createHash('sha256').update(`${targetKey}\n${executionArn}`).digest('hex').slice(0, 24);
+}

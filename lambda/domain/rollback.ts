@@ -2,12 +2,17 @@
  * What a rollback must undo, read from the rollout record alone, so it can run from any state
  * (the workflow's Catch, the abort cleanup, the sweeper) and twice without harm.
  */
-import { STABLE_ONLY, targetKey, type RolloutRecord, type Weights } from './types';
-import { formatWeights } from './weights';
+import { targetKey, type RolloutRecord } from './types';
+
+/**
+ * How the rollback ends the lock. `release`: the workflow's own Rollback, whose failed state has
+ * returned, so nothing of this execution can still be running. `fence`: cleanup after a stop or a
+ * timeout, when a handler may still be mid-call; the record stays ended until `reassertAt`, when
+ * the revert is asserted again and the lock released.
+ */
+export type RollbackEnding = { readonly kind: 'release' } | { readonly kind: 'fence'; readonly reassertAt: string };
 
 export interface RollbackPlan {
-  /** Always stable only: invariant 1 holds whatever else fails. */
-  readonly weights: Weights;
   /** Set only when promotion had started (the record holds the stable Deployment's previous images). */
   readonly restoreStable?: { readonly images: Record<string, string> };
   /**
@@ -21,19 +26,27 @@ export interface RollbackPlan {
    * own Rollback after the bake ended, cleanup and the sweeper after the execution ended).
    */
   readonly cancelSchedule?: string;
-  readonly releaseLock: true;
-  /** What will be undone, in the order it is undone, for logs and the failure cause. */
+  readonly ending: RollbackEnding;
+  /**
+   * What will be undone after the traffic, in the order it is undone, for logs and the failure
+   * cause. Traffic to stable comes before all of it and is not planned from the record: it is
+   * written before the record is even read.
+   */
   readonly steps: string[];
 }
 
 /**
- * Plans the undo, in the order that matters: traffic to stable first (so users leave the
- * canary before anything else moves), then the stable Deployment's images, then the canary,
- * then the bake's schedule and token, then the lock.
+ * Plans the undo that follows the traffic, in the order that matters: the record ended (so no
+ * late handler writes again), the bake's schedule, the stable Deployment's images, the canary,
+ * then the lock.
  */
-export function planRollback(record: RolloutRecord): RollbackPlan {
+export function planRollback(record: RolloutRecord, ending: RollbackEnding = { kind: 'release' }): RollbackPlan {
   const { workload } = record.target;
-  const steps: string[] = [`shift all traffic to the stable target group (${formatWeights(STABLE_ONLY)})`];
+  const steps: string[] = ['end the rollout record, so no handler still running writes again'];
+  const bake = record.bake;
+  if (bake) {
+    steps.push(`delete the bake schedule "${bake.scheduleName}"`);
+  }
 
   let restoreStable: RollbackPlan['restoreStable'];
   if (record.previousStable) {
@@ -53,18 +66,17 @@ export function planRollback(record: RolloutRecord): RollbackPlan {
     );
   }
 
-  const bake = record.bake;
-  if (bake) {
-    steps.push(`delete the bake schedule "${bake.scheduleName}"`);
-  }
-  steps.push(`release the lock on ${targetKey(record.target.traffic)}`);
+  steps.push(
+    ending.kind === 'release'
+      ? `release the lock on ${targetKey(record.target.traffic)}`
+      : `keep ${targetKey(record.target.traffic)} locked until ${ending.reassertAt}, when the revert is asserted again and the lock released`,
+  );
 
   return {
-    weights: STABLE_ONLY,
     ...(restoreStable && { restoreStable }),
     ...(canary && { canary }),
     ...(bake && { cancelSchedule: bake.scheduleName }),
-    releaseLock: true,
+    ending,
     steps,
   };
 }

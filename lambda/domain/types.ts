@@ -2,7 +2,11 @@
  * The shared vocabulary of a rollout. Pure types: no AWS imports, no I/O.
  */
 
-/** Percent of traffic on each target group. `stable + canary === 100`, never both zero. */
+/**
+ * The raw ELBv2 `Weight` (0–999) of the stable and the canary target group in the forward action.
+ * serinus writes `canary = w, stable = 100 - w`, so a plan's weights are raw weights too; an
+ * operator's 999/1 stays 999/1 and differs from 100/0 in every decision.
+ */
 export interface Weights {
   readonly stable: number;
   readonly canary: number;
@@ -18,6 +22,18 @@ export interface TrafficTarget {
   readonly ruleArn?: string;
   readonly stableTargetGroupArn: string;
   readonly canaryTargetGroupArn: string;
+}
+
+/**
+ * What a sweeper schedule hands the sweeper. `safety` runs every few minutes while a rollout holds
+ * the target (a lost status event); `reassert` runs once after cleanup, when no handler of the
+ * ended execution can still be running, and reverts again before it releases the target.
+ */
+export interface SweepRequest {
+  readonly kind: 'safety' | 'reassert';
+  readonly executionArn: string;
+  readonly targetKey: string;
+  readonly traffic: TrafficTarget;
 }
 
 /** A Deployment in an EKS cluster. */
@@ -166,7 +182,9 @@ export type RolloutPhase =
   | 'baking'
   | 'promoting'
   | 'finishing'
-  | 'rolling-back';
+  | 'rolling-back'
+  /** Cleanup or rollback reverted the rollout; the record fences out late handlers until `expiresAt`. */
+  | 'ended';
 
 export interface DeploymentSnapshot {
   /** container name → image. */
@@ -202,6 +220,20 @@ export interface RolloutRecord {
   readonly bake?: BakeRecord;
   /** The last step index whose health check passed; promotion requires the final one. */
   readonly healthyThroughStep?: number;
+  /**
+   * Bumped by every fence check and by `end`: a mutating call goes ahead only while the record still
+   * carries the generation its handler read, so a handler still running after cleanup writes nothing.
+   * 0 at Lock.
+   */
+  readonly generation: number;
+  /** ISO-8601 time cleanup or rollback ended the rollout; an ended record refuses every workflow write. */
+  readonly endedAt?: string;
+  /** Why it ended. */
+  readonly endReason?: string;
+  /** ISO-8601 time the current step's weight was written: the step's health window starts there. */
+  readonly lastShiftAt?: string;
+  /** The EventBridge Scheduler schedule that sweeps this rollout while it holds the target. */
+  readonly safetySchedule?: string;
 }
 
 /** The state machine's default timeout (seven days), when the construct sets none. */

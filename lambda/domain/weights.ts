@@ -1,5 +1,6 @@
 /**
- * Traffic weights as serinus writes them: percentages that always add up to 100.
+ * Traffic weights. Reads are raw ELBv2 weights (0–999 each); serinus writes percentages that add
+ * up to 100, so the weights it writes are raw weights as well.
  */
 import { ValidationFailedError } from '../errors';
 import type { Weights } from './types';
@@ -14,13 +15,22 @@ export function canaryWeights(percent: number): Weights {
   return weights;
 }
 
+/** Raw comparison: 999/1 is not 100/0. */
 export function sameWeights(a: Weights, b: Weights): boolean {
   return a.stable === b.stable && a.canary === b.canary;
 }
 
-/** `stable 90 / canary 10`. */
+/** `stable 90 / canary 10`; raw weights that do not add up to 100 also show the canary's share. */
 export function formatWeights(w: Weights): string {
-  return `stable ${w.stable} / canary ${w.canary}`;
+  const raw = `stable ${w.stable} / canary ${w.canary}`;
+  const total = w.stable + w.canary;
+  if (total === 100) return raw;
+  if (total <= 0) return `${raw} (no traffic routed)`;
+  return `${raw} (${roundShare((w.canary * 100) / total)}% on the canary)`;
+}
+
+function roundShare(percent: number): string {
+  return String(Math.round(percent * 100) / 100);
 }
 
 /**
@@ -37,7 +47,7 @@ export function assertPlanWeights(w: Weights): void {
     }
   }
   if (problems.length === 0 && w.stable + w.canary !== 100) {
-    problems.push(`weights must add up to 100, got ${formatWeights(w)} (${w.stable + w.canary})`);
+    problems.push(`weights must add up to 100, got stable ${w.stable} / canary ${w.canary} (${w.stable + w.canary})`);
   }
   if (problems.length > 0) {
     throw new ValidationFailedError(problems);

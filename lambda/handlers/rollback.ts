@@ -3,7 +3,7 @@ import { readFailure } from '../domain/failure';
 import type { TrafficTarget } from '../domain/types';
 import { deps } from '../shared/runtime';
 import { stateHandler } from '../shared/handler';
-import { rollbackExecution, type RollbackOutcome } from '../use-cases/rollback';
+import { rollbackExecution } from '../use-cases/rollback';
 
 /**
  * Lenient on purpose: a rollback that refuses its input leaves traffic on the canary. Only what it
@@ -33,27 +33,13 @@ export const handler = stateHandler('Rollback', event, async (e) => {
   const failure = readFailure(e.error);
   const { listenerArn, ruleArn, stableTargetGroupArn, canaryTargetGroupArn } = e.rollout.target.traffic;
   const traffic: TrafficTarget = { listenerArn, ...(ruleArn ? { ruleArn } : {}), stableTargetGroupArn, canaryTargetGroupArn };
-  const outcome = await rollback(
+  const outcome = await rollbackExecution(
+    deps,
     { targetKey: e.rollout.targetKey, executionArn: e.rollout.executionArn, traffic, heldLock: e.heldLock },
     failure.cause,
   );
   const undone = outcome.undone.length > 0 ? ` Rolled back: ${outcome.undone.join('; ')}.` : '';
-  const findings = outcome.findings?.length ? ` Found: ${outcome.findings.join('; ')}.` : '';
+  const findings = outcome.findings.length > 0 ? ` Found: ${outcome.findings.join('; ')}.` : '';
   return { error: failure.error, cause: `${failure.cause}.${undone}${findings}`, undone: outcome.undone };
 });
 
-interface RollbackArgs {
-  readonly targetKey: string;
-  readonly executionArn: string;
-  readonly traffic: TrafficTarget;
-  readonly heldLock: boolean;
-}
-
-/**
- * The rollback entry point with the arguments it takes by contract. `rollbackExecution` still reads
- * the target from the record and the lock state itself; this is the one line to change when it takes
- * `RollbackArgs` directly.
- */
-function rollback(args: RollbackArgs, why: string): Promise<RollbackOutcome & { findings?: string[] }> {
-  return rollbackExecution(deps, args.targetKey, args.executionArn, why);
-}

@@ -1,10 +1,41 @@
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { ENV } from '../handler-names';
 import { deps } from '../shared/runtime';
 import { stateHandler } from '../shared/handler';
 import { sweep } from '../use-cases/rollback';
 
-/** Runs on a schedule; the event's content does not matter. */
-const event = z.unknown();
+/** The Input of a safety or reassert schedule; anything else (an empty event) sweeps every record. */
+const sweepRequest = z.object({
+  kind: z.enum(['safety', 'reassert']),
+  executionArn: z.string().min(1),
+  targetKey: z.string().min(1),
+  traffic: z.object({
+    listenerArn: z.string().min(1),
+    ruleArn: z.string().min(1).optional(),
+    stableTargetGroupArn: z.string().min(1),
+    canaryTargetGroupArn: z.string().min(1),
+  }),
+});
 
-/** Catches a lost status event: undoes records whose execution is no longer running. */
-export const handler = stateHandler('Sweeper', event, () => sweep(deps), () => undefined);
+const run = stateHandler(
+  'Sweeper',
+  z.unknown(),
+  (raw) => {
+    const request = sweepRequest.safeParse(raw);
+    return sweep(deps, request.success ? request.data : undefined);
+  },
+  (raw) => sweepRequest.safeParse(raw).data?.executionArn,
+);
+
+/**
+ * Sweeps the rollout a schedule names (a lost status event; the reassert after cleanup). The
+ * sweeper may schedule a reassert itself; its own ARN cannot be in its environment (a function
+ * cannot reference itself in CloudFormation), so the invocation tells it.
+ */
+export async function handler(event: unknown, context?: Context): Promise<Awaited<ReturnType<typeof run>>> {
+  if (context?.invokedFunctionArn && !process.env[ENV.sweeperFunctionArn]) {
+    process.env[ENV.sweeperFunctionArn] = context.invokedFunctionArn;
+  }
+  return run(event, context);
+}

@@ -8,7 +8,7 @@ import { EksWorkloads } from '../adapters/eks-workloads';
 import { Elbv2TrafficRouter } from '../adapters/elbv2-traffic-router';
 import { SchedulerBakeTimer } from '../adapters/scheduler-bake-timer';
 import { StepFunctionsCallbacks, StepFunctionsExecutions } from '../adapters/step-functions';
-import { ENV, EXECUTION_INDEX } from '../handler-names';
+import { DEFAULT_FENCE_SECONDS, ENV, EXECUTION_INDEX } from '../handler-names';
 import {
   systemClock,
   type BakeTimer,
@@ -30,6 +30,8 @@ export interface Deps {
   readonly callbacks: TaskCallbacks;
   readonly executions: Executions;
   readonly clock: Clock;
+  /** How long a handler of an ended execution may still be running: the reassert waits that long. */
+  readonly fenceSeconds: number;
 }
 
 function requiredEnv(name: string): string {
@@ -57,8 +59,20 @@ export const deps: Deps = lazily<Deps>({
     new DynamoDbRolloutStore(requiredEnv(ENV.tableName), undefined, {
       executionIndexName: process.env[ENV.executionIndexName] ?? EXECUTION_INDEX,
     }),
-  timer: () => new SchedulerBakeTimer({ groupName: requiredEnv(ENV.scheduleGroup), roleArn: requiredEnv(ENV.schedulerRoleArn) }),
+  timer: () =>
+    new SchedulerBakeTimer({
+      groupName: requiredEnv(ENV.scheduleGroup),
+      roleArn: requiredEnv(ENV.schedulerRoleArn),
+      sweeperFunctionArn: process.env[ENV.sweeperFunctionArn],
+    }),
   callbacks: () => new StepFunctionsCallbacks(),
   executions: () => new StepFunctionsExecutions(),
   clock: () => systemClock,
+  fenceSeconds: () => fenceSecondsFrom(process.env[ENV.fenceSeconds]),
 });
+
+/** `SERINUS_FENCE_SECONDS`, or the default when it is unset or not a positive number. */
+export function fenceSecondsFrom(value: string | undefined): number {
+  const parsed = Number(value);
+  return value && Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_FENCE_SECONDS;
+}

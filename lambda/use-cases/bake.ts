@@ -1,10 +1,10 @@
-import { CanaryUnhealthyError, ErrorNames } from '../errors';
-import { isHealthy, judgeHealth } from '../domain/health';
+import { CanaryUnhealthyError, ErrorNames, NoHealthyTargetsError } from '../errors';
+import { isHealthy, judgeCanary, judgeHealth } from '../domain/health';
 import { bakeScheduleName } from '../domain/naming';
 import type { PlanStep } from '../domain/types';
-import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter } from '../ports';
+import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import { heldRecord, type RolloutContext } from './context';
+import { canaryRef, fenceOf, heldRecord, type RolloutContext } from './context';
 import { assertNoDrift } from './traffic';
 
 /**
@@ -18,6 +18,8 @@ export async function startBake(
   step: PlanStep,
   taskToken: string,
 ): Promise<{ endsAt: string }> {
+  const record = await heldRecord(deps.store, rollout);
+  const fence = fenceOf(deps.store, record);
   const startedAt = deps.clock.now();
   const alarmNames = rollout.target.alarmNames;
   const states = await deps.health.alarmStates(alarmNames);
@@ -27,6 +29,7 @@ export async function startBake(
   }
 
   const scheduleName = bakeScheduleName(rollout.executionArn, step.index);
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, {
     phase: 'baking',
     bake: { taskToken, scheduleName, stepIndex: step.index, startedAt: startedAt.toISOString() },
@@ -35,6 +38,7 @@ export async function startBake(
   // whole minute: a bake is never shorter than asked.
   const endsAt = new Date(Math.ceil((startedAt.getTime() + step.bakeSeconds * 1000) / 60_000) * 60_000);
   const output = { stepIndex: step.index, startedAt: startedAt.toISOString() };
+  await fence();
   if (step.bakeSeconds === 0) {
     await deps.callbacks.succeed(taskToken, output);
   } else {
@@ -45,16 +49,20 @@ export async function startBake(
 }
 
 /**
- * Judges a finished bake from the alarms now and their history since the bake began, so an alarm
- * that fired and recovered without its event arriving still fails the step.
+ * Judges a finished bake from the alarms now and their history since the step's weight was
+ * written, so an alarm that fired and recovered without its event arriving still fails the step;
+ * then the canary itself: still the candidate, every replica available, healthy targets.
  */
 export async function checkHealth(
-  deps: { store: RolloutStore; health: HealthSignals; router: TrafficRouter; clock: Clock },
+  deps: { store: RolloutStore; health: HealthSignals; router: TrafficRouter; workloads: Workloads; clock: Clock },
   rollout: RolloutContext,
   step: PlanStep,
 ): Promise<{ status: string; reason: string }> {
   const record = await heldRecord(deps.store, rollout);
-  const since = record.bake?.stepIndex === step.index ? new Date(record.bake.startedAt) : new Date(record.startedAt);
+  const fence = fenceOf(deps.store, record);
+  const since = new Date(
+    record.lastShiftAt ?? (record.bake?.stepIndex === step.index ? record.bake.startedAt : record.startedAt),
+  );
   const alarmNames = rollout.target.alarmNames;
   const [states, history] = await Promise.all([
     deps.health.alarmStates(alarmNames),
@@ -64,9 +72,29 @@ export async function checkHealth(
   if (!isHealthy(verdict, rollout.request.insufficientData)) {
     throw new CanaryUnhealthyError(`step ${step.index + 1} (${step.weight}%): ${verdict.reason}`);
   }
+  await assertCanaryServing(deps, rollout, step);
   await assertNoDrift(deps.router, rollout.target, record.lastWrittenWeights);
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', healthyThroughStep: step.index }, ['bake']);
   return { status: verdict.status, reason: verdict.reason };
+}
+
+/** The end-of-bake check of the canary itself. */
+async function assertCanaryServing(
+  deps: { router: TrafficRouter; workloads: Workloads },
+  rollout: RolloutContext,
+  step: PlanStep,
+): Promise<void> {
+  const ref = canaryRef(rollout.target);
+  const [snapshot, status, healthyTargets] = await Promise.all([
+    deps.workloads.snapshot(ref),
+    deps.workloads.rolloutStatus(ref),
+    deps.router.healthyTargets(rollout.target.traffic.canaryTargetGroupArn),
+  ]);
+  const verdict = judgeCanary({ deployment: ref.name, requested: rollout.request.images, snapshot, status, healthyTargets });
+  if (verdict.ok) return;
+  const message = `step ${step.index + 1} (${step.weight}%): ${verdict.reason}`;
+  throw verdict.error === ErrorNames.NoHealthyTargets ? new NoHealthyTargetsError(message) : new CanaryUnhealthyError(message);
 }
 
 export interface AlarmStateChange {
@@ -86,7 +114,16 @@ export async function onAlarm(
 ): Promise<{ failedBakes: number }> {
   if (change.state !== 'ALARM') return { failedBakes: 0 };
   const records = await deps.store.list();
-  const watching = records.filter((r) => r.bake && r.target.alarmNames.includes(change.alarmName));
+  const changedAt = change.timestamp ? Date.parse(change.timestamp) : Number.NaN;
+  const watching = records.filter(
+    (r) =>
+      r.bake &&
+      !r.endedAt &&
+      r.target.alarmNames.includes(change.alarmName) &&
+      // A replayed or late event from before the bake began cannot judge it; the bake's own checks
+      // cover what happened before (the alarm state at its start, the history since the shift).
+      !(changedAt < Date.parse(r.bake.startedAt)),
+  );
   for (const record of watching) {
     const bake = record.bake!;
     const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} during the bake of step ${bake.stepIndex + 1}${change.reason ? `: ${change.reason}` : ''}`;

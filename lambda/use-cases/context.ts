@@ -11,7 +11,7 @@ import {
   type RolloutRequest,
   type TargetConfig,
 } from '../domain/types';
-import type { RolloutStore } from '../ports';
+import type { Fence, RolloutStore } from '../ports';
 
 /**
  * What Validate hands to every later state (`$.rollout` in the definition). Everything a state needs
@@ -72,7 +72,7 @@ export function canaryRef(target: TargetConfig): DeploymentRef {
   return { clusterName: target.workload.clusterName, namespace: target.workload.namespace, name: target.workload.canaryDeployment };
 }
 
-/** The record of this execution, or an error saying the lock is no longer ours. */
+/** The record of this execution, or an error saying the lock is no longer ours (released, taken over or ended). */
 export async function heldRecord(store: RolloutStore, rollout: RolloutContext): Promise<RolloutRecord> {
   const record = await store.get(rollout.targetKey);
   if (!record || record.executionArn !== rollout.executionArn) {
@@ -82,5 +82,21 @@ export async function heldRecord(store: RolloutStore, rollout: RolloutContext): 
         : 'the rollout record is gone: the lock was released (by cleanup or an operator)',
     );
   }
+  if (record.endedAt) {
+    throw new RecordMismatchError(`this rollout was ended at ${record.endedAt} (${record.endReason ?? 'stopped'}); nothing more is written`);
+  }
   return record;
+}
+
+/**
+ * The fence of a handler that read `record`: each call checks, with a conditional write, that the
+ * execution still holds the record at the generation this handler last saw, and moves it on. A
+ * handler still running after cleanup ended the rollout therefore fails its next fence, and writes
+ * nothing more.
+ */
+export function fenceOf(store: RolloutStore, record: RolloutRecord): Fence {
+  let generation = record.generation;
+  return async () => {
+    generation = await store.fence(record.targetKey, record.executionArn, generation);
+  };
 }

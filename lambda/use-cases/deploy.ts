@@ -2,7 +2,7 @@ import { RolloutStuckError } from '../errors';
 import type { DeploymentRef, TargetConfig } from '../domain/types';
 import type { Clock, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { logger } from '../shared/observability';
-import { canaryRef, heldRecord, stableRef, type RolloutContext } from './context';
+import { canaryRef, fenceOf, heldRecord, stableRef, type RolloutContext } from './context';
 
 export interface ReadyResult {
   readonly ready: boolean;
@@ -21,9 +21,13 @@ export async function deployCanary(
 ): Promise<{ since: string }> {
   const ref = canaryRef(rollout.target);
   const record = await heldRecord(deps.store, rollout);
+  const fence = fenceOf(deps.store, record);
   const previousCanary = record.previousCanary ?? (await deps.workloads.snapshot(ref));
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'deploying-canary', previousCanary });
+  await fence();
   await deps.workloads.setImages(ref, rollout.request.images);
+  await fence();
   await deps.workloads.scale(ref, rollout.target.workload.canaryReplicas);
   logger.info('canary deployment started', { deployment: ref.name, images: rollout.request.images });
   return { since: deps.clock.now().toISOString() };
@@ -45,8 +49,11 @@ export async function promoteStable(
       `refusing to promote: the record does not show step ${lastStep + 1} of ${rollout.stepCount} as healthy`,
     );
   }
+  const fence = fenceOf(deps.store, record);
   const previousStable = record.previousStable ?? (await deps.workloads.snapshot(ref));
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'promoting', previousStable });
+  await fence();
   await deps.workloads.setImages(ref, rollout.request.images);
   logger.info('stable deployment promoted', { deployment: ref.name, images: rollout.request.images });
   return { since: deps.clock.now().toISOString() };

@@ -1,8 +1,9 @@
 import { STABLE_ONLY, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
-import type { RolloutStore, TrafficRouter, Workloads } from '../ports';
+import { safetyScheduleName } from '../domain/naming';
+import type { BakeTimer, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import { canaryRef, heldRecord, type RolloutContext } from './context';
+import { canaryRef, fenceOf, heldRecord, type RolloutContext } from './context';
 import { writeGuarded } from './traffic';
 
 export interface FinishResult {
@@ -12,28 +13,42 @@ export interface FinishResult {
   readonly canaryReplicas: number | 'kept';
 }
 
-/** Traffic back to the (now promoted) stable Deployment, canary down, lock released. */
+/** Traffic back to the (now promoted) stable Deployment, canary down, lock and safety schedule released. */
 export async function finishRollout(
-  deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads },
+  deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads; timer: BakeTimer },
   rollout: RolloutContext,
 ): Promise<FinishResult> {
   const keep = rollout.request.afterPromotion === 'keepCanary';
   const done: FinishResult = { result: 'promoted', weights: STABLE_ONLY, images: rollout.request.images, canaryReplicas: keep ? 'kept' : 0 };
-  const record = await deps.store.get(rollout.targetKey);
-  if (record?.executionArn !== rollout.executionArn) {
-    // A retried Finish whose first run completed: the lock is gone and traffic is on stable.
+  const safetySchedule = safetyScheduleName(rollout.targetKey, rollout.executionArn);
+  const found = await deps.store.get(rollout.targetKey);
+  if (found?.executionArn !== rollout.executionArn) {
+    // A retried Finish whose first run released the lock: traffic is on stable (raw 100/0, nothing
+    // on the canary), only the safety schedule may be left.
     const live = await deps.router.readWeights(rollout.target.traffic);
-    if (sameWeights(live, STABLE_ONLY)) return done;
-    await heldRecord(deps.store, rollout);
+    if (sameWeights(live, STABLE_ONLY)) {
+      await deps.timer.cancel(safetySchedule);
+      return done;
+    }
   }
+  const record = await heldRecord(deps.store, rollout);
+  const fence = fenceOf(deps.store, record);
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'finishing' });
+  // Raw: an operator's 999/1 is not 100/0, so it is written (and drift-checked), never skipped.
   const live = await deps.router.readWeights(rollout.target.traffic);
   if (!sameWeights(live, STABLE_ONLY)) {
-    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record!.lastWrittenWeights);
+    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights, fence);
   }
+  await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { lastWrittenWeights: STABLE_ONLY });
-  if (!keep) await deps.workloads.scale(canaryRef(rollout.target), 0);
+  if (!keep) {
+    await fence();
+    await deps.workloads.scale(canaryRef(rollout.target), 0);
+  }
+  await fence();
   await deps.store.release(rollout.targetKey, rollout.executionArn);
+  await deps.timer.cancel(record.safetySchedule ?? safetySchedule);
   logger.info('rollout promoted', { images: rollout.request.images });
   countEvent('RolloutsPromoted', rollout.target.service);
   return done;

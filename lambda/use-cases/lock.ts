@@ -1,9 +1,10 @@
 import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
 import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type Weights } from '../domain/types';
-import type { Clock, RolloutStore, TrafficRouter } from '../ports';
+import { safetyScheduleName } from '../domain/naming';
+import type { BakeTimer, Clock, RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import type { RolloutContext } from './context';
+import { fenceOf, heldRecord, type RolloutContext } from './context';
 
 /** The lock outlives the state machine's timeout by this much, so cleanup runs before a takeover. */
 const LOCK_GRACE_SECONDS = 3600;
@@ -11,9 +12,11 @@ const LOCK_GRACE_SECONDS = 3600;
 /**
  * Takes the traffic target for this execution and records where traffic stood. The weights are
  * read again after the lock is held: Validate ran before the lock, so only this read is authoritative.
+ * The safety schedule is created with the lock and lives exactly as long: it sweeps this rollout if
+ * its status event is lost, and nothing runs between rollouts.
  */
 export async function acquireLock(
-  deps: { store: RolloutStore; router: TrafficRouter; clock: Clock },
+  deps: { store: RolloutStore; router: TrafficRouter; timer: BakeTimer; clock: Clock },
   rollout: RolloutContext,
 ): Promise<{ startWeights: Weights }> {
   const now = deps.clock.now();
@@ -30,13 +33,30 @@ export async function acquireLock(
     request: rollout.request,
     startWeights,
     lastWrittenWeights: startWeights,
+    generation: 0,
+    safetySchedule: safetyScheduleName(rollout.targetKey, rollout.executionArn),
   };
   await deps.store.acquire(record, now);
-  if (startWeights.canary !== 0) {
+  // A retried Lock finds the record its first attempt wrote, perhaps with a later generation.
+  const held = await heldRecord(deps.store, rollout);
+  const fence = fenceOf(deps.store, held);
+  await fence();
+  await deps.timer.scheduleSweep(held.safetySchedule ?? record.safetySchedule!, {
+    kind: 'safety',
+    executionArn: rollout.executionArn,
+    targetKey: rollout.targetKey,
+    traffic: target.traffic,
+  });
+  // Raw weights: a canary at 1 of 1000 has traffic; a stable at 0 carries none.
+  if (startWeights.canary !== 0 || startWeights.stable === 0) {
     // Held now, so the rollback that follows this error is ours to run.
-    throw new ValidationFailedError(`the canary target group has traffic at the start (${formatWeights(startWeights)})`);
+    throw new ValidationFailedError(
+      startWeights.canary !== 0
+        ? `the canary target group has traffic at the start (${formatWeights(startWeights)})`
+        : `the stable target group has weight 0 at the start (${formatWeights(startWeights)}); give it the traffic before a rollout`,
+    );
   }
-  if (await deps.router.attachCanary(target.traffic)) {
+  if (await deps.router.attachCanary(target.traffic, fence)) {
     logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
   }
   countEvent('RolloutsStarted', target.service);

@@ -1,6 +1,7 @@
-import { planRollback } from '../domain/rollback';
-import type { RolloutRecord } from '../domain/types';
-import type { BakeTimer, Executions, RolloutStore, TrafficRouter, Workloads } from '../ports';
+import { planRollback, type RollbackEnding } from '../domain/rollback';
+import { reassertScheduleName, safetyScheduleName } from '../domain/naming';
+import type { RolloutRecord, SweepRequest, TrafficTarget } from '../domain/types';
+import type { BakeTimer, Clock, Executions, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { canaryRef, stableRef } from './context';
 
@@ -9,80 +10,160 @@ export interface RollbackDeps {
   readonly router: TrafficRouter;
   readonly workloads: Workloads;
   readonly timer: BakeTimer;
+  readonly clock: Clock;
+  /** How long a handler of an ended execution may still be running (the longest function timeout plus a margin). */
+  readonly fenceSeconds: number;
 }
 
 export interface RollbackOutcome {
-  /** Whether this execution held the lock, so there was something to undo. */
+  /** Whether this execution held the lock, so there was more than traffic to undo. */
   readonly held: boolean;
   /** What was undone, in order. */
   readonly undone: string[];
+  /** What the traffic revert found besides stable and canary (a third target group, stable missing, …). */
+  readonly findings: string[];
+}
+
+export interface RollbackArgs {
+  readonly targetKey: string;
+  readonly executionArn: string;
+  readonly traffic: TrafficTarget;
+  /**
+   * The execution held the lock when it failed (every state after Lock): traffic goes to stable
+   * before anything is read. False for Lock's own failure: the record is read first, and nothing
+   * is touched unless this execution holds it.
+   */
+  readonly heldLock: boolean;
+}
+
+interface TrafficOutcome {
+  readonly undone: string[];
+  readonly findings: string[];
 }
 
 /**
- * Undoes a rollout from its record: traffic to stable first, then the stable images if promotion
- * had started, then the canary, then the lock. Every action is idempotent, so a retry or a second
- * caller (cleanup after rollback, the sweeper) repeats it safely.
+ * Traffic first: the listener write is the first call of every revert, so no other dependency's
+ * failure (DynamoDB, Scheduler, Kubernetes) can keep traffic on the canary. `restoreStable` never
+ * refuses; a target that is gone has nothing to steer, and the lock is released all the same.
  */
-export async function undoRollout(deps: RollbackDeps, record: RolloutRecord, why: string): Promise<RollbackOutcome> {
-  const plan = planRollback(record);
+async function trafficToStable(router: TrafficRouter, traffic: TrafficTarget): Promise<TrafficOutcome> {
+  const result = await router.restoreStable(traffic);
+  const sentence = result.nothingToSteer
+    ? 'nothing left to steer: the listener or rule is gone or forwards nowhere, so the lock is released without a traffic change'
+    : result.wrote
+      ? 'shift all traffic to the stable target group (canary weight 0)'
+      : 'traffic was already on the stable target group (canary weight 0)';
+  if (result.findings.length > 0) logger.warn('the forward action held more than stable and canary', { findings: result.findings });
+  return { undone: [sentence], findings: result.findings };
+}
+
+/**
+ * Everything after the traffic, from the record: end it (so a handler still running is fenced out),
+ * drop the bake schedule, restore the Deployments, then release the lock (`release`) or keep it
+ * ended and schedule the reassert (`fence`). Every step is idempotent.
+ */
+async function undoRest(
+  deps: RollbackDeps,
+  record: RolloutRecord,
+  why: string,
+  traffic: TrafficOutcome,
+  mode: 'release' | 'fence',
+): Promise<RollbackOutcome> {
+  const now = deps.clock.now();
+  const until = mode === 'release' ? now : new Date(now.getTime() + deps.fenceSeconds * 1000);
+  const ending: RollbackEnding = mode === 'release' ? { kind: 'release' } : { kind: 'fence', reassertAt: until.toISOString() };
+  const plan = planRollback(record, ending);
   logger.warn('rolling back', { why, steps: plan.steps, targetKey: record.targetKey });
-  await deps.store.update(record.targetKey, record.executionArn, { phase: 'rolling-back' });
+
+  await deps.store.end(record.targetKey, record.executionArn, until, why);
   if (plan.cancelSchedule) await deps.timer.cancel(plan.cancelSchedule);
-  await deps.router.writeWeights(record.target.traffic, plan.weights);
-  await deps.store.update(record.targetKey, record.executionArn, { lastWrittenWeights: plan.weights });
+  await revertWorkloads(deps, record);
+  const request = sweepRequest(record, 'reassert');
+  if (mode === 'fence') {
+    await deps.timer.scheduleSweep(reassertScheduleName(record.targetKey, record.executionArn), request, until);
+  } else {
+    await deps.store.release(record.targetKey, record.executionArn);
+    await deps.timer.cancel(safetyOf(record));
+  }
+  countEvent('RolloutsRolledBack', record.service);
+  return { held: true, undone: [...traffic.undone, ...plan.steps], findings: traffic.findings };
+}
+
+async function revertWorkloads(deps: Pick<RollbackDeps, 'workloads'>, record: RolloutRecord): Promise<void> {
+  const plan = planRollback(record);
   if (plan.restoreStable) await deps.workloads.setImages(stableRef(record.target), plan.restoreStable.images);
   if (plan.canary) {
     const ref = canaryRef(record.target);
     if (plan.canary.images) await deps.workloads.setImages(ref, plan.canary.images);
     await deps.workloads.scale(ref, plan.canary.replicas);
   }
-  await deps.store.release(record.targetKey, record.executionArn);
-  countEvent('RolloutsRolledBack', record.service);
-  return { held: true, undone: plan.steps };
 }
 
-/** Rollback of the execution that is running it: only its own record, never another holder's. */
-export async function rollbackExecution(
-  deps: RollbackDeps,
-  targetKey: string,
-  executionArn: string,
-  why: string,
-): Promise<RollbackOutcome> {
-  const record = await deps.store.get(targetKey);
-  if (!record || record.executionArn !== executionArn) {
-    logger.info('nothing to roll back: this execution holds no lock', { targetKey });
-    return { held: false, undone: [] };
+/** Rollback of the execution that is running it: traffic, then only its own record, never another holder's. */
+export async function rollbackExecution(deps: RollbackDeps, args: RollbackArgs, why: string): Promise<RollbackOutcome> {
+  if (args.heldLock) {
+    const traffic = await trafficToStable(deps.router, args.traffic);
+    const record = await deps.store.get(args.targetKey);
+    if (!record || record.executionArn !== args.executionArn) {
+      logger.info('traffic is on stable; this execution holds no lock, so nothing more to undo', { targetKey: args.targetKey });
+      return { held: false, undone: traffic.undone, findings: traffic.findings };
+    }
+    return undoRest(deps, record, why, traffic, 'release');
   }
-  return undoRollout(deps, record, why);
-}
-
-/** An execution ended ABORTED, TIMED_OUT or FAILED: undo whatever its record still holds. */
-export async function cleanupExecution(
-  deps: RollbackDeps,
-  executionArn: string,
-  status: string,
-): Promise<RollbackOutcome> {
-  const record = await deps.store.findByExecution(executionArn);
-  if (!record) return { held: false, undone: [] };
-  return undoRollout(deps, record, `execution ended ${status}`);
+  const record = await deps.store.get(args.targetKey);
+  if (!record || record.executionArn !== args.executionArn) {
+    logger.info('nothing to roll back: this execution holds no lock', { targetKey: args.targetKey });
+    return { held: false, undone: [], findings: [] };
+  }
+  const traffic = await trafficToStable(deps.router, record.target.traffic);
+  return undoRest(deps, record, why, traffic, 'release');
 }
 
 /**
- * Finds records whose execution is no longer running (a lost status event) and undoes them. One
- * record that cannot be undone does not stop the others; the sweep then fails so it is seen.
+ * An execution ended ABORTED, TIMED_OUT or FAILED: undo whatever its record still holds. Step
+ * Functions does not wait for a running Lambda, so one may still be mid-call: the record stays
+ * ended (fencing it out) until the reassert reverts again and releases it.
  */
-export async function sweep(
-  deps: RollbackDeps & { executions: Executions },
-): Promise<{ checked: number; swept: string[] }> {
+export async function cleanupExecution(deps: RollbackDeps, executionArn: string, status: string): Promise<RollbackOutcome> {
+  const record = await deps.store.findByExecution(executionArn);
+  if (!record) return { held: false, undone: [], findings: [] };
+  const traffic = await trafficToStable(deps.router, record.target.traffic);
+  return undoRest(deps, record, `execution ended ${status}`, traffic, 'fence');
+}
+
+export type SweepDeps = RollbackDeps & { readonly executions: Executions };
+
+export interface SweepOutcome {
+  readonly checked: number;
+  /** Executions whose rollout this sweep reverted (and ended, or released). */
+  readonly swept: string[];
+}
+
+/**
+ * The sweeper. With a request from a schedule it looks at that one rollout: `safety` (every few
+ * minutes while the rollout holds the target) cleans up an execution that ended without its status
+ * event, and releases an ended record whose fence has passed; `reassert` reverts an ended rollout
+ * again and releases it. Without one (an empty event) it sweeps every record.
+ */
+export async function sweep(deps: SweepDeps, request?: SweepRequest): Promise<SweepOutcome> {
+  if (!request) return sweepAll(deps);
+  const record = await deps.store.get(request.targetKey);
+  if (!record || record.executionArn !== request.executionArn) {
+    // Released already, or taken over by a later rollout: this schedule guards nothing any more.
+    await deps.timer.cancel(safetyScheduleName(request.targetKey, request.executionArn));
+    return { checked: 0, swept: [] };
+  }
+  const done = request.kind === 'reassert' && record.endedAt ? await reassert(deps, record) : await sweepRecord(deps, record);
+  return { checked: 1, swept: done ? [record.executionArn] : [] };
+}
+
+async function sweepAll(deps: SweepDeps): Promise<SweepOutcome> {
   const records = await deps.store.list();
   const swept: string[] = [];
   const failures: string[] = [];
   for (const record of records) {
     try {
-      const status = await deps.executions.status(record.executionArn);
-      if (status === 'RUNNING') continue;
-      await undoRollout(deps, record, `sweeper found execution ${status}`);
-      swept.push(record.executionArn);
+      if (await sweepRecord(deps, record)) swept.push(record.executionArn);
     } catch (error) {
       logger.error('sweeper could not undo a rollout', { executionArn: record.executionArn, error: error as Error });
       failures.push(`${record.executionArn}: ${(error as Error).message}`);
@@ -90,6 +171,38 @@ export async function sweep(
   }
   if (failures.length > 0) throw new Error(`sweeper could not undo ${failures.length} rollout(s): ${failures.join('; ')}`);
   return { checked: records.length, swept };
+}
+
+/** @returns whether it reverted something. */
+async function sweepRecord(deps: SweepDeps, record: RolloutRecord): Promise<boolean> {
+  if (record.endedAt) {
+    // Ended by cleanup: once the fence has passed no handler can still write, so revert again and release.
+    if (deps.clock.now().getTime() < record.expiresAt * 1000) return false;
+    return reassert(deps, record);
+  }
+  const status = await deps.executions.status(record.executionArn);
+  if (status === 'RUNNING') return false;
+  const traffic = await trafficToStable(deps.router, record.target.traffic);
+  await undoRest(deps, record, `sweeper found execution ${status}`, traffic, 'fence');
+  return true;
+}
+
+/** After the fence: traffic to stable again, the Deployments again, then the lock and the safety schedule go. */
+async function reassert(deps: SweepDeps, record: RolloutRecord): Promise<boolean> {
+  const traffic = await trafficToStable(deps.router, record.target.traffic);
+  await revertWorkloads(deps, record);
+  await deps.store.release(record.targetKey, record.executionArn);
+  await deps.timer.cancel(safetyOf(record));
+  logger.info('revert asserted again after the fence; lock released', { targetKey: record.targetKey, traffic: traffic.undone });
+  return true;
+}
+
+function sweepRequest(record: RolloutRecord, kind: SweepRequest['kind']): SweepRequest {
+  return { kind, executionArn: record.executionArn, targetKey: record.targetKey, traffic: record.target.traffic };
+}
+
+function safetyOf(record: RolloutRecord): string {
+  return record.safetySchedule ?? safetyScheduleName(record.targetKey, record.executionArn);
 }
 
 /**

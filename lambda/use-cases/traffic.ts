@@ -1,22 +1,25 @@
-import { DriftDetectedError, NoHealthyTargetsError } from '../errors';
+import { CanaryUnhealthyError, DriftDetectedError, NoHealthyTargetsError } from '../errors';
+import { judgeHealth } from '../domain/health';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, TargetConfig, Weights } from '../domain/types';
-import type { RolloutStore, TrafficRouter } from '../ports';
+import type { Clock, Fence, HealthSignals, RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import { heldRecord, type RolloutContext } from './context';
+import { fenceOf, heldRecord, type RolloutContext } from './context';
 
 /**
  * Writes the weights of one step. The live weights must be the ones serinus last wrote: anything
  * else means someone else is steering (drift). A retried invocation that finds its own weights
- * already live writes nothing.
+ * already live writes nothing. Before any weight increase the alarms are read: an alarm in ALARM
+ * means the canary gets no more traffic.
  */
 export async function shiftWeight(
-  deps: { store: RolloutStore; router: TrafficRouter },
+  deps: { store: RolloutStore; router: TrafficRouter; health: HealthSignals; clock: Clock },
   rollout: RolloutContext,
   step: PlanStep,
 ): Promise<{ weights: Weights }> {
   const { traffic } = rollout.target;
   const record = await heldRecord(deps.store, rollout);
+  const fence = fenceOf(deps.store, record);
   const wanted = canaryWeights(step.weight);
 
   const healthy = await deps.router.healthyTargets(traffic.canaryTargetGroupArn);
@@ -25,22 +28,43 @@ export async function shiftWeight(
   }
 
   const live = await deps.router.readWeights(traffic);
+  // A retry whose write already happened keeps the earlier step's start: a wider window, never a narrower one.
+  let lastShiftAt = record.lastShiftAt ?? record.startedAt;
   if (!sameWeights(live, wanted)) {
-    await writeGuarded(deps.router, rollout.target, wanted, record.lastWrittenWeights);
+    if (wanted.canary > live.canary) await assertNoAlarm(deps.health, rollout, step);
+    const writtenAt = deps.clock.now();
+    await writeGuarded(deps.router, rollout.target, wanted, record.lastWrittenWeights, fence);
+    lastShiftAt = writtenAt.toISOString();
   }
-  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted });
+  await fence();
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt });
   logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
   countEvent('WeightShifts', rollout.target.service);
   return { weights: wanted };
 }
 
+/** The pre-shift gate: the alarms as they are now, right before the canary would get more traffic. */
+async function assertNoAlarm(health: HealthSignals, rollout: RolloutContext, step: PlanStep): Promise<void> {
+  const states = await health.alarmStates(rollout.target.alarmNames);
+  const verdict = judgeHealth({ states, history: [], since: new Date(0), moment: 'bakeStart' });
+  if (verdict.status === 'unhealthy') {
+    throw new CanaryUnhealthyError(`refusing to shift step ${step.index + 1} to ${step.weight}%: ${verdict.reason}`);
+  }
+}
+
 /** Writes weights under the drift policy. Used by steps and by the final return to stable. */
-export async function writeGuarded(router: TrafficRouter, target: TargetConfig, wanted: Weights, lastWritten: Weights): Promise<Weights> {
+export async function writeGuarded(
+  router: TrafficRouter,
+  target: TargetConfig,
+  wanted: Weights,
+  lastWritten: Weights,
+  fence: Fence,
+): Promise<Weights> {
   if (target.onDrift === 'revert') {
-    const { applied } = await router.writeWeights(target.traffic, wanted, { expected: lastWritten });
+    const { applied } = await router.writeWeights(target.traffic, wanted, { expected: lastWritten, fence });
     return applied;
   }
-  const { previous, applied } = await router.writeWeights(target.traffic, wanted);
+  const { previous, applied } = await router.writeWeights(target.traffic, wanted, { fence });
   if (!sameWeights(previous, lastWritten)) {
     logger.warn('adopted weights changed outside serinus', { found: formatWeights(previous), expected: formatWeights(lastWritten) });
   }

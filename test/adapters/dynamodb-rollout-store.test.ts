@@ -203,9 +203,10 @@ describe('update', () => {
       TableName: TABLE,
       Key: { targetKey: LISTENER_ARN },
       UpdateExpression: 'SET #phase = :phase, #lastWrittenWeights = :lastWrittenWeights REMOVE #bake, #previousStable',
-      ConditionExpression: '#executionArn = :executionArn',
+      ConditionExpression: '#executionArn = :executionArn AND attribute_not_exists(#endedAt)',
       ExpressionAttributeNames: {
         '#executionArn': 'executionArn',
+        '#endedAt': 'endedAt',
         '#phase': 'phase',
         '#lastWrittenWeights': 'lastWrittenWeights',
         '#bake': 'bake',
@@ -232,7 +233,7 @@ describe('update', () => {
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
       expect.objectContaining({
         UpdateExpression: 'SET #phase = :phase REMOVE #bake',
-        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#phase': 'phase', '#bake': 'bake' },
+        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#endedAt': 'endedAt', '#phase': 'phase', '#bake': 'bake' },
         ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN, ':phase': 'shifting' },
       }),
     );
@@ -249,7 +250,7 @@ describe('update', () => {
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
       expect.objectContaining({
         UpdateExpression: 'REMOVE #bake',
-        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#bake': 'bake' },
+        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#endedAt': 'endedAt', '#bake': 'bake' },
         ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN },
       }),
     );
@@ -280,7 +281,47 @@ describe('update', () => {
 
     // Assess
     await expect(updating).rejects.toThrow(RecordMismatchError);
-    await expect(updating).rejects.toThrow(/the lock was released or taken by another execution/);
+    await expect(updating).rejects.toThrow(/the lock was released, ended or taken by another execution/);
+  });
+
+  it('lets the rollback paths update an ended record with allowEnded', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: rolloutRecord({ phase: 'ended', endedAt: NOW.toISOString() }) });
+
+    // Act
+    await store().update(LISTENER_ARN, EXECUTION_ARN, { lastWrittenWeights: { stable: 100, canary: 0 } }, [], { allowEnded: true });
+
+    // Assess
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual(
+      expect.objectContaining({
+        ConditionExpression: '#executionArn = :executionArn',
+        ExpressionAttributeNames: { '#executionArn': 'executionArn', '#lastWrittenWeights': 'lastWrittenWeights' },
+      }),
+    );
+  });
+
+  it('refuses an empty update of an ended record, and allows it with allowEnded', async () => {
+    // Prepare
+    const ended = rolloutRecord({ phase: 'ended', endedAt: '2025-03-01T12:30:00.000Z' });
+    ddb.on(GetCommand).resolves({ Item: ended });
+
+    // Act
+    const refused = await store().update(LISTENER_ARN, EXECUTION_ARN, {}).catch((error: unknown) => error);
+    const allowed = await store().update(LISTENER_ARN, EXECUTION_ARN, {}, [], { allowEnded: true });
+
+    // Assess
+    expect(refused).toBeInstanceOf(RecordMismatchError);
+    expect((refused as Error).message).toMatch(/the rollout was ended at 2025-03-01T12:30:00.000Z/);
+    expect(allowed).toEqual(ended);
+  });
+
+  it.each(['generation', 'endedAt'] as const)('refuses to set %s: only fence and end move it', async (field) => {
+    // Act
+    const updating = store().update(LISTENER_ARN, EXECUTION_ARN, { [field]: 3 } as never);
+
+    // Assess
+    await expect(updating).rejects.toThrow(TypeError);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
 
   it('reads instead of writing when there is nothing to change', async () => {
@@ -326,6 +367,116 @@ describe('update', () => {
     await expect(updating).rejects.toThrow(TypeError);
     expect(ddb.calls()).toHaveLength(0);
   });
+});
+
+describe('fence', () => {
+  it('bumps the generation only while the execution holds the record at that generation and it is not ended', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    const next = await store().fence(LISTENER_ARN, EXECUTION_ARN, 4);
+
+    // Assess
+    expect(next).toBe(5);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { targetKey: LISTENER_ARN },
+      UpdateExpression: 'SET #generation = :next',
+      ConditionExpression: '#executionArn = :executionArn AND #generation = :generation AND attribute_not_exists(#endedAt)',
+      ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt' },
+      ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN, ':generation': 4, ':next': 5 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it.each<[string, Record<string, unknown> | undefined, RegExp]>([
+    ['ended', { executionArn: { S: EXECUTION_ARN }, endedAt: { S: '2025-03-01T12:30:00.000Z' }, generation: { N: '5' } }, /the rollout was ended at 2025-03-01T12:30:00.000Z.* Nothing was written/],
+    ['moved on', { executionArn: { S: EXECUTION_ARN }, generation: { N: '6' } }, /moved from generation 4 to 6/],
+    ['taken over', { executionArn: { S: OTHER_EXECUTION }, generation: { N: '0' } }, new RegExp(`taken by another execution, ${OTHER_EXECUTION}`)],
+    ['gone', undefined, /released, ended or taken by another execution/],
+  ])('throws RecordMismatch when the record was %s', async (_label, item, message) => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item ? { Item: item as never } : {}) }),
+    );
+
+    // Act
+    const fencing = await store().fence(LISTENER_ARN, EXECUTION_ARN, 4).catch((error: unknown) => error);
+
+    // Assess
+    expect(fencing).toBeInstanceOf(RecordMismatchError);
+    expect((fencing as Error).message).toMatch(message);
+  });
+});
+
+describe('end', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('marks the record ended, moves the generation on and sets expiresAt to the end of the fence', async () => {
+    // Prepare
+    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const ended = rolloutRecord({ phase: 'ended', endedAt: NOW.toISOString(), generation: 3 });
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ generation: 2 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: ended });
+
+    // Act
+    const result = await store().end(LISTENER_ARN, EXECUTION_ARN, new Date('2025-03-01T12:06:00.200Z'), 'execution ended ABORTED');
+
+    // Assess
+    expect(result).toEqual(ended);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { targetKey: LISTENER_ARN },
+      UpdateExpression: 'SET #endedAt = :endedAt, #endReason = :endReason, #phase = :phase, #expiresAt = :expiresAt, #generation = :next',
+      ConditionExpression: '#executionArn = :executionArn AND (#generation = :generation OR attribute_not_exists(#generation))',
+      ExpressionAttributeNames: {
+        '#executionArn': 'executionArn',
+        '#endedAt': 'endedAt',
+        '#endReason': 'endReason',
+        '#phase': 'phase',
+        '#expiresAt': 'expiresAt',
+        '#generation': 'generation',
+      },
+      ExpressionAttributeValues: {
+        ':executionArn': EXECUTION_ARN,
+        ':endedAt': NOW.toISOString(),
+        ':endReason': 'execution ended ABORTED',
+        ':phase': 'ended',
+        ':expiresAt': NOW_SECONDS + 361,
+        ':generation': 2,
+        ':next': 3,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  it('returns undefined, writing nothing, when another execution holds the record', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ executionArn: OTHER_EXECUTION }) });
+
+    // Act
+    const result = await store().end(LISTENER_ARN, EXECUTION_ARN, NOW, 'why');
+
+    // Assess
+    expect(result).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+
+  it('tries again on the newer generation when a fence check lands between its read and its write', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolvesOnce({ Item: rolloutRecord({ generation: 2 }) }).resolves({ Item: rolloutRecord({ generation: 3 }) });
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: rolloutRecord({ generation: 4 }) });
+
+    // Act
+    await store().end(LISTENER_ARN, EXECUTION_ARN, NOW, 'why');
+
+    // Assess
+    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':next'])).toEqual([3, 4]);
+  });
+
 });
 
 describe('release', () => {

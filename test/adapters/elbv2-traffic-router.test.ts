@@ -14,7 +14,7 @@ import { AdaptiveRetryStrategy } from '@smithy/util-retry';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Elbv2TrafficRouter } from '../../lambda/adapters/elbv2-traffic-router';
 import type { TrafficTarget } from '../../lambda/domain/types';
-import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
+import { DriftDetectedError, RecordMismatchError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
 import {
   CANARY_TARGET_GROUP_ARN as CANARY,
   LISTENER_ARN as LISTENER,
@@ -112,11 +112,11 @@ describe('Elbv2TrafficRouter', () => {
     });
 
     it.each([
-      ['1/1', 1, 1, { stable: 50, canary: 50 }],
-      ['3/1', 3, 1, { stable: 75, canary: 25 }],
-      ['2/1 (rounded)', 2, 1, { stable: 67, canary: 33 }],
-      ['999/0', 999, 0, { stable: 100, canary: 0 }],
-    ])('converts relative weights %s to percentages', async (_label, stable, canary, expected) => {
+      ['1/1', 1, 1, { stable: 1, canary: 1 }],
+      ['999/1', 999, 1, { stable: 999, canary: 1 }],
+      ['999/0', 999, 0, { stable: 999, canary: 0 }],
+      ['0/0', 0, 0, { stable: 0, canary: 0 }],
+    ])('reads relative weights %s raw, unrounded', async (_label, stable, canary, expected) => {
       // Prepare
       elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(stable, canary)));
       const { router } = newRouter();
@@ -134,7 +134,7 @@ describe('Elbv2TrafficRouter', () => {
         'TargetGroupArn with a one-entry ForwardConfig',
         { Type: 'forward', TargetGroupArn: STABLE, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 1 }] } } as Action,
       ],
-    ])('reads a single-target-group forward to stable (%s) as all traffic on stable', async (_label, action) => {
+    ])('reads a single-target-group forward to stable (%s) as all traffic on stable, raw weight 1', async (_label, action) => {
       // Prepare
       elb.on(DescribeListenersCommand).resolves(listenerWith(action));
       const { router } = newRouter();
@@ -143,7 +143,7 @@ describe('Elbv2TrafficRouter', () => {
       const weights = await router.readWeights(listenerTarget);
 
       // Assess
-      expect(weights).toEqual({ stable: 100, canary: 0 });
+      expect(weights).toEqual({ stable: 1, canary: 0 });
     });
 
     it.each([
@@ -151,7 +151,6 @@ describe('Elbv2TrafficRouter', () => {
       ['two forward actions', [weighted(90, 10, 1), weighted(90, 10, 2)], /has 2 forward actions/],
       ['a foreign target group', [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 90 }, { TargetGroupArn: OTHER, Weight: 10 }] } }], new RegExp(`forwards to ${OTHER}, which is neither`)],
       ['the stable target group missing', [{ Type: 'forward', TargetGroupArn: CANARY }], new RegExp(`does not include the stable target group ${STABLE}`)],
-      ['both weights 0', [weighted(0, 0)], /gives weight 0 to both/],
     ] as Array<[string, Action[], RegExp]>)('refuses an action with %s', async (_label, actions, message) => {
       // Prepare
       elb.on(DescribeListenersCommand).resolves(listenerWith(...actions));
@@ -237,7 +236,7 @@ describe('Elbv2TrafficRouter', () => {
       const result = await router.writeWeights(listenerTarget, { stable: 100, canary: 0 });
 
       // Assess
-      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 100, canary: 0 } });
+      expect(result).toEqual({ previous: { stable: 1, canary: 0 }, applied: { stable: 100, canary: 0 } });
       expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
         ListenerArn: LISTENER,
         DefaultActions: [
@@ -434,7 +433,7 @@ describe('Elbv2TrafficRouter', () => {
   });
 
   describe('attachCanary', () => {
-    it('adds the canary at weight 0 to a forward that names only the stable target group', async () => {
+    it('adds the canary at weight 0 to a forward that names only the stable target group, keeping its raw weight', async () => {
       // Prepare
       elb.on(DescribeListenersCommand).resolves(listenerWith(oidcAction, { Type: 'forward', Order: 2, TargetGroupArn: STABLE }));
       const { router } = newRouter();
@@ -454,7 +453,7 @@ describe('Elbv2TrafficRouter', () => {
             Order: 2,
             ForwardConfig: {
               TargetGroups: [
-                { TargetGroupArn: STABLE, Weight: 100 },
+                { TargetGroupArn: STABLE, Weight: 1 },
                 { TargetGroupArn: CANARY, Weight: 0 },
               ],
             },
@@ -508,6 +507,193 @@ describe('Elbv2TrafficRouter', () => {
 
       // Assess
       expect(healthy).toBe(0);
+    });
+  });
+
+  describe('a default rule', () => {
+    it('is refused with ValidationFailed naming ModifyListener, and nothing is written', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: RULE, Priority: 'default', IsDefault: true, Actions: [weighted(100, 0)] }] });
+      const { router } = newRouter();
+
+      // Act
+      const read = await router.readWeights(ruleTarget).catch((error: unknown) => error);
+      const write = await router.writeWeights(ruleTarget, { stable: 90, canary: 10 }).catch((error: unknown) => error);
+
+      // Assess
+      expect(read).toBeInstanceOf(ValidationFailedError);
+      expect((read as Error).message).toMatch(/is the default rule of listener .* only through ModifyListener .*configure the listener itself/);
+      expect(write).toBeInstanceOf(ValidationFailedError);
+      expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand);
+    });
+  });
+
+  describe('the fence', () => {
+    it('runs right before the Modify call, after the read, and again before a throttled write is repeated', async () => {
+      // Prepare
+      const order: string[] = [];
+      elb.on(DescribeListenersCommand).callsFake(() => {
+        order.push('describe');
+        return order.filter((o) => o === 'modify').length > 1 ? listenerWith(weighted(90, 10)) : listenerWith(weighted(100, 0));
+      });
+      elb
+        .on(ModifyListenerCommand)
+        .callsFakeOnce(() => {
+          order.push('modify');
+          throw throttled();
+        })
+        .callsFake(() => {
+          order.push('modify');
+          return {};
+        });
+      const fence = jest.fn(async () => {
+        order.push('fence');
+      });
+      const { router } = newRouter();
+
+      // Act
+      await router.writeWeights(listenerTarget, { stable: 90, canary: 10 }, { expected: { stable: 100, canary: 0 }, fence });
+
+      // Assess
+      expect(order).toEqual(['describe', 'fence', 'modify', 'describe', 'fence', 'modify', 'describe']);
+    });
+
+    it('writes nothing when the fence says the execution no longer owns the record', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(90, 10)));
+      const fence = jest.fn(async () => {
+        throw new RecordMismatchError('ended');
+      });
+      const { router } = newRouter();
+
+      // Act
+      const write = await router.writeWeights(ruleTarget, { stable: 80, canary: 20 }, { fence }).catch((error: unknown) => error);
+      const restore = await router.restoreStable(ruleTarget, fence).catch((error: unknown) => error);
+
+      // Assess
+      expect(write).toBeInstanceOf(RecordMismatchError);
+      expect(restore).toBeInstanceOf(RecordMismatchError);
+      expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand);
+    });
+  });
+
+  describe('restoreStable', () => {
+    const sticky = { Enabled: true, DurationSeconds: 60 };
+    const forward = (...groups: Array<[string, number]>): Action => ({
+      Type: 'forward',
+      Order: 2,
+      ForwardConfig: { TargetGroups: groups.map(([arn, weight]) => ({ TargetGroupArn: arn, Weight: weight })), TargetGroupStickinessConfig: sticky },
+    });
+    const written = (...groups: Array<[string, number]>): Action => forward(...groups);
+    const keptOidc = { ...oidcAction, AuthenticateOidcConfig: { ...oidcAction.AuthenticateOidcConfig, UseExistingClientSecret: true } };
+
+    it.each<[string, Action, Action, RegExp[]]>([
+      ['the canary carrying traffic', forward([STABLE, 90], [CANARY, 10]), written([STABLE, 100], [CANARY, 0]), []],
+      ['an operator 999/1', forward([STABLE, 999], [CANARY, 1]), written([STABLE, 100], [CANARY, 0]), []],
+      ['both weights 0', forward([STABLE, 0], [CANARY, 0]), written([STABLE, 100], [CANARY, 0]), [/gave the stable target group weight 0/]],
+      [
+        'a third target group added',
+        forward([STABLE, 80], [CANARY, 10], [OTHER, 10]),
+        written([STABLE, 100], [CANARY, 0], [OTHER, 0]),
+        [new RegExp(`forwarded to ${OTHER} \\(weight 10\\).*set to 0`)],
+      ],
+      ['the stable target group removed', forward([CANARY, 100]), written([STABLE, 100], [CANARY, 0]), [/no longer forwarded to the stable target group/]],
+      [
+        'the stable target group replaced',
+        forward([OTHER, 90], [CANARY, 10]),
+        written([STABLE, 100], [CANARY, 0], [OTHER, 0]),
+        [new RegExp(`forwarded to ${OTHER}`), /no longer forwarded to the stable target group/],
+      ],
+      [
+        'a single canary target group',
+        { Type: 'forward', Order: 2, TargetGroupArn: CANARY },
+        { Type: 'forward', Order: 2, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 100 }, { TargetGroupArn: CANARY, Weight: 0 }] } },
+        [/no longer forwarded to the stable target group/],
+      ],
+    ])('puts the traffic back on stable from %s, keeping the other actions and the stickiness', async (_label, found, expected, findings) => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolvesOnce(listenerWith(oidcAction, found)).resolves(listenerWith(oidcAction, expected));
+      elb.on(ModifyListenerCommand).resolves({});
+      const fence = jest.fn(async () => undefined);
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(listenerTarget, fence);
+
+      // Assess
+      expect(elb.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input)).toEqual([
+        { ListenerArn: LISTENER, DefaultActions: [keptOidc, expected] },
+      ]);
+      expect(result.wrote).toBe(true);
+      expect(result.nothingToSteer).toBe(false);
+      expect(result.findings).toHaveLength(findings.length);
+      findings.forEach((pattern, index) => expect(result.findings[index]).toMatch(pattern));
+      expect(fence).toHaveBeenCalledTimes(1);
+    });
+
+    it.each<[string, Action]>([
+      ['stable only, canary at 0', forward([STABLE, 100], [CANARY, 0])],
+      ['stable alone', { Type: 'forward', TargetGroupArn: STABLE }],
+    ])('writes nothing when traffic is already on stable (%s)', async (_label, found) => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(found));
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(ruleTarget);
+
+      // Assess
+      expect(result).toEqual({ wrote: false, nothingToSteer: false, findings: [] });
+      expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand);
+    });
+
+    it.each<[string, () => void]>([
+      ['the rule deleted', () => elb.on(DescribeRulesCommand).rejects(Object.assign(new Error('One or more rules not found'), { name: 'RuleNotFoundException' }))],
+      ['the rule missing from the answer', () => elb.on(DescribeRulesCommand).resolves({ Rules: [] })],
+      ['no forward action', () => elb.on(DescribeRulesCommand).resolves(ruleWith({ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }))],
+    ])('reports nothing to steer, without writing, for %s', async (_label, prepare) => {
+      // Prepare
+      prepare();
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(ruleTarget);
+
+      // Assess
+      expect(result.nothingToSteer).toBe(true);
+      expect(result.wrote).toBe(false);
+      expect(result.findings).toHaveLength(1);
+      expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand);
+    });
+
+    it('keeps five target groups at most: the canary is left out when four others fill the action', async () => {
+      // Prepare
+      const others = [1, 2, 3, 4].map((n) => `${OTHER}${n}`);
+      elb.on(DescribeRulesCommand).resolvesOnce(ruleWith(forward(...others.map((arn): [string, number] => [arn, 25]), [CANARY, 0]))).resolves(ruleWith(forward([STABLE, 100])));
+      elb.on(ModifyRuleCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      await router.restoreStable(ruleTarget);
+
+      // Assess
+      expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toEqual({
+        RuleArn: RULE,
+        Actions: [written([STABLE, 100], ...others.map((arn): [string, number] => [arn, 0]))],
+      });
+    });
+
+    it('throws WeightNotApplied when the read-back still shows the canary with traffic', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(90, 10)));
+      elb.on(ModifyRuleCommand).resolves({});
+      const { router } = newRouter({ readBackAttempts: 2 });
+
+      // Act
+      const result = router.restoreStable(ruleTarget);
+
+      // Assess
+      await expect(result).rejects.toThrow(WeightNotAppliedError);
     });
   });
 

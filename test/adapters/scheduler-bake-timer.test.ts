@@ -2,14 +2,17 @@ import {
   ConflictException,
   CreateScheduleCommand,
   DeleteScheduleCommand,
+  GetScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
+  UpdateScheduleCommand,
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { atExpressionTime, SchedulerBakeTimer } from '../../lambda/adapters/scheduler-bake-timer';
 import { ValidationFailedError } from '../../lambda/errors';
+import type { SweepRequest } from '../../lambda/domain/types';
 
 const SETTINGS = {
   groupName: 'serinus-bakes',
@@ -99,19 +102,55 @@ describe('schedule', () => {
     });
   });
 
-  it('keeps the existing schedule when a retried Lambda creates it again', async () => {
+  it('keeps the existing schedule when a retried Lambda creates it again with the same token', async () => {
     // Prepare
     scheduler
       .on(CreateScheduleCommand)
       .rejects(serviceError(ConflictException, `Schedule ${NAME} already exists.`));
+    scheduler.on(GetScheduleCommand).resolves({ Name: NAME, Target: { Arn: 'x', RoleArn: 'y', Input: JSON.stringify({ TaskToken: TOKEN, Output: '{}' }) } });
 
     // Act
-    const scheduling = new SchedulerBakeTimer(SETTINGS).schedule(NAME, new Date('2025-03-01T12:05:00Z'), TOKEN, OUTPUT);
+    await new SchedulerBakeTimer(SETTINGS).schedule(NAME, new Date('2025-03-01T12:05:00Z'), TOKEN, OUTPUT);
 
     // Assess
-    await expect(scheduling).resolves.toBeUndefined();
     expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
+    expect(scheduler.commandCalls(GetScheduleCommand)[0].args[0].input).toEqual({ Name: NAME, GroupName: 'serinus-bakes' });
+    expect(scheduler).toHaveReceivedCommandTimes(UpdateScheduleCommand, 0);
     expect(scheduler).toHaveReceivedCommandTimes(DeleteScheduleCommand, 0);
+  });
+
+  it.each([
+    ['an earlier token', JSON.stringify({ TaskToken: 'token-of-the-first-attempt', Output: '{}' })],
+    ['an unreadable input', 'not json'],
+    ['no input', undefined],
+  ])('updates the schedule to the current token when the existing one carries %s (a reply lost, the task retried)', async (_label, input) => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).rejects(serviceError(ConflictException, `Schedule ${NAME} already exists.`));
+    scheduler.on(GetScheduleCommand).resolves({ Name: NAME, Target: { Arn: 'x', RoleArn: 'y', Input: input } });
+    scheduler.on(UpdateScheduleCommand).resolves({});
+
+    // Act
+    await new SchedulerBakeTimer(SETTINGS).schedule(NAME, new Date('2025-03-01T12:05:00.000Z'), TOKEN, OUTPUT);
+
+    // Assess
+    expect(scheduler.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: NAME,
+        GroupName: 'serinus-bakes',
+        ScheduleExpression: 'at(2025-03-01T12:05:00)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        State: 'ENABLED',
+        Description: 'serinus: ends a canary bake by sending Step Functions task success',
+        Target: {
+          Arn: 'arn:aws:scheduler:::aws-sdk:sfn:sendTaskSuccess',
+          RoleArn: 'arn:aws:iam::123456789012:role/serinus-scheduler',
+          Input: `{"TaskToken":"${TOKEN}","Output":"{\\"stepIndex\\":0,\\"bakeEnded\\":true}"}`,
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 3600 },
+        },
+      },
+    ]);
   });
 
   it('lets other errors through', async () => {
@@ -223,5 +262,99 @@ describe('atExpressionTime', () => {
 
     // Assess
     expect(written).toBe(expected);
+  });
+});
+
+describe('scheduleSweep', () => {
+  const SWEEPER = 'arn:aws:lambda:eu-west-1:123456789012:function:serinus-sweeper';
+  const TRAFFIC = {
+    listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
+    stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/1',
+    canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2',
+  };
+  const request = (kind: SweepRequest['kind']): SweepRequest => ({
+    kind,
+    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:checkout:release-2',
+    targetKey: TRAFFIC.listenerArn,
+    traffic: TRAFFIC,
+  });
+
+  it('creates the safety schedule: every 5 minutes, the sweeper as target, the rollout as input', async () => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).resolves({});
+
+    // Act
+    await new SchedulerBakeTimer({ ...SETTINGS, sweeperFunctionArn: SWEEPER }).scheduleSweep('serinus-safety-abc', request('safety'));
+
+    // Assess
+    expect(scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: 'serinus-safety-abc',
+        GroupName: 'serinus-bakes',
+        ScheduleExpression: 'rate(5 minutes)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Description: 'serinus: sweeps a rollout while it holds its traffic target, in case its status event is lost',
+        Target: {
+          Arn: SWEEPER,
+          RoleArn: 'arn:aws:iam::123456789012:role/serinus-scheduler',
+          Input: JSON.stringify(request('safety')),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        },
+      },
+    ]);
+  });
+
+  it('creates the reassert schedule once, at the end of the fence, deleting itself after it fires', async () => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).resolves({});
+
+    // Act
+    await new SchedulerBakeTimer({ ...SETTINGS, sweeperFunctionArn: SWEEPER }).scheduleSweep(
+      'serinus-reassert-abc',
+      request('reassert'),
+      new Date('2025-03-01T12:06:00.500Z'),
+    );
+
+    // Assess
+    expect(scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: 'serinus-reassert-abc',
+        GroupName: 'serinus-bakes',
+        ScheduleExpression: 'at(2025-03-01T12:06:01)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        State: 'ENABLED',
+        Description: 'serinus: reverts an ended rollout again once none of its handlers can still be running, then releases it',
+        Target: {
+          Arn: SWEEPER,
+          RoleArn: 'arn:aws:iam::123456789012:role/serinus-scheduler',
+          Input: JSON.stringify(request('reassert')),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        },
+      },
+    ]);
+  });
+
+  it('keeps an existing schedule of the same name (a retried Lock)', async () => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).rejects(serviceError(ConflictException, 'exists'));
+
+    // Act
+    const scheduling = new SchedulerBakeTimer({ ...SETTINGS, sweeperFunctionArn: SWEEPER }).scheduleSweep('serinus-safety-abc', request('safety'));
+
+    // Assess
+    await expect(scheduling).resolves.toBeUndefined();
+  });
+
+  it('refuses without a sweeper function ARN, before any call', async () => {
+    // Act
+    const scheduling = new SchedulerBakeTimer(SETTINGS).scheduleSweep('serinus-safety-abc', request('safety'));
+
+    // Assess
+    await expect(scheduling).rejects.toThrow(/sweeper function ARN is not configured/);
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 0);
   });
 });

@@ -183,7 +183,7 @@ describe('SerinusEngine', () => {
       const template = Template.fromStack(stack);
 
       // Assess
-      template.resourceCountIs('AWS::Events::Rule', 3);
+      template.resourceCountIs('AWS::Events::Rule', 2);
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: Match.objectLike({
           resources: [
@@ -211,32 +211,21 @@ describe('SerinusEngine', () => {
       const template = Template.fromStack(stack);
 
       // Assess
-      template.resourceCountIs('AWS::Events::Rule', 1);
-      template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+      template.resourceCountIs('AWS::Events::Rule', 0);
     });
 
-    it('runs the sweeper every ten minutes', () => {
+    it('runs nothing on a fixed schedule: the sweeper is invoked only by the schedules a held rollout creates', () => {
       // Prepare
-      const { template, stack } = sample;
+      const { template } = sample;
 
       // Act
-      const rule = template.toJSON().Resources[
-        logicalId(stack.node.findChild('SerinusEngine').node.findChild('SweeperSchedule'))
-      ] as Json;
+      const scheduled = Object.values(template.findResources('AWS::Events::Rule')).filter(
+        (rule) => (rule as { Properties: Json }).Properties.ScheduleExpression !== undefined,
+      );
 
       // Assess
-      expect(rule.Properties).toEqual({
-        Description: expect.any(String),
-        ScheduleExpression: 'rate(10 minutes)',
-        State: 'ENABLED',
-        Targets: [
-          {
-            Arn: { 'Fn::GetAtt': [logicalId(stack.rollout.engine.functions.sweeper), 'Arn'] },
-            Id: 'Target0',
-            RetryPolicy: { MaximumRetryAttempts: 2 },
-          },
-        ],
-      });
+      expect(scheduled).toEqual([]);
+      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     });
 
     it('keeps dead letters on an SSL-only, encrypted queue', () => {
@@ -287,6 +276,8 @@ describe('SerinusEngine', () => {
         POWERTOOLS_SERVICE_NAME: 'serinus',
         POWERTOOLS_METRICS_NAMESPACE: 'Serinus',
         NODE_OPTIONS: '--enable-source-maps',
+        // The longest function timeout (300 s) plus 60 s.
+        [ENV.fenceSeconds]: '360',
         ...(needs.table === 'none'
           ? {}
           : { [ENV.tableName]: { Ref: logicalId(engine.table) }, [ENV.executionIndexName]: 'byExecution' }),
@@ -294,6 +285,8 @@ describe('SerinusEngine', () => {
           ? {
               [ENV.scheduleGroup]: stack.resolve(engine.scheduleGroup.scheduleGroupName),
               [ENV.schedulerRoleArn]: { 'Fn::GetAtt': [logicalId(engine.schedulerRole), 'Arn'] },
+              // The sweeper learns its own ARN from its invocation: a function cannot reference itself.
+              ...(name === 'sweeper' ? {} : { [ENV.sweeperFunctionArn]: { 'Fn::GetAtt': [logicalId(engine.functions.sweeper), 'Arn'] } }),
             }
           : {}),
       });

@@ -174,7 +174,7 @@ describe('IAM scoping', () => {
     ]);
   });
 
-  it('lets the scheduler role send task success to the registered state machines only', () => {
+  it('lets the scheduler role send task success to the registered state machines and invoke the sweeper function only', () => {
     // Prepare
     const { all, engine, template, checkout, payments } = fixture;
     const schedulerRole = logicalId(engine.schedulerRole);
@@ -184,6 +184,12 @@ describe('IAM scoping', () => {
 
     // Assess
     expect(grants).toEqual([
+      {
+        roles: [schedulerRole],
+        actions: ['lambda:InvokeFunction'],
+        resources: [{ 'Fn::GetAtt': [logicalId(engine.functions.sweeper), 'Arn'] }],
+        condition: undefined,
+      },
       {
         roles: [schedulerRole],
         actions: ['states:SendTaskSuccess'],
@@ -292,7 +298,7 @@ describe('IAM scoping', () => {
 
     // Assess
     for (const grant of grants) {
-      expect(grant.actions).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule']);
+      expect(grant.actions).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
       expect(grant.resources).toEqual([
         `arn:aws:scheduler:${SAMPLE.region}:${SAMPLE.account}:schedule/${stack.resolve(engine.scheduleGroup.scheduleGroupName)}/*`,
       ]);

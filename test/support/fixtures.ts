@@ -90,6 +90,7 @@ export function rolloutRecord(overrides: Partial<RolloutRecord> = {}): RolloutRe
     request: rolloutRequest(),
     startWeights: { stable: 100, canary: 0 },
     lastWrittenWeights: { stable: 100, canary: 0 },
+    generation: 0,
     ...overrides,
   };
 }

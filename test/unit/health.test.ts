@@ -1,4 +1,4 @@
-import { isHealthy, judgeHealth, type HealthInput } from '../../lambda/domain/health';
+import { isHealthy, judgeCanary, judgeHealth, type HealthInput } from '../../lambda/domain/health';
 import type { AlarmState, AlarmTransition, HealthStatus, HealthVerdict, InsufficientDataPolicy } from '../../lambda/domain/types';
 
 const SINCE = new Date('2025-03-01T12:00:00.000Z');
@@ -140,5 +140,45 @@ describe('isHealthy', () => {
 
     // Assess
     expect(healthy).toBe(expected);
+  });
+});
+
+describe('judgeCanary', () => {
+  const status = (desired: number, available: number) => ({ complete: true, failed: false, message: '', desired, updated: desired, available });
+  const base = { deployment: 'checkout-canary', requested: { app: 'checkout:2' } };
+
+  it.each<[string, Parameters<typeof judgeCanary>[0], ReturnType<typeof judgeCanary>]>([
+    ['serving', { ...base, snapshot: { images: { app: 'checkout:2', sidecar: 'envoy' }, replicas: 2 }, status: status(2, 2), healthyTargets: 2 }, { ok: true }],
+    [
+      're-imaged',
+      { ...base, snapshot: { images: { app: 'checkout:3' }, replicas: 2 }, status: status(2, 2), healthyTargets: 2 },
+      { ok: false, error: 'CanaryUnhealthy', reason: 'the canary Deployment "checkout-canary" no longer runs the candidate: app=checkout:3 instead of checkout:2' },
+    ],
+    [
+      'container gone',
+      { ...base, snapshot: { images: {}, replicas: 2 }, status: status(2, 2), healthyTargets: 2 },
+      { ok: false, error: 'CanaryUnhealthy', reason: 'the canary Deployment "checkout-canary" no longer runs the candidate: app=(none) instead of checkout:2' },
+    ],
+    [
+      'scaled to zero',
+      { ...base, snapshot: { images: { app: 'checkout:2' }, replicas: 0 }, status: status(0, 0), healthyTargets: 2 },
+      { ok: false, error: 'CanaryUnhealthy', reason: 'the canary Deployment "checkout-canary" has 0 of 0 replica(s) available (scaled to zero)' },
+    ],
+    [
+      'a replica short',
+      { ...base, snapshot: { images: { app: 'checkout:2' }, replicas: 3 }, status: status(3, 2), healthyTargets: 2 },
+      { ok: false, error: 'CanaryUnhealthy', reason: 'the canary Deployment "checkout-canary" has 2 of 3 replica(s) available' },
+    ],
+    [
+      'drained',
+      { ...base, snapshot: { images: { app: 'checkout:2' }, replicas: 2 }, status: status(2, 2), healthyTargets: 0 },
+      { ok: false, error: 'NoHealthyTargets', reason: 'the canary Deployment "checkout-canary" runs, but its target group has no healthy targets' },
+    ],
+  ])('%s', (_label, seen, expected) => {
+    // Act
+    const verdict = judgeCanary(seen);
+
+    // Assess
+    expect(verdict).toEqual(expected);
   });
 });

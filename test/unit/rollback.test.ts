@@ -30,72 +30,69 @@ function recordWith(fields: Partial<RolloutRecord> & { phase: RolloutPhase }): R
   });
 }
 
-const TRAFFIC = 'shift all traffic to the stable target group (stable 100 / canary 0)';
+const END = 'end the rollout record, so no handler still running writes again';
 const CANARY_BACK = 'roll the canary Deployment "checkout-canary" back to app=checkout:1.4.1 and scale it to 0 replicas';
 const STABLE_BACK = 'restore the stable Deployment "checkout" to app=checkout:1.4.1';
 const BAKE_STEPS = ['delete the bake schedule "serinus-0123456789abcdef-step-1"'];
 const UNLOCK = `release the lock on ${LISTENER_ARN}`;
+const RELEASE = { kind: 'release' } as const;
 
 describe('planRollback', () => {
   it.each<[RolloutPhase, Partial<RolloutRecord>, RollbackPlan]>([
     [
       'locked',
       {},
-      { weights: { stable: 100, canary: 0 }, releaseLock: true, steps: [TRAFFIC, UNLOCK] },
+      { ending: RELEASE, steps: [END, UNLOCK] },
     ],
     [
       'deploying-canary',
       { previousCanary: PREVIOUS_CANARY },
-      { weights: { stable: 100, canary: 0 }, canary: { images: { app: OLD }, replicas: 0 }, releaseLock: true, steps: [TRAFFIC, CANARY_BACK, UNLOCK] },
+      { canary: { images: { app: OLD }, replicas: 0 }, ending: RELEASE, steps: [END, CANARY_BACK, UNLOCK] },
     ],
     [
       'shifting',
       { previousCanary: PREVIOUS_CANARY },
-      { weights: { stable: 100, canary: 0 }, canary: { images: { app: OLD }, replicas: 0 }, releaseLock: true, steps: [TRAFFIC, CANARY_BACK, UNLOCK] },
+      { canary: { images: { app: OLD }, replicas: 0 }, ending: RELEASE, steps: [END, CANARY_BACK, UNLOCK] },
     ],
     [
       'baking',
       { previousCanary: PREVIOUS_CANARY, bake: BAKE },
       {
-        weights: { stable: 100, canary: 0 },
         canary: { images: { app: OLD }, replicas: 0 },
         cancelSchedule: BAKE.scheduleName,
-        releaseLock: true,
-        steps: [TRAFFIC, CANARY_BACK, ...BAKE_STEPS, UNLOCK],
+        ending: RELEASE,
+        steps: [END, ...BAKE_STEPS, CANARY_BACK, UNLOCK],
       },
     ],
     [
       'promoting',
       { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE },
       {
-        weights: { stable: 100, canary: 0 },
         restoreStable: { images: { app: OLD } },
         canary: { images: { app: OLD }, replicas: 0 },
-        releaseLock: true,
-        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, UNLOCK],
+        ending: RELEASE,
+        steps: [END, STABLE_BACK, CANARY_BACK, UNLOCK],
       },
     ],
     [
       'finishing',
       { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE, lastWrittenWeights: { stable: 100, canary: 0 } },
       {
-        weights: { stable: 100, canary: 0 },
         restoreStable: { images: { app: OLD } },
         canary: { images: { app: OLD }, replicas: 0 },
-        releaseLock: true,
-        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, UNLOCK],
+        ending: RELEASE,
+        steps: [END, STABLE_BACK, CANARY_BACK, UNLOCK],
       },
     ],
     [
       'rolling-back',
       { previousCanary: PREVIOUS_CANARY, previousStable: PREVIOUS_STABLE, bake: BAKE },
       {
-        weights: { stable: 100, canary: 0 },
         restoreStable: { images: { app: OLD } },
         canary: { images: { app: OLD }, replicas: 0 },
         cancelSchedule: BAKE.scheduleName,
-        releaseLock: true,
-        steps: [TRAFFIC, STABLE_BACK, CANARY_BACK, ...BAKE_STEPS, UNLOCK],
+        ending: RELEASE,
+        steps: [END, ...BAKE_STEPS, STABLE_BACK, CANARY_BACK, UNLOCK],
       },
     ],
   ])('undoes a rollout in phase %s', (phase, fields, expected) => {
@@ -145,6 +142,23 @@ describe('planRollback', () => {
 
     // Assess
     expect(plan.steps[plan.steps.length - 1]).toBe(`release the lock on ${RULE_ARN}`);
+  });
+
+  it('keeps the lock ended until the reassert when cleanup fences out a handler still running', () => {
+    // Prepare
+    const record = recordWith({ phase: 'shifting', previousCanary: PREVIOUS_CANARY });
+    const ending = { kind: 'fence', reassertAt: '2025-03-01T12:06:00.000Z' } as const;
+
+    // Act
+    const plan = planRollback(record, ending);
+
+    // Assess
+    expect(plan.ending).toEqual(ending);
+    expect(plan.steps).toEqual([
+      END,
+      CANARY_BACK,
+      `keep ${LISTENER_ARN} locked until 2025-03-01T12:06:00.000Z, when the revert is asserted again and the lock released`,
+    ]);
   });
 
   it('copies the stable images so the plan does not share the record', () => {

@@ -31,6 +31,10 @@ describe('sameWeights', () => {
     [STABLE_ONLY, { stable: 100, canary: 0 }, true],
     [{ stable: 90, canary: 10 }, { stable: 80, canary: 20 }, false],
     [{ stable: 90, canary: 10 }, { stable: 90, canary: 0 }, false],
+    // Raw: an operator's 999/1 still sends traffic to the canary, and 200/0 is not what serinus wrote.
+    [{ stable: 999, canary: 1 }, STABLE_ONLY, false],
+    [{ stable: 200, canary: 0 }, STABLE_ONLY, false],
+    [{ stable: 0, canary: 0 }, STABLE_ONLY, false],
   ])('compares %j with %j', (a, b, expected) => {
     // Act
     const same = sameWeights(a, b);
@@ -47,6 +51,18 @@ describe('formatWeights', () => {
 
     // Assess
     expect(text).toBe('stable 90 / canary 10');
+  });
+
+  it.each<[Weights, string]>([
+    [{ stable: 999, canary: 1 }, 'stable 999 / canary 1 (0.1% on the canary)'],
+    [{ stable: 1, canary: 1 }, 'stable 1 / canary 1 (50% on the canary)'],
+    [{ stable: 0, canary: 0 }, 'stable 0 / canary 0 (no traffic routed)'],
+  ])('prints raw weights %j with the canary share when they do not add up to 100', (w, expected) => {
+    // Act
+    const text = formatWeights(w);
+
+    // Assess
+    expect(text).toBe(expected);
   });
 });
 
