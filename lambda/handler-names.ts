@@ -79,7 +79,7 @@ export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   'check-stable-ready': { ...none, kubernetes: true, readsTraffic: true },
   finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
   rollback: undo,
-  'restore-stable': { ...none, kubernetes: true, table: 'read' },
+  'restore-stable': { ...none, kubernetes: true, table: 'readWrite' },
   'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
   cleanup: undo,
   sweeper: { ...undo, describesExecutions: true },

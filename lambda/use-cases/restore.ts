@@ -1,6 +1,6 @@
 import type { Clock, RolloutStore, Workloads } from '../ports';
 import { logger } from '../shared/observability';
-import { heldRecord, stableRef, type RolloutContext } from './context';
+import { fenceOf, heldRecord, stableRef, type RolloutContext } from './context';
 
 export interface RestoreResult {
   /** Whether the stable Deployment got images back; false when promotion never changed it. */
@@ -33,6 +33,8 @@ export async function restoreStable(
     return { restored: false, since, images };
   }
   const ref = stableRef(rollout.target);
+  // A stopped execution's cleanup may have ended the record while this ran: write only while it is ours.
+  await fenceOf(deps.store, record)();
   await deps.workloads.setImages(ref, images);
   logger.warn('stable deployment restored after a failed promotion', { deployment: ref.name, images });
   return { restored: true, since, images };
