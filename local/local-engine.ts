@@ -459,6 +459,23 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * What AWS does once the fence period of an ended rollout has passed: each pending reassert
+   * schedule fires (the sweeper asserts stable again and releases the record). With `safety`, every
+   * safety schedule fires once first, as its rate would: the path of a lost status event.
+   */
+  async passFence(options: { safety?: boolean } = {}): Promise<void> {
+    await this.idle();
+    const fire = async (prefix: string) => {
+      for (const schedule of this.aws.scheduler.pending().filter((s) => s.name.startsWith(prefix))) {
+        await this.aws.scheduler.fireNow(schedule.name, schedule.groupName);
+      }
+      await this.idle();
+    };
+    if (options.safety) await fire('serinus-safety-');
+    await fire('serinus-reassert-');
+  }
+
   /** Resolves with the next approval request (at once with a pending one nobody took yet). */
   nextApproval(): Promise<ApprovalRequest> {
     const unanswered = this.approvals.find((request) => this.aws.sfn.tokenState(request.token) === 'waiting' && !this.seenApprovals.has(request));

@@ -51,11 +51,13 @@ export function steps(...weights: number[]): Array<{ weight: number; bakeSeconds
 }
 
 /**
- * The invariants of DESIGN.md §2 that hold at the end of every execution, whatever its status.
+ * The invariants of DESIGN.md §2 that hold at the end of every execution, whatever its status, once
+ * the fence period of an ended rollout has passed (its reassert schedule fired).
  */
-export function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome, planWeights: number[]): void {
+export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome, planWeights: number[]): Promise<void> {
   // Each test asserts its own status; this only checks it is a final one.
   const { engine, observer } = flow;
+  await engine.passFence();
   // 1. Stable carries all the traffic.
   expect(observer.currentWeights()).toEqual({ stable: 100, canary: 0 });
   // 3. The lock is released.

@@ -35,7 +35,7 @@ describe('flow 1: a healthy rollout', () => {
     expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(CANDIDATE);
     expect(flow.engine.kube.deployment(NAMESPACE(), CANARY_DEPLOYMENT()).spec.replicas).toBe(0);
     expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
-    expectEndInvariants(flow, outcome, [10, 50, 100]);
+    await expectEndInvariants(flow, outcome, [10, 50, 100]);
     console.log(
       `flow 1: ${outcome.states.length} state transitions, ${flow.engine.invocations.length} Lambda invocations for a 3-step rollout`,
     );
@@ -63,7 +63,7 @@ describe('flow 2: an alarm fires during the bake of step 2', () => {
     expect(outcome.cause).toMatch(/Rolled back: /);
     // The day-long bake did not run to its end: its schedule was deleted, never delivered.
     expect(flow.engine.aws.scheduler.deliveries.map((d) => d.name)).not.toContainEqual(expect.stringMatching(/step-1$/));
-    expectEndInvariants(flow, outcome, [10, 50]);
+    await expectEndInvariants(flow, outcome, [10, 50]);
     expect(flow.observer.stableImages()).toEqual([STABLE]);
 
     const after = flow.engine.aws.calls.slice(callsBefore);
@@ -94,7 +94,7 @@ describe('flow 3: an alarm already in ALARM when a bake starts', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryUnhealthy' });
     expect(flow.engine.aws.calls.filter((c) => c.command === 'CreateSchedule')).toEqual([]);
     expect(outcome.states.filter((s) => s === 'Bake')).toHaveLength(1);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 
@@ -117,7 +117,7 @@ describe('flow 4: an alarm flips and recovers during a bake with no event delive
     expect(outcome.cause).toMatch(/ALARM/);
     expect(outcome.states).toContain('CheckHealth');
     expect(flow.engine.alarmEvents).toEqual([]);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 
@@ -136,7 +136,7 @@ describe('flow 5: invalid input', () => {
     expect(outcome.cause).toMatch(/steps/);
     expect(outcome.states).toEqual(['Validate']);
     expect(flow.engine.mutations()).toEqual([]);
-    expectEndInvariants(flow, outcome, []);
+    await expectEndInvariants(flow, outcome, []);
   });
 });
 
@@ -158,7 +158,7 @@ describe('flow 6: a second execution on the same listener', () => {
     expect(second.cause).toMatch(/first/);
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { images: { [CONTAINER()]: CANDIDATE } } });
     expect(flow.observer.canaryWeights()).toEqual([10, 100, 0]);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 
@@ -177,7 +177,7 @@ describe('flow 7: promotion fails', () => {
     expect(outcome.cause).toMatch(/progress deadline|ProgressDeadlineExceeded/i);
     expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE, STABLE]);
     expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(STABLE);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 
@@ -201,7 +201,7 @@ describe('flow 8: drift', () => {
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'DriftDetected' });
     expect(outcome.cause).toMatch(/stable 70 \/ canary 30/);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 
@@ -222,7 +222,7 @@ describe('flow 10: approvals', () => {
     // Assess
     expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
     expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 
   it('rolls back when a person rejects', async () => {
@@ -239,7 +239,7 @@ describe('flow 10: approvals', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
     expect(outcome.cause).toMatch(/p99 looks worse/);
     expect(flow.observer.stableImages()).toEqual([STABLE]);
-    expectEndInvariants(flow, outcome, [10, 100]);
+    await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });
 

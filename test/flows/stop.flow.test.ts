@@ -103,7 +103,7 @@ it.each(stoppable)('stopped in %s: cleanup leaves stable at 100%% and the lock r
   expect(outcome.status).toBe('ABORTED');
   if (type === 'Choice' || type === 'Pass') expect(outcome.states).toContain(state);
   else expect(outcome.states.at(-1)).toBe(state);
-  expectEndInvariants(flow, outcome, [10, 100]);
+  await expectEndInvariants(flow, outcome, [10, 100]);
   expect(flow.engine.kube.deployment(namespace, canaryDeployment).spec.replicas).toBe(0);
   // Stopped once Finish had promoted and unlocked, stable keeps the candidate; before, it keeps (or gets back) its image.
   const image = flow.engine.kube.deployment(namespace, stableDeployment).spec.template.spec.containers[0]!.image;
@@ -158,7 +158,7 @@ describe('a handler still running when the execution is stopped', () => {
 
     // Assess
     expect(flow.observer.currentWeights()).toEqual({ stable: 100, canary: 0 });
-    expectEndInvariants(flow, outcome, [10]);
+    await expectEndInvariants(flow, outcome, [10]);
   });
 });
 
@@ -179,7 +179,7 @@ it('a lost status event: the sweeper finds the stopped execution and rolls it ba
 
   // Assess
   expect(swept).toEqual({ checked: 1, swept: [execution.executionArn] });
-  expectEndInvariants(flow, outcome, [10]);
+  await expectEndInvariants(flow, outcome, [10]);
   const { namespace, canaryDeployment } = flow.engine.target.workload;
   expect(flow.engine.kube.deployment(namespace, canaryDeployment).spec.replicas).toBe(0);
 });
@@ -200,5 +200,5 @@ it('the sweeper leaves a running rollout alone', async () => {
   execution.abort();
   const outcome = await execution.outcome;
   expect(outcome.status).toBe('ABORTED');
-  expectEndInvariants(flow, outcome, [10]);
+  await expectEndInvariants(flow, outcome, [10]);
 });
