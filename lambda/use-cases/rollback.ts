@@ -204,19 +204,3 @@ function sweepRequest(record: RolloutRecord, kind: SweepRequest['kind']): SweepR
 function safetyOf(record: RolloutRecord): string {
   return record.safetySchedule ?? safetyScheduleName(record.targetKey, record.executionArn);
 }
-
-/**
- * A person-readable cause for the failed execution (CodePipeline shows it). Lambda errors arrive
- * as a JSON Cause with errorType and errorMessage.
- */
-export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {
-  if (!error) return 'unknown error';
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (parsed.errorMessage) message = parsed.errorMessage;
-  } catch {
-    // Not JSON: a Step Functions error such as States.Timeout carries plain text.
-  }
-  return `${error.Error ?? 'Error'}: ${message || 'no cause given'}`;
-}
