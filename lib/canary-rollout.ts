@@ -115,7 +115,9 @@ export interface CanaryRolloutProps {
    */
   readonly afterPromotion?: AfterPromotion;
   /**
-   * What a rollout does when the live weights differ from the last weights it wrote.
+   * What a rollout does when the live weights differ from the last weights it wrote: `revert` fails
+   * with DriftDetected and rolls back; `adopt` carries on from them (a step whose share the canary
+   * already has is baked without a write; a higher step is written as planned).
    * @default 'revert'
    */
   readonly onDrift?: DriftPolicy;

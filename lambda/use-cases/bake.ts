@@ -72,8 +72,10 @@ export async function checkHealth(
   if (!isHealthy(verdict, rollout.request.insufficientData)) {
     throw new CanaryUnhealthyError(`step ${step.index + 1} (${step.weight}%): ${verdict.reason}`);
   }
-  await assertCanaryServing(deps, rollout, step);
+  // Drift first: a canary target group someone removed from the action (or a deleted rule) also
+  // leaves the canary without healthy targets, and the edit is the cause a person must see.
   await assertNoDrift(deps.router, rollout.target, record.lastWrittenWeights);
+  await assertCanaryServing(deps, rollout, step);
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', healthyThroughStep: step.index }, ['bake']);
   return { status: verdict.status, reason: verdict.reason };

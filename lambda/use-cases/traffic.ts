@@ -1,4 +1,4 @@
-import { CanaryUnhealthyError, DriftDetectedError, NoHealthyTargetsError } from '../errors';
+import { CanaryUnhealthyError, DriftDetectedError, NoHealthyTargetsError, ValidationFailedError } from '../errors';
 import { judgeHealth } from '../domain/health';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, TargetConfig, Weights } from '../domain/types';
@@ -11,6 +11,10 @@ import { fenceOf, heldRecord, type RolloutContext } from './context';
  * else means someone else is steering (drift). A retried invocation that finds its own weights
  * already live writes nothing. Before any weight increase the alarms are read: an alarm in ALARM
  * means the canary gets no more traffic.
+ *
+ * With `onDrift: 'adopt'` the rollout carries on from weights someone else set: when the canary
+ * already has at least this step's share of the traffic, nothing is written and the step bakes at
+ * the live weights; otherwise the step's weights are written as planned.
  */
 export async function shiftWeight(
   deps: { store: RolloutStore; router: TrafficRouter; health: HealthSignals; clock: Clock },
@@ -20,14 +24,22 @@ export async function shiftWeight(
   const { traffic } = rollout.target;
   const record = await heldRecord(deps.store, rollout);
   const fence = fenceOf(deps.store, record);
-  const wanted = canaryWeights(step.weight);
+  let wanted = canaryWeights(step.weight);
 
   const healthy = await deps.router.healthyTargets(traffic.canaryTargetGroupArn);
   if (healthy === 0) {
     throw new NoHealthyTargetsError(`the canary target group has no healthy targets; refusing to send it ${step.weight}% of traffic`);
   }
 
-  const live = await deps.router.readWeights(traffic);
+  const live = await asDrift(deps.router.readWeights(traffic));
+  if (adopts(rollout.target, live, record.lastWrittenWeights, step.weight)) {
+    logger.warn('adopted weights set outside serinus: the canary already has this step\'s share', {
+      step: step.index,
+      found: formatWeights(live),
+      expected: formatWeights(record.lastWrittenWeights),
+    });
+    wanted = live;
+  }
   // A retry whose write already happened keeps the earlier step's start: a wider window, never a narrower one.
   let lastShiftAt = record.lastShiftAt ?? record.startedAt;
   if (!sameWeights(live, wanted)) {
@@ -41,6 +53,28 @@ export async function shiftWeight(
   logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
   countEvent('WeightShifts', rollout.target.service);
   return { weights: wanted };
+}
+
+/** Under `onDrift: 'adopt'`, live weights someone else set that already give the canary at least `percent` of the traffic. */
+function adopts(target: TargetConfig, live: Weights, lastWritten: Weights, percent: number): boolean {
+  if (target.onDrift !== 'adopt' || sameWeights(live, lastWritten)) return false;
+  const total = live.stable + live.canary;
+  return total > 0 && (live.canary * 100) / total >= percent;
+}
+
+/**
+ * Mid-rollout, a forward action serinus can no longer steer (a third target group, the stable one
+ * gone, the rule deleted) was changed by someone else: that is drift, not a configuration error.
+ */
+async function asDrift<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ValidationFailedError) {
+      throw new DriftDetectedError(`the listener changed outside serinus during the rollout: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The pre-shift gate: the alarms as they are now, right before the canary would get more traffic. */
@@ -61,10 +95,10 @@ export async function writeGuarded(
   fence: Fence,
 ): Promise<Weights> {
   if (target.onDrift === 'revert') {
-    const { applied } = await router.writeWeights(target.traffic, wanted, { expected: lastWritten, fence });
+    const { applied } = await asDrift(router.writeWeights(target.traffic, wanted, { expected: lastWritten, fence }));
     return applied;
   }
-  const { previous, applied } = await router.writeWeights(target.traffic, wanted, { fence });
+  const { previous, applied } = await asDrift(router.writeWeights(target.traffic, wanted, { fence }));
   if (!sameWeights(previous, lastWritten)) {
     logger.warn('adopted weights changed outside serinus', { found: formatWeights(previous), expected: formatWeights(lastWritten) });
   }
@@ -74,7 +108,7 @@ export async function writeGuarded(
 /** Drift check without a write, for the end of a bake. */
 export async function assertNoDrift(router: TrafficRouter, target: TargetConfig, lastWritten: Weights): Promise<void> {
   if (target.onDrift !== 'revert') return;
-  const live = await router.readWeights(target.traffic);
+  const live = await asDrift(router.readWeights(target.traffic));
   if (!sameWeights(live, lastWritten)) {
     throw new DriftDetectedError(
       `the listener weights changed outside serinus during the bake: found ${formatWeights(live)}, serinus wrote ${formatWeights(lastWritten)}`,
