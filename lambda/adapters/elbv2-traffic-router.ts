@@ -335,7 +335,14 @@ function planRestore(target: TrafficTarget, actions: Action[]): RestorePlan {
   const canaryTuple = tuples.find((t) => t.arn === canary);
   if (!stableTuple) findings.push(`${where} no longer forwarded to the stable target group ${stable}; put it back at weight 100`);
   else if (stableTuple.weight === 0) findings.push(`${where} gave the stable target group weight 0; set it to 100`);
-  const done = stableTuple !== undefined && stableTuple.weight > 0 && (canaryTuple?.weight ?? 0) === 0 && foreign.every((t) => t.weight === 0);
+  if (!canaryTuple && foreign.length < MAX_TARGET_GROUPS - 1) {
+    findings.push(`${where} no longer listed the canary target group ${canary}; put it back at weight 0 so the load balancer health-checks it`);
+  }
+  // Done means exactly what serinus leaves between rollouts: stable 100, the canary attached at 0
+  // (room permitting), anything else at 0. A stable-only 90 carries all traffic too, but it reads as
+  // drift to the next rollout and leaves the canary unchecked, so it is written as well.
+  const canaryDone = canaryTuple ? canaryTuple.weight === 0 : foreign.length >= MAX_TARGET_GROUPS - 1;
+  const done = stableTuple?.weight === 100 && canaryDone && foreign.every((t) => t.weight === 0);
   if (done) return { nothingToSteer: false, findings };
 
   // When it writes at all, it writes what serinus writes between rollouts: stable 100, canary 0.

@@ -631,9 +631,27 @@ describe('Elbv2TrafficRouter', () => {
       expect(fence).toHaveBeenCalledTimes(1);
     });
 
+    it.each<[string, Action, RegExp]>([
+      ['stable alone', { Type: 'forward', Order: 2, TargetGroupArn: STABLE }, /no longer listed the canary target group/],
+      ['stable alone at a raw 90', { Type: 'forward', Order: 2, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 90 }] } }, /no longer listed the canary target group/],
+    ])('writes stable 100 with the canary attached at 0 from %s, so the canary stays health-checked', async (_label, found, finding) => {
+      // Prepare
+      const expected: Action = { Type: 'forward', Order: 2, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 100 }, { TargetGroupArn: CANARY, Weight: 0 }] } };
+      elb.on(DescribeRulesCommand).resolvesOnce(ruleWith(found)).resolves(ruleWith(expected));
+      elb.on(ModifyRuleCommand).resolves({});
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(ruleTarget);
+
+      // Assess
+      expect(elb.commandCalls(ModifyRuleCommand).map((c) => c.args[0].input)).toEqual([{ RuleArn: RULE, Actions: [expected] }]);
+      expect(result.wrote).toBe(true);
+      expect(result.findings).toEqual([expect.stringMatching(finding)]);
+    });
+
     it.each<[string, Action]>([
-      ['stable only, canary at 0', forward([STABLE, 100], [CANARY, 0])],
-      ['stable alone', { Type: 'forward', TargetGroupArn: STABLE }],
+      ['stable 100, canary at 0', forward([STABLE, 100], [CANARY, 0])],
     ])('writes nothing when traffic is already on stable (%s)', async (_label, found) => {
       // Prepare
       elb.on(DescribeRulesCommand).resolves(ruleWith(found));
@@ -669,7 +687,7 @@ describe('Elbv2TrafficRouter', () => {
     it('keeps five target groups at most: the canary is left out when four others fill the action', async () => {
       // Prepare
       const others = [1, 2, 3, 4].map((n) => `${OTHER}${n}`);
-      elb.on(DescribeRulesCommand).resolvesOnce(ruleWith(forward(...others.map((arn): [string, number] => [arn, 25]), [CANARY, 0]))).resolves(ruleWith(forward([STABLE, 100])));
+      elb.on(DescribeRulesCommand).resolvesOnce(ruleWith(forward(...others.map((arn): [string, number] => [arn, 25]), [CANARY, 0]))).resolves(ruleWith(written([STABLE, 100], ...others.map((arn): [string, number] => [arn, 0]))));
       elb.on(ModifyRuleCommand).resolves({});
       const { router } = newRouter();
 

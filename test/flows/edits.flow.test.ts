@@ -154,7 +154,7 @@ describe('edits of the listener during a bake', () => {
     await expectEndInvariants(flow, outcome, PLAN_WEIGHTS);
   });
 
-  it('the canary target group removed: DriftDetected, not a canary without healthy targets; the stable-only action is left as found', async () => {
+  it('the canary target group removed: DriftDetected, not a canary without healthy targets; rollback attaches it again at 0', async () => {
     // Prepare
     flow = await startFlow();
 
@@ -164,10 +164,11 @@ describe('edits of the listener during a bake', () => {
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'DriftDetected' });
     expect(outcome.cause).toMatch(/found stable 90 \/ canary 0 \(0% on the canary\), serinus wrote stable 90 \/ canary 10/);
-    expect(outcome.cause).toMatch(/Rolled back: traffic was already on the stable target group/);
+    expect(outcome.cause).toMatch(/Rolled back: shift all traffic to the stable target group/);
+    expect(outcome.cause).toMatch(/Found: .*no longer listed the canary target group/);
     expectRolledBack(outcome);
-    // A forward to the stable target group alone sends it all the traffic; rollback writes nothing.
-    expect(liveWeights(flow)).toEqual({ [tg().stableTargetGroupArn]: 90 });
+    // Raw 100/0 with the canary attached: what serinus leaves between rollouts.
+    expect(liveWeights(flow)).toEqual({ [tg().stableTargetGroupArn]: 100, [tg().canaryTargetGroupArn]: 0 });
     await flow.engine.passFence();
     expect(flow.engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
 
