@@ -291,6 +291,8 @@ interface Holder {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly generation?: number;
+  /** Epoch seconds; for an ended record, when its fence period ends. */
+  readonly expiresAt?: number;
 }
 
 type ConditionalCheckFailed = Error & { Item?: Record<string, unknown> };
@@ -307,6 +309,7 @@ function holderOf(item: Record<string, unknown>): Holder {
     startedAt: stringAttribute(item, 'startedAt'),
     endedAt: stringAttribute(item, 'endedAt'),
     generation: numberAttribute(item, 'generation'),
+    expiresAt: numberAttribute(item, 'expiresAt'),
   };
 }
 
@@ -336,11 +339,13 @@ function lockHeldMessage(targetKey: string, holder: Holder | undefined): string 
   const details = [holder.service && `service ${holder.service}`, holder.startedAt && `since ${holder.startedAt}`]
     .filter(Boolean)
     .join(', ');
-  return (
-    `Traffic target ${targetKey} is locked by execution ${holder.executionArn ?? '(unknown)'}` +
-    (details ? ` (${details})` : '') +
-    '; wait for that rollout to end, or stop it, before starting another.'
-  );
+  const what = `Traffic target ${targetKey} is locked by execution ${holder.executionArn ?? '(unknown)'}` + (details ? ` (${details})` : '');
+  if (holder.endedAt && holder.expiresAt !== undefined) {
+    // Ended by cleanup: a handler of that execution may still be running until the fence ends.
+    const fenceEnds = new Date(holder.expiresAt * 1000).toISOString();
+    return `${what}, which ended at ${holder.endedAt}; its revert is asserted again and the lock released at ${fenceEnds}. Start the rollout again after that.`;
+  }
+  return `${what}; wait for that rollout to end, or stop it, before starting another.`;
 }
 
 /** `null`: the item is known to be gone; `undefined`: DynamoDB did not say what is there. */

@@ -129,6 +129,22 @@ describe('acquire', () => {
     await expect(acquiring).rejects.toThrow(`is locked by execution ${OTHER_EXECUTION} (service checkout`);
   });
 
+  it('names when an ended holder releases the lock: its fence period, not an action the user can take', async () => {
+    // Prepare
+    const endedAt = '2025-03-01T11:59:00.000Z';
+    const fenceEnds = Date.parse('2025-03-01T12:05:00.000Z') / 1000;
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: rolloutRecord({ executionArn: OTHER_EXECUTION, phase: 'ended', endedAt, expiresAt: fenceEnds }) });
+
+    // Act
+    const acquiring = store().acquire(rolloutRecord(), NOW);
+
+    // Assess
+    await expect(acquiring).rejects.toThrow(
+      `which ended at ${endedAt}; its revert is asserted again and the lock released at 2025-03-01T12:05:00.000Z. Start the rollout again after that.`,
+    );
+  });
+
   it('throws LockHeld when the holder vanished between the write and the read', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(conditionFailed());

@@ -81,6 +81,7 @@ describe('a rollout that ended inside its fence period', () => {
     // Assess 1
     expect(early).toMatchObject({ status: 'FAILED', error: 'LockHeld', cleanup: { held: false, undone: [] } });
     expect(early.cause).toMatch(new RegExp(`is locked by execution ${escape(stopped.executionArn)}`));
+    expect(early.cause).toMatch(/which ended at .*; its revert is asserted again and the lock released at .*\. Start the rollout again after that\./);
     expect(early.states).toEqual(['Validate', 'DryRun?', 'Lock', 'LockRefused']);
     // Its refused conditional write is its only mutating call.
     expect(flow.engine.aws.mutatingCalls().slice(callsBefore).map((c) => `${c.service}:${c.command}`)).toEqual(['dynamodb:PutCommand']);
