@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -156,22 +157,28 @@ export class DynamoDbRolloutStore implements RolloutStore {
   }
 
   async fence(targetKey: string, executionArn: string, generation: number): Promise<number> {
+    // The nonce tells this fence's own write from anyone else's: when the reply is lost and the SDK
+    // retries, the retry fails the condition on the generation its first attempt already moved.
+    const nonce = randomUUID();
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { targetKey },
-          UpdateExpression: 'SET #generation = :next',
+          UpdateExpression: 'SET #generation = :next, #fencedBy = :nonce',
           ConditionExpression: '#executionArn = :executionArn AND #generation = :generation AND attribute_not_exists(#endedAt)',
-          ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt' },
-          ExpressionAttributeValues: { ':executionArn': executionArn, ':generation': generation, ':next': generation + 1 },
+          ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt', '#fencedBy': 'fencedBy' },
+          ExpressionAttributeValues: { ':executionArn': executionArn, ':generation': generation, ':next': generation + 1, ':nonce': nonce },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return generation + 1;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const holder = error.Item ? holderOf(error.Item) : undefined;
+      const item: Record<string, unknown> | undefined = error.Item ?? ((await this.get(targetKey)) as Record<string, unknown> | undefined);
+      const holder = item ? holderOf(item) : undefined;
+      const ownWrite = item !== undefined && stringAttribute(item, 'fencedBy') === nonce && holder?.executionArn === executionArn && holder.generation === generation + 1 && !holder.endedAt;
+      if (ownWrite) return generation + 1;
       throw new RecordMismatchError(fenceMessage(targetKey, executionArn, generation, holder), { cause: error });
     }
   }

@@ -4,6 +4,7 @@ import { safetyScheduleName } from '../domain/naming';
 import type { BakeTimer, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { canaryRef, fenceOf, heldRecord, type RolloutContext } from './context';
+import { dropSafetySchedule } from './lock';
 import { writeGuarded } from './traffic';
 
 export interface FinishResult {
@@ -27,7 +28,7 @@ export async function finishRollout(
     // on the canary), only the safety schedule may be left.
     const live = await deps.router.readWeights(rollout.target.traffic);
     if (sameWeights(live, STABLE_ONLY)) {
-      await deps.timer.cancel(safetySchedule);
+      await dropSafetySchedule(deps.timer, safetySchedule);
       return done;
     }
   }
@@ -48,7 +49,7 @@ export async function finishRollout(
   }
   await fence();
   await deps.store.release(rollout.targetKey, rollout.executionArn);
-  await deps.timer.cancel(record.safetySchedule ?? safetySchedule);
+  await dropSafetySchedule(deps.timer, record.safetySchedule ?? safetySchedule);
   logger.info('rollout promoted', { images: rollout.request.images });
   countEvent('RolloutsPromoted', rollout.target.service);
   return done;

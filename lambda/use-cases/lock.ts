@@ -62,3 +62,16 @@ export async function acquireLock(
   countEvent('RolloutsStarted', target.service);
   return { startWeights };
 }
+
+/**
+ * Deletes a rollout's safety schedule once its lock is released. Best effort: the rollout is over
+ * either way, and a schedule left behind deletes itself at its next run (it finds no record of its
+ * execution), so a Scheduler outage here must not fail a promoted or rolled-back rollout.
+ */
+export async function dropSafetySchedule(timer: BakeTimer, name: string): Promise<void> {
+  try {
+    await timer.cancel(name);
+  } catch (error) {
+    logger.warn('could not delete the safety schedule; it deletes itself at its next run', { schedule: name, error: error as Error });
+  }
+}

@@ -4,6 +4,7 @@ import type { RolloutRecord, SweepRequest, TrafficTarget } from '../domain/types
 import type { BakeTimer, Clock, Executions, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { canaryRef, stableRef } from './context';
+import { dropSafetySchedule } from './lock';
 
 export interface RollbackDeps {
   readonly store: RolloutStore;
@@ -83,7 +84,7 @@ async function undoRest(
     await deps.timer.scheduleSweep(reassertScheduleName(record.targetKey, record.executionArn), request, until);
   } else {
     await deps.store.release(record.targetKey, record.executionArn);
-    await deps.timer.cancel(safetyOf(record));
+    await dropSafetySchedule(deps.timer, safetyOf(record));
   }
   countEvent('RolloutsRolledBack', record.service);
   return { held: true, undone: [...traffic.undone, ...plan.steps], findings: traffic.findings };
@@ -192,7 +193,7 @@ async function reassert(deps: SweepDeps, record: RolloutRecord): Promise<boolean
   const traffic = await trafficToStable(deps.router, record.target.traffic);
   await revertWorkloads(deps, record);
   await deps.store.release(record.targetKey, record.executionArn);
-  await deps.timer.cancel(safetyOf(record));
+  await dropSafetySchedule(deps.timer, safetyOf(record));
   logger.info('revert asserted again after the fence; lock released', { targetKey: record.targetKey, traffic: traffic.undone });
   return true;
 }

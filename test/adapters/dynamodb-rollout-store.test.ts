@@ -398,12 +398,44 @@ describe('fence', () => {
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
       TableName: TABLE,
       Key: { targetKey: LISTENER_ARN },
-      UpdateExpression: 'SET #generation = :next',
+      UpdateExpression: 'SET #generation = :next, #fencedBy = :nonce',
       ConditionExpression: '#executionArn = :executionArn AND #generation = :generation AND attribute_not_exists(#endedAt)',
-      ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt' },
-      ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN, ':generation': 4, ':next': 5 },
+      ExpressionAttributeNames: { '#executionArn': 'executionArn', '#generation': 'generation', '#endedAt': 'endedAt', '#fencedBy': 'fencedBy' },
+      ExpressionAttributeValues: { ':executionArn': EXECUTION_ARN, ':generation': 4, ':next': 5, ':nonce': expect.stringMatching(/^[0-9a-f-]{36}$/) },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('takes a failed condition for success when the record shows its own write: the reply was lost and the SDK retried', async () => {
+    // Prepare: the first attempt landed (generation 5, this fence's nonce); its retry fails the condition.
+    let landed: Record<string, unknown> | undefined;
+    ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+      landed ??= { executionArn: { S: EXECUTION_ARN }, generation: { N: '5' }, fencedBy: { S: input.ExpressionAttributeValues[':nonce'] } };
+      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: landed as never });
+    });
+
+    // Act
+    const next = await store().fence(LISTENER_ARN, EXECUTION_ARN, 4);
+
+    // Assess
+    expect(next).toBe(5);
+  });
+
+  it('refuses a record at the next generation written by another fence (another nonce)', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { executionArn: { S: EXECUTION_ARN }, generation: { N: '5' }, fencedBy: { S: 'someone-else' } } as never,
+      }),
+    );
+
+    // Act
+    const fencing = await store().fence(LISTENER_ARN, EXECUTION_ARN, 4).catch((error: unknown) => error);
+
+    // Assess
+    expect(fencing).toBeInstanceOf(RecordMismatchError);
   });
 
   it.each<[string, Record<string, unknown> | undefined, RegExp]>([
@@ -412,7 +444,8 @@ describe('fence', () => {
     ['taken over', { executionArn: { S: OTHER_EXECUTION }, generation: { N: '0' } }, new RegExp(`taken by another execution, ${OTHER_EXECUTION}`)],
     ['gone', undefined, /released, ended or taken by another execution/],
   ])('throws RecordMismatch when the record was %s', async (_label, item, message) => {
-    // Prepare
+    // Prepare: without ALL_OLD the store reads the record consistently; here it is gone.
+    ddb.on(GetCommand).resolves({});
     ddb.on(UpdateCommand).rejects(
       new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item ? { Item: item as never } : {}) }),
     );

@@ -488,3 +488,34 @@ describe('on-alarm', () => {
     expect(w.journal.filter((c) => c.startsWith('callbacks.fail'))).toHaveLength(failed);
   });
 });
+
+describe('the safety schedule after the lock is released', () => {
+  it.each<[string, (w: World) => Promise<unknown>, Partial<RolloutRecord>]>([
+    ['Finish', (w) => finishRollout(w, context()), { healthyThroughStep: 1, lastWrittenWeights: { stable: 0, canary: 100 } }],
+    ['Rollback', (w) => rollbackExecution(w, { targetKey: LISTENER_ARN, executionArn: EXECUTION_ARN, traffic: targetConfig().traffic, heldLock: true }, 'why'), {}],
+  ])('%s still succeeds when Scheduler cannot delete it: the lock is gone and the schedule deletes itself', async (_label, run, fields) => {
+    // Prepare
+    const w = world(fields);
+    w.failing.add('timer.cancel');
+
+    // Act
+    const result = await run(w).catch((error: unknown) => error);
+
+    // Assess
+    expect(result).not.toBeInstanceOf(Error);
+    expect(w.records.size).toBe(0);
+    expect(w.weights).toEqual({ stable: 100, canary: 0 });
+  });
+
+  it('a safety schedule that outlived its lock deletes itself at its next run', async () => {
+    // Prepare
+    const w = world();
+    w.records.clear();
+
+    // Act
+    await sweep(w, { kind: 'safety', executionArn: EXECUTION_ARN, targetKey: LISTENER_ARN, traffic: targetConfig().traffic });
+
+    // Assess
+    expect(w.mutations()).toEqual([`timer.cancel:${SAFETY}`]);
+  });
+});
