@@ -583,7 +583,11 @@ export class LocalEngine {
     return overrides;
   }
 
-  private statusChangeEvent(executionArn: string, name: string, outcome: ExecutionOutcome, input: unknown) {
+  /**
+   * The "Step Functions Execution Status Change" event EventBridge sends for an ended execution; a
+   * test delivers it again (`invoke('cleanup', …)`) to play a duplicate or a late event.
+   */
+  statusChangeEvent(executionArn: string, name: string, outcome: Pick<ExecutionOutcome, 'status' | 'error' | 'cause'>, input: unknown) {
     const status = outcome.status;
     return {
       version: '0',

@@ -1,0 +1,228 @@
+/**
+ * Stops with a handler still running (issue 7, "Stops"). Step Functions does not wait for a running
+ * Lambda when an execution is stopped: the status event reaches cleanup while the handler is
+ * mid-call. Each mutating handler is held at two points while the stop and cleanup happen:
+ *
+ * - before its fence check: the late call is refused, and nothing it would have written changes;
+ * - after its fence passed, before its write lands: the write lands after cleanup, and the reassert
+ *   schedule (held until the fence period has passed, `engine.passFence()`) puts everything back.
+ *
+ * Then the stop mid-retry, and the status event delivered twice, late and never. After each: raw
+ * weights 100/0, the lock released, the canary scaled back, stable on its one right image, and no
+ * schedule left but the expected ones.
+ */
+import type { LocalExecution } from '../../local/local-engine';
+import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, type Flow } from './flow-support';
+
+let flow: Flow;
+
+afterEach(async () => {
+  await flow?.close();
+});
+
+const PLAN = [10, 100];
+const INPUT = { image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }, { weight: 100, bakeSeconds: 60 }] };
+
+/** The fence's conditional write (DynamoDbRolloutStore.fence): only it sets the generation alone. */
+const isFence = (input: { UpdateExpression?: string }) => input.UpdateExpression === 'SET #generation = :next';
+
+function deploymentPath(which: 'stable' | 'canary'): string {
+  const { namespace, stableDeployment, canaryDeployment } = flow.engine.target.workload;
+  return `/apis/apps/v1/namespaces/${namespace}/deployments/${which === 'stable' ? stableDeployment : canaryDeployment}`;
+}
+
+function imageOf(which: 'stable' | 'canary'): string {
+  const { namespace, stableDeployment, canaryDeployment } = flow.engine.target.workload;
+  return flow.engine.kube.deployment(namespace, which === 'stable' ? stableDeployment : canaryDeployment).spec.template.spec.containers[0]!.image;
+}
+
+function modifyCommand(): string {
+  return flow.engine.target.traffic.ruleArn ? 'ModifyRule' : 'ModifyListener';
+}
+
+/** A listener write that gives the canary this raw weight. */
+function writesCanary(weight: number) {
+  const { canaryTargetGroupArn } = flow.engine.target.traffic;
+  return (input: object) => JSON.stringify(input).includes(`"TargetGroupArn":"${canaryTargetGroupArn}","Weight":${weight}`);
+}
+
+/** What a late handler could change: traffic, both Deployments, the record, the schedules. */
+function world() {
+  const { namespace, stableDeployment, canaryDeployment } = flow.engine.target.workload;
+  const spec = (name: string) => {
+    const { replicas, template } = flow.engine.kube.deployment(namespace, name).spec;
+    return { replicas, images: template.spec.containers.map((c) => c.image) };
+  };
+  return {
+    weights: flow.observer.currentWeights(),
+    stable: spec(stableDeployment),
+    canary: spec(canaryDeployment),
+    records: flow.engine.aws.dynamodb.items('serinus-rollouts'),
+    schedules: flow.engine.aws.scheduler.pending().map((s) => s.name),
+  };
+}
+
+interface Held {
+  readonly reached: Promise<unknown>;
+  release(): void;
+}
+
+interface InFlightCase {
+  /** The workflow state whose handler is held. */
+  readonly state: string;
+  /** Makes the workflow reach the state (an alarm, a stuck promotion). */
+  arrange?(): Promise<void> | void;
+  /** Holds the handler's write, after its fence passed, before the write lands. */
+  write(): Held;
+  /** What the late write left behind, before the reassert (undefined: indistinguishable from cleanup's). */
+  landed?(): void;
+  /** The late handler's error once its write landed (its next fence refuses it), if any. */
+  readonly lateError?: string;
+  /** The only right stable image at the end. */
+  readonly stableImage: string;
+}
+
+/** The first bake's alarm event fails it: Rollback runs with the canary at 10. */
+async function alarmDuringFirstBake(): Promise<void> {
+  const bake = holdBake(flow, 0);
+  void bake.running.then(() => flow.engine.aws.cloudwatch.setState(flow.engine.target.alarmNames[0]!, 'ALARM', 'failing'));
+}
+
+const CASES: InFlightCase[] = [
+  {
+    state: 'ShiftWeight',
+    write: () => flow.engine.aws.hold({ command: modifyCommand(), match: writesCanary(10) }),
+    landed: () => expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 }),
+    lateError: 'RecordMismatch',
+    stableImage: STABLE,
+  },
+  {
+    state: 'DeployCanary',
+    write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('canary') }),
+    landed: () => expect(imageOf('canary')).toBe(CANDIDATE),
+    lateError: 'RecordMismatch',
+    stableImage: STABLE,
+  },
+  {
+    // The late write puts the candidate on stable after cleanup restored the old image.
+    state: 'PromoteStable',
+    write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('stable') }),
+    landed: () => expect(imageOf('stable')).toBe(CANDIDATE),
+    stableImage: STABLE,
+  },
+  {
+    state: 'RestoreStable',
+    arrange: () => flow.engine.kube.failNextRollout(flow.engine.target.workload.namespace, flow.engine.target.workload.stableDeployment),
+    write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('stable') }),
+    stableImage: STABLE,
+  },
+  {
+    // Finish's first write: all traffic to stable, while the canary still holds 100.
+    state: 'Finish',
+    write: () => flow.engine.aws.hold({ command: modifyCommand(), match: writesCanary(0) }),
+    lateError: 'RecordMismatch',
+    // Cleanup ran while the record held the promotion: stable gets its previous image back.
+    stableImage: STABLE,
+  },
+  {
+    state: 'Rollback',
+    arrange: alarmDuringFirstBake,
+    write: () => flow.engine.kube.hold({ method: 'PATCH', path: new RegExp(`^${deploymentPath('canary')}(/scale)?$`) }),
+    stableImage: STABLE,
+  },
+];
+
+/** Starts the rollout and stops it with the handler of `state` held where `hold` holds it. */
+async function stopWhileHeld(state: string, hold?: () => Held): Promise<{ execution: LocalExecution; late: Held; cleaned: ReturnType<typeof world> }> {
+  const entered = flow.engine.holdInvocation({ state, at: 'start' });
+  const execution = flow.engine.start(INPUT);
+  await entered.reached;
+  // Without `hold`, the handler stays where it is: started, before its first call.
+  const late = hold?.() ?? entered;
+  if (hold) entered.release();
+  await late.reached;
+  execution.abort();
+  await execution.outcome;
+  return { execution, late, cleaned: world() };
+}
+
+/** When cleanup's invocation ended: writes after it come from a late handler. */
+function cleanupEnd(): number {
+  const cleanup = flow.engine.invocations.filter((i) => i.handler === 'cleanup');
+  expect(cleanup).toHaveLength(1);
+  return cleanup[0]!.endedAt!;
+}
+
+function lateInvocation(state: string) {
+  const invocations = flow.engine.invocations.filter((i) => i.state === state);
+  expect(invocations).toHaveLength(1);
+  return invocations[0]!;
+}
+
+describe.each(CASES.map((c) => [c.state, c] as const))('%s in flight when the execution is stopped', (state, c) => {
+  if (state !== 'Rollback') {
+    it('held before its fence check: the late call is refused and changes nothing', async () => {
+      // Prepare
+      flow = await startFlow();
+      await c.arrange?.();
+
+      // Act
+      const { execution, late, cleaned } = await stopWhileHeld(state, () => flow.engine.aws.hold({ command: 'UpdateCommand', match: isFence }));
+      const outcome = await execution.outcome;
+      expect(lateInvocation(state).endedAt).toBeUndefined();
+      late.release();
+      await flow.engine.idle();
+
+      // Assess
+      expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+      expect(lateInvocation(state).error).toBe('RecordMismatch');
+      expect(world()).toEqual(cleaned);
+      await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage });
+    });
+  } else {
+    it('held before its first call: the late rollback only reverts what cleanup reverted', async () => {
+      // Prepare
+      flow = await startFlow();
+      await c.arrange?.();
+
+      // Act
+      const { execution, late, cleaned } = await stopWhileHeld(state);
+      const outcome = await execution.outcome;
+      late.release();
+      await flow.engine.idle();
+
+      // Assess
+      expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+      expect(cleaned.weights).toEqual({ stable: 100, canary: 0 });
+      // The late rollback releases the ended record and the safety schedule; traffic and Deployments stay as cleanup left them.
+      const { records, schedules, ...rest } = world();
+      expect(rest).toEqual({ weights: cleaned.weights, stable: cleaned.stable, canary: cleaned.canary });
+      expect(records).toEqual([]);
+      expect(schedules).toEqual([expect.stringMatching(/^serinus-reassert-/)]);
+      await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage });
+    });
+  }
+
+  it('held after its fence passed: the write lands late and the reassert puts everything back', async () => {
+    // Prepare
+    flow = await startFlow();
+    await c.arrange?.();
+
+    // Act
+    const { execution, late, cleaned } = await stopWhileHeld(state, c.write);
+    const outcome = await execution.outcome;
+    late.release();
+    await flow.engine.idle();
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+    expect(cleaned.weights).toEqual({ stable: 100, canary: 0 });
+    c.landed?.();
+    expect(lateInvocation(state).error).toBe(c.lateError);
+    // The record stays ended, fencing out any other late call, until the reassert (a late rollback
+    // releases it: nothing of the execution runs after it).
+    expect(flow.engine.aws.scheduler.pending().map((s) => s.name)).toContainEqual(expect.stringMatching(/^serinus-reassert-/));
+    expect(flow.engine.aws.dynamodb.items('serinus-rollouts')).toEqual(state === 'Rollback' ? [] : [expect.objectContaining({ phase: 'ended' })]);
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage, lateAfter: cleanupEnd() });
+  });
+});
