@@ -226,3 +226,160 @@ describe.each(CASES.map((c) => [c.state, c] as const))('%s in flight when the ex
     await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage, lateAfter: cleanupEnd() });
   });
 });
+
+describe('a stop mid-retry', () => {
+  it('between Step Functions retries of ShiftWeight: the retry is never started', async () => {
+    // Prepare: the first listener write is denied after the fence passed; ShiftWeight fails and is retried.
+    flow = await startFlow();
+    const denied = flow.engine.aws.injectFault({ command: modifyCommand(), kind: 'accessDenied', match: writesCanary(10) });
+    const failedOnce = () => flow.engine.invocations.some((i) => i.state === 'ShiftWeight' && i.error !== undefined);
+    const retry = flow.engine.holdInvocation({ state: 'ShiftWeight', at: 'schedule', when: failedOnce });
+    const execution = flow.engine.start(INPUT);
+    await retry.reached;
+
+    // Act
+    execution.abort();
+    const outcome = await execution.outcome;
+    retry.release();
+    await flow.engine.idle();
+
+    // Assess
+    expect(denied.hits).toBe(1);
+    expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+    expect(flow.engine.invocations.filter((i) => i.state === 'ShiftWeight').map((i) => i.error)).toEqual(['AccessDenied']);
+    expect(flow.observer.canaryWeights().filter((weight) => weight > 0)).toEqual([]);
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: STABLE });
+  });
+
+  it("inside the SDK's retry of a throttled listener write: the retried request lands late and the reassert reverts it", async () => {
+    // Prepare: the write of 10 is throttled once; the client's retry middleware sends it again.
+    flow = await startFlow();
+    const throttled = flow.engine.aws.injectFault({ command: modifyCommand(), kind: 'throttled', match: writesCanary(10) });
+    let attempts = 0;
+    const retried = flow.engine.aws.hold({ command: modifyCommand(), match: (input: object) => writesCanary(10)(input) && ++attempts === 2 });
+    const execution = flow.engine.start(INPUT);
+    const call = await retried.reached;
+
+    // Act
+    execution.abort();
+    const outcome = await execution.outcome;
+    const cleanedAt = cleanupEnd();
+    retried.release();
+    await flow.engine.idle();
+
+    // Assess
+    expect(call.attempt).toBe(2);
+    expect(throttled.hits).toBe(1);
+    expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+    expect(lateInvocation('ShiftWeight').error).toBe('RecordMismatch');
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: STABLE, lateAfter: cleanedAt });
+  });
+});
+
+describe('the execution status event', () => {
+  /** Stops the first bake of a rollout, its weights at 90/10. */
+  async function stopInFirstBake(name?: string) {
+    const bake = holdBake(flow, 0);
+    const execution = flow.engine.start(INPUT, name);
+    await bake.running;
+    expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 });
+    execution.abort();
+    return { execution, bake, outcome: await execution.outcome };
+  }
+
+  /** The event as EventBridge delivers it again. */
+  function deliverAgain(execution: LocalExecution, outcome: { status: 'ABORTED' | 'FAILED' | 'SUCCEEDED' }) {
+    return flow.engine.invoke('cleanup', flow.engine.statusChangeEvent(execution.executionArn, execution.name, outcome, INPUT));
+  }
+
+  it('delivered twice, within the fence period: the second cleanup reverts nothing new and the reassert still releases', async () => {
+    // Prepare
+    flow = await startFlow();
+    const { execution, outcome } = await stopInFirstBake();
+    const cleaned = world();
+
+    // Act
+    const again = await deliverAgain(execution, outcome);
+
+    // Assess
+    expect(outcome.cleanup).toMatchObject({ held: true });
+    expect(again).toMatchObject({ held: true, undone: expect.arrayContaining(['traffic was already on the stable target group (canary weight 0)']) });
+    // Same world: the record stays ended (its generation moved), one reassert pending.
+    const { records, ...rest } = world();
+    const { records: before, ...cleanedRest } = cleaned;
+    expect(rest).toEqual(cleanedRest);
+    expect(records).toEqual([expect.objectContaining({ executionArn: execution.executionArn, phase: 'ended' })]);
+    expect(before).toEqual([expect.objectContaining({ executionArn: execution.executionArn, phase: 'ended' })]);
+    expect(rest.schedules.filter((name) => name.startsWith('serinus-reassert-'))).toHaveLength(1);
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: STABLE });
+  });
+
+  it('delivered twice, after the reassert released the lock: the second cleanup finds nothing', async () => {
+    // Prepare
+    flow = await startFlow();
+    const { execution, outcome } = await stopInFirstBake();
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: STABLE });
+    const settled = world();
+    const callsBefore = flow.engine.aws.calls.length;
+
+    // Act
+    const again = await deliverAgain(execution, outcome);
+
+    // Assess
+    expect(again).toEqual({ held: false, undone: [], findings: [] });
+    expect(world()).toEqual(settled);
+    expect(flow.engine.aws.calls.slice(callsBefore).filter((c) => c.mutating)).toEqual([]);
+  });
+
+  it('delivered late, after a new rollout began on the same listener: cleanup leaves the new rollout alone', async () => {
+    // Prepare: the first rollout's event is held back; its safety schedule cleans it up.
+    flow = await startFlow();
+    flow.engine.deliverStatusEvents = false;
+    const first = await stopInFirstBake('first');
+    expect(first.outcome.cleanup).toBeUndefined();
+    await flow.engine.passFence({ safety: true });
+    expect(world()).toMatchObject({ weights: { stable: 100, canary: 0 }, records: [], schedules: [] });
+    first.bake.release();
+    flow.engine.deliverStatusEvents = true;
+    const bake = holdBake(flow, 0);
+    const second = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 20, bakeSeconds: 60 }] }, 'second');
+    await bake.running;
+    const running = world();
+    expect(running.weights).toEqual({ stable: 80, canary: 20 });
+    expect(running.records).toEqual([expect.objectContaining({ executionArn: second.executionArn })]);
+    const callsBefore = flow.engine.aws.calls.length;
+
+    // Act
+    const late = await deliverAgain(first.execution, first.outcome);
+
+    // Assess
+    expect(late).toEqual({ held: false, undone: [], findings: [] });
+    expect(world()).toEqual(running);
+    expect(flow.engine.aws.calls.slice(callsBefore).filter((c) => c.mutating)).toEqual([]);
+    expect(running.schedules).toEqual([expect.stringMatching(/^serinus-safety-/), expect.stringMatching(/-step-0$/)]);
+    // The new rollout carries on to promotion.
+    bake.release();
+    const outcome = await second.outcome;
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { result: 'promoted' } });
+    await expectEndInvariants(flow, outcome, [10, 20], { stableImage: CANDIDATE, canaryImage: CANDIDATE });
+  });
+
+  it('never delivered: only the safety schedule catches the stopped execution', async () => {
+    // Prepare
+    flow = await startFlow();
+    flow.engine.deliverStatusEvents = false;
+    const { outcome } = await stopInFirstBake();
+    expect(outcome.cleanup).toBeUndefined();
+    await flow.engine.passFence();
+    // Without the safety schedule nothing reverts it: no reassert exists yet, the bake's schedule is left.
+    expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 });
+    expect(flow.engine.aws.scheduler.pending().map((s) => s.name)).toEqual([expect.stringMatching(/^serinus-safety-/), expect.stringMatching(/-step-0$/)]);
+
+    // Act
+    await flow.engine.passFence({ safety: true });
+
+    // Assess
+    expect(flow.engine.invocations.filter((i) => i.handler === 'sweeper').length).toBeGreaterThanOrEqual(2);
+    await expectEndInvariants(flow, outcome, PLAN, { stableImage: STABLE });
+  });
+});
