@@ -5,6 +5,11 @@ import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
 
+// Synthesis takes seconds (more on a busy machine): done once per file, outside any test's timeout.
+beforeAll(() => {
+  sampleWorkflow();
+}, 120_000);
+
 afterAll(() => shutdownLocalEngines());
 
 /** The sample app's rollout, synthesized once per test file (bundling skipped). */

@@ -36,6 +36,11 @@ function imageOf(which: 'stable' | 'canary'): string {
   return flow.engine.kube.deployment(namespace, which === 'stable' ? stableDeployment : canaryDeployment).spec.template.spec.containers[0]!.image;
 }
 
+function canaryReplicas(): number {
+  const { namespace, canaryDeployment } = flow.engine.target.workload;
+  return flow.engine.kube.deployment(namespace, canaryDeployment).spec.replicas;
+}
+
 function modifyCommand(): string {
   return flow.engine.target.traffic.ruleArn ? 'ModifyRule' : 'ModifyListener';
 }
@@ -76,6 +81,11 @@ interface InFlightCase {
   write(): Held;
   /** What the late write left behind, before the reassert (undefined: indistinguishable from cleanup's). */
   landed?(): void;
+  /**
+   * Fence checks to hold the handler before: the n-th fence it sends (1-based), guarding `write`,
+   * and what the world shows while it is held (the write has not happened).
+   */
+  readonly fences: ReadonlyArray<{ readonly write: string; readonly fence: number; unwritten(): void }>;
   /** The late handler's error once its write landed (its next fence refuses it), if any. */
   readonly lateError?: string;
   /** The only right stable image at the end. */
@@ -91,6 +101,7 @@ async function alarmDuringFirstBake(): Promise<void> {
 const CASES: InFlightCase[] = [
   {
     state: 'ShiftWeight',
+    fences: [{ write: 'the listener write of 10', fence: 1, unwritten: () => expect(flow.observer.currentWeights()).toEqual({ stable: 100, canary: 0 }) }],
     write: () => flow.engine.aws.hold({ command: modifyCommand(), match: writesCanary(10) }),
     landed: () => expect(flow.observer.currentWeights()).toEqual({ stable: 90, canary: 10 }),
     lateError: 'RecordMismatch',
@@ -98,6 +109,10 @@ const CASES: InFlightCase[] = [
   },
   {
     state: 'DeployCanary',
+    fences: [
+      { write: 'the canary image', fence: 2, unwritten: () => expect(imageOf('canary')).toBe(STABLE) },
+      { write: 'the canary scale-up', fence: 3, unwritten: () => expect(canaryReplicas()).toBe(0) },
+    ],
     write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('canary') }),
     landed: () => expect(imageOf('canary')).toBe(CANDIDATE),
     lateError: 'RecordMismatch',
@@ -106,12 +121,14 @@ const CASES: InFlightCase[] = [
   {
     // The late write puts the candidate on stable after cleanup restored the old image.
     state: 'PromoteStable',
+    fences: [{ write: 'the stable image', fence: 2, unwritten: () => expect(imageOf('stable')).toBe(STABLE) }],
     write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('stable') }),
     landed: () => expect(imageOf('stable')).toBe(CANDIDATE),
     stableImage: STABLE,
   },
   {
     state: 'RestoreStable',
+    fences: [{ write: 'the stable image restore', fence: 1, unwritten: () => expect(imageOf('stable')).toBe(CANDIDATE) }],
     arrange: () => flow.engine.kube.failNextRollout(flow.engine.target.workload.namespace, flow.engine.target.workload.stableDeployment),
     write: () => flow.engine.kube.hold({ method: 'PATCH', path: deploymentPath('stable') }),
     stableImage: STABLE,
@@ -119,6 +136,10 @@ const CASES: InFlightCase[] = [
   {
     // Finish's first write: all traffic to stable, while the canary still holds 100.
     state: 'Finish',
+    fences: [
+      { write: 'the listener write to stable', fence: 2, unwritten: () => expect(flow.observer.currentWeights()).toEqual({ stable: 0, canary: 100 }) },
+      { write: 'the canary scale-down', fence: 4, unwritten: () => expect(canaryReplicas()).toBeGreaterThan(0) },
+    ],
     write: () => flow.engine.aws.hold({ command: modifyCommand(), match: writesCanary(0) }),
     lateError: 'RecordMismatch',
     // Cleanup ran while the record held the promotion: stable gets its previous image back.
@@ -126,6 +147,7 @@ const CASES: InFlightCase[] = [
   },
   {
     state: 'Rollback',
+    fences: [],
     arrange: alarmDuringFirstBake,
     write: () => flow.engine.kube.hold({ method: 'PATCH', path: new RegExp(`^${deploymentPath('canary')}(/scale)?$`) }),
     stableImage: STABLE,
@@ -133,7 +155,11 @@ const CASES: InFlightCase[] = [
 ];
 
 /** Starts the rollout and stops it with the handler of `state` held where `hold` holds it. */
-async function stopWhileHeld(state: string, hold?: () => Held): Promise<{ execution: LocalExecution; late: Held; cleaned: ReturnType<typeof world> }> {
+async function stopWhileHeld(
+  state: string,
+  hold?: () => Held,
+  atHold?: () => void,
+): Promise<{ execution: LocalExecution; late: Held; cleaned: ReturnType<typeof world> }> {
   const entered = flow.engine.holdInvocation({ state, at: 'start' });
   const execution = flow.engine.start(INPUT);
   await entered.reached;
@@ -141,6 +167,7 @@ async function stopWhileHeld(state: string, hold?: () => Held): Promise<{ execut
   const late = hold?.() ?? entered;
   if (hold) entered.release();
   await late.reached;
+  atHold?.();
   execution.abort();
   await execution.outcome;
   return { execution, late, cleaned: world() };
@@ -161,15 +188,21 @@ function lateInvocation(state: string) {
 
 describe.each(CASES.map((c) => [c.state, c] as const))('%s in flight when the execution is stopped', (state, c) => {
   if (state !== 'Rollback') {
-    it('held before its fence check: the late call is refused and changes nothing', async () => {
+    it.each(c.fences.map((f) => [f.write, f] as const))('held before the fence check of %s: the late call is refused and writes nothing', async (_, f) => {
       // Prepare
       flow = await startFlow();
       await c.arrange?.();
+      let fences = 0;
 
       // Act
-      const { execution, late, cleaned } = await stopWhileHeld(state, () => flow.engine.aws.hold({ command: 'UpdateCommand', match: isFence }));
+      const { execution, late, cleaned } = await stopWhileHeld(state, () =>
+        flow.engine.aws.hold({ command: 'UpdateCommand', match: (input: { UpdateExpression?: string }) => isFence(input) && ++fences === f.fence }),
+        f.unwritten,
+      );
       const outcome = await execution.outcome;
       expect(lateInvocation(state).endedAt).toBeUndefined();
+      const calls = flow.engine.aws.calls.length;
+      const requests = flow.engine.kube.requests.length;
       late.release();
       await flow.engine.idle();
 
@@ -177,6 +210,9 @@ describe.each(CASES.map((c) => [c.state, c] as const))('%s in flight when the ex
       expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
       expect(lateInvocation(state).error).toBe('RecordMismatch');
       expect(world()).toEqual(cleaned);
+      // After its refused fence, the late handler sent no write at all.
+      expect(flow.engine.aws.calls.slice(calls).filter((call) => call.mutating && call.error === undefined)).toEqual([]);
+      expect(flow.engine.kube.requests.slice(requests).filter((request) => request.method !== 'GET')).toEqual([]);
       await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage });
     });
   } else {
