@@ -188,6 +188,29 @@ function lateInvocation(state: string) {
 
 describe.each(CASES.map((c) => [c.state, c] as const))('%s in flight when the execution is stopped', (state, c) => {
   if (state !== 'Rollback') {
+    it('held before its first call: the late call stops at its record read, which says the rollout ended', async () => {
+      // Prepare
+      flow = await startFlow();
+      await c.arrange?.();
+
+      // Act
+      const { execution, late, cleaned } = await stopWhileHeld(state);
+      const outcome = await execution.outcome;
+      const calls = flow.engine.aws.calls.length;
+      const requests = flow.engine.kube.requests.length;
+      late.release();
+      await flow.engine.idle();
+
+      // Assess
+      expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: { held: true } });
+      expect(lateInvocation(state).error).toBe('RecordMismatch');
+      expect(world()).toEqual(cleaned);
+      // Nothing but the record read: no other read, no fence attempt, no write.
+      expect(new Set(flow.engine.aws.calls.slice(calls).map((call) => `${call.service}:${call.command}`))).toEqual(new Set(['dynamodb:GetCommand']));
+      expect(flow.engine.kube.requests.slice(requests)).toEqual([]);
+      await expectEndInvariants(flow, outcome, PLAN, { stableImage: c.stableImage });
+    });
+
     it.each(c.fences.map((f) => [f.write, f] as const))('held before the fence check of %s: the late call is refused and writes nothing', async (_, f) => {
       // Prepare
       flow = await startFlow();
