@@ -273,6 +273,15 @@ export class LocalEngine {
     });
   }
 
+  /**
+   * Loads every handler's module now rather than at its first invocation. Loading compiles and
+   * runs a module synchronously: the sandbox does it before its traffic starts, so a cold load
+   * does not stall the requests it measures (a Lambda's cold start stalls no other process).
+   */
+  async loadHandlers(): Promise<void> {
+    await Promise.all(Object.values(HANDLERS).map((load) => load()));
+  }
+
   private registerTargets(targetGroupArn: string, prefix: string, count: number): void {
     this.aws.elbv2.setTargetHealth(
       targetGroupArn,
@@ -574,7 +583,11 @@ export class LocalEngine {
     return overrides;
   }
 
-  private statusChangeEvent(executionArn: string, name: string, outcome: ExecutionOutcome, input: unknown) {
+  /**
+   * The "Step Functions Execution Status Change" event EventBridge sends for an ended execution; a
+   * test delivers it again (`invoke('cleanup', …)`) to play a duplicate or a late event.
+   */
+  statusChangeEvent(executionArn: string, name: string, outcome: Pick<ExecutionOutcome, 'status' | 'error' | 'cause'>, input: unknown) {
     const status = outcome.status;
     return {
       version: '0',

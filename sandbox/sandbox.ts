@@ -374,6 +374,9 @@ class SandboxRecorder {
       rolloutDelayMs: Math.round(Math.min(800, Math.max(20, 24_000 / this.speed))),
     });
     closers.push(() => engine.close());
+    // Before any request flows: a handler's first load blocks this process, which also runs the
+    // proxy and both apps, and would read as canary latency.
+    await engine.loadHandlers();
     const observer = new RolloutObserver(engine);
     closers.push(() => observer.close());
     const { workload, traffic: trafficTarget } = engine.target;

@@ -5,6 +5,11 @@ import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
 
+// Synthesis takes seconds (more on a busy machine): done once per file, outside any test's timeout.
+beforeAll(() => {
+  sampleWorkflow();
+}, 120_000);
+
 afterAll(() => shutdownLocalEngines());
 
 /** The sample app's rollout, synthesized once per test file (bundling skipped). */
@@ -35,6 +40,9 @@ export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow>
     stableImage: STABLE,
     ...options,
   });
+  // The reassert fires once the fence period has passed, as in AWS: only when a test passes it
+  // (`engine.passFence()`), never at once behind a handler of the stopped execution still running.
+  engine.aws.scheduler.hold((schedule) => schedule.name.startsWith('serinus-reassert-'));
   const observer = new RolloutObserver(engine);
   return {
     engine,
@@ -50,23 +58,41 @@ export function steps(...weights: number[]): Array<{ weight: number; bakeSeconds
   return weights.map((weight) => ({ weight, bakeSeconds: 60 }));
 }
 
+export interface EndState {
+  /** The one image the stable Deployment may run at the end. @default STABLE */
+  readonly stableImage?: string;
+  /** The one image the canary Deployment may run at the end. @default STABLE (what it ran before) */
+  readonly canaryImage?: string;
+  /** Names of the schedules expected to be left (e.g. a later rollout's safety schedule). @default none */
+  readonly schedules?: readonly RegExp[];
+  /** Whether a lock may still be held (a later rollout's). @default false */
+  readonly locked?: boolean;
+  /**
+   * A write that landed after cleanup (epoch ms of cleanup's end): weights written from then on come
+   * from a handler fenced out too late, whatever the canary's targets, and only the reassert bounds
+   * them. Before it, every weight keeps invariant 5. @default - every write keeps it
+   */
+  readonly lateAfter?: number;
+}
+
 /**
  * The invariants of DESIGN.md §2 that hold at the end of every execution, whatever its status, once
- * the fence period of an ended rollout has passed (its reassert schedule fired).
+ * the fence period of an ended rollout has passed (its reassert schedule fired). With `end`, also
+ * the Deployments and the schedules left: each has exactly one right value.
  */
-export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome, planWeights: number[]): Promise<void> {
+export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome, planWeights: number[], end?: EndState): Promise<void> {
   // Each test asserts its own status; this only checks it is a final one.
   const { engine, observer } = flow;
   await engine.passFence();
-  // 1. Stable carries all the traffic.
+  // 1. Stable carries all the traffic: raw weights, so 999/1 is not 100/0.
   expect(observer.currentWeights()).toEqual({ stable: 100, canary: 0 });
   // 3. The lock is released.
-  expect(engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
+  if (!end?.locked) expect(engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
   // 5. Weights only take values the plan names, never reaching a canary without healthy targets.
   for (const sample of observer.weights.filter((w) => w.source === 'api')) {
     expect([0, ...planWeights]).toContain(sample.canary);
     expect(sample.stable + sample.canary).toBe(100);
-    if (sample.canary > 0) expect(sample.canaryHealthyTargets).toBeGreaterThan(0);
+    if (sample.canary > 0 && !(end?.lateAfter !== undefined && sample.at >= end.lateAfter)) expect(sample.canaryHealthyTargets).toBeGreaterThan(0);
   }
   // 2. Nothing changed before Validate and the lock succeeded: the first mutation is the lock.
   const mutating = engine.aws.calls.filter((c) => c.mutating);
@@ -76,6 +102,17 @@ export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome,
   // No bake schedule outlives its execution.
   expect(engine.aws.scheduler.pending().filter((schedule) => !schedule.recurring)).toEqual([]);
   expect(['SUCCEEDED', 'FAILED', 'ABORTED']).toContain(outcome.status);
+  if (!end) return;
+  // The canary is scaled back and runs what it ran before; stable runs the one right image.
+  const { namespace, stableDeployment, canaryDeployment } = engine.target.workload;
+  const image = (name: string) => engine.kube.deployment(namespace, name).spec.template.spec.containers.map((c) => c.image);
+  expect(engine.kube.deployment(namespace, canaryDeployment).spec.replicas).toBe(0);
+  expect(image(canaryDeployment)).toEqual([end.canaryImage ?? STABLE]);
+  expect(image(stableDeployment)).toEqual([end.stableImage ?? STABLE]);
+  // No schedule is left (safety, reassert, bake) but the expected ones.
+  const left = engine.aws.scheduler.pending().map((schedule) => schedule.name);
+  expect(left).toHaveLength(end.schedules?.length ?? 0);
+  for (const name of end.schedules ?? []) expect(left).toContainEqual(expect.stringMatching(name));
 }
 
 /**

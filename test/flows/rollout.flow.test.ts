@@ -81,8 +81,8 @@ describe('flow 2: an alarm fires during the bake of step 2', () => {
   });
 });
 
-describe('flow 3: an alarm already in ALARM when a bake starts', () => {
-  it('fails fast without scheduling the bake', async () => {
+describe('flow 3: an alarm already in ALARM before the first step', () => {
+  it('fails at the pre-shift gate: the canary never gets weight and no bake is scheduled', async () => {
     // Prepare
     flow = await startFlow();
     await flow.engine.aws.cloudwatch.setState(ALARM(), 'ALARM', 'already failing', { emitEvent: false });
@@ -92,8 +92,15 @@ describe('flow 3: an alarm already in ALARM when a bake starts', () => {
 
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryUnhealthy' });
-    expect(flow.engine.aws.calls.filter((c) => c.command === 'CreateSchedule')).toEqual([]);
-    expect(outcome.states.filter((s) => s === 'Bake')).toHaveLength(1);
+    expect(outcome.cause).toMatch(/refusing to shift step 1 to 10%/);
+    // ShiftWeight refused before its write: the run never reached a bake.
+    expect(outcome.states).toContain('ShiftWeight');
+    expect(outcome.states).not.toContain('Bake');
+    expect(flow.observer.canaryWeights().filter((weight) => weight > 0)).toEqual([]);
+    expect(flow.observer.weights.every((sample) => sample.canary === 0)).toBe(true);
+    // The only schedule is the safety schedule created with the lock; no bake was scheduled.
+    const created = flow.engine.aws.calls.filter((c) => c.command === 'CreateSchedule').map((c) => (c.input as { Name: string }).Name);
+    expect(created).toEqual([expect.stringMatching(/^serinus-safety-/)]);
     await expectEndInvariants(flow, outcome, [10, 100]);
   });
 });

@@ -162,18 +162,24 @@ describe('a mutating handler run twice', () => {
     await engine.invoke('deploy-canary', { rollout });
     await engine.invoke('shift-weight', { rollout, step: rollout.plan.steps[0] });
     const error = { Error: 'CanaryUnhealthy', Cause: '{"errorMessage":"alarm"}' };
-    await engine.invoke('rollback', { rollout, error });
-    const first = { weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() };
+    // What the Rollback state sends: every state after Lock held the lock, so traffic goes first.
+    const heldLock = (workflow.definition.States.Rollback!.Parameters as { heldLock: unknown }).heldLock;
+    expect(heldLock).toBe(true);
+    const first = await engine.invoke('rollback', { rollout, error, heldLock });
+    const after = { weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() };
 
     // Act
-    const again = await engine.invoke('rollback', { rollout, error });
+    const again = await engine.invoke('rollback', { rollout, error, heldLock });
 
     // Assess
-    expect({ weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() }).toEqual(first);
-    expect(first.record).toBeUndefined();
-    expect(first.canary.replicas).toBe(0);
-    // Traffic first, always: the second run checks the listener again and finds nothing else to undo.
+    expect({ weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() }).toEqual(after);
+    expect(after.record).toBeUndefined();
+    expect(after.canary.replicas).toBe(0);
+    expect(first).toMatchObject({ undone: expect.arrayContaining(['shift all traffic to the stable target group (canary weight 0)']) });
+    // Traffic first, always (DESIGN §2): the second run checks the listener again and finds nothing else to undo.
     expect(again).toMatchObject({ undone: ['traffic was already on the stable target group (canary weight 0)'] });
+    const listenerReads = engine.aws.calls.filter((c) => c.command === 'DescribeListeners' || c.command === 'DescribeRules');
+    expect(listenerReads.length).toBeGreaterThan(0);
   });
 
   it('finish reports the same result when retried after it completed', async () => {
