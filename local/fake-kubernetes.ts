@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ORIGIN_HEADER, originFromHeader, originMatches, type CallOrigin } from './call-origin';
 import { testCa } from './certificate-authority';
 
 export interface FakeContainer {
@@ -69,6 +70,10 @@ export interface FakeRequest {
   readonly body?: unknown;
   /** The status code the fake answered with. */
   readonly status: number;
+  /** The handler whose invocation sent it (see `call-origin.ts`), when the engine ran one. */
+  readonly handler?: string;
+  /** The workflow state that invoked that handler. */
+  readonly state?: string;
 }
 
 /**
@@ -87,6 +92,10 @@ export interface KubeRequestMatch {
   readonly path?: string | RegExp;
   /** Only requests whose parsed body passes. */
   readonly match?: (body: unknown) => boolean;
+  /** Only requests sent by this handler's invocations. @default - any handler, or none */
+  readonly handler?: string;
+  /** Only requests sent by the invocation of this workflow state. @default - any state, or none */
+  readonly state?: string;
 }
 
 export interface KubeFaultSpec extends KubeRequestMatch {
@@ -212,8 +221,9 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   const rolloutHolds = new Map<string, RolloutHold>();
   let resourceVersion = 1000;
 
-  const matches = (spec: KubeRequestMatch, method: string, path: string, body: unknown): boolean => {
+  const matches = (spec: KubeRequestMatch, method: string, path: string, body: unknown, origin?: CallOrigin): boolean => {
     const bare = path.split('?')[0];
+    if (!originMatches(spec, origin)) return false;
     if (spec.method !== undefined && spec.method.toUpperCase() !== method) return false;
     if (typeof spec.path === 'string' && spec.path !== bare) return false;
     if (spec.path instanceof RegExp && !spec.path.test(bare)) return false;
@@ -339,6 +349,8 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
     const contentType = request.headers['content-type']?.split(';')[0].trim();
+    const origin = originFromHeader(request.headers[ORIGIN_HEADER]);
+    const tag = origin ? { handler: origin.handler, ...(origin.state !== undefined && { state: origin.state }) } : {};
     const raw = await readBody(request);
     let body: unknown;
     let status = 200;
@@ -355,14 +367,14 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       if (options.token !== undefined && request.headers.authorization !== `Bearer ${options.token}`) {
         throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       }
-      const fault = faults.find((f) => !f.removed && matches(f.spec, method, path, body));
+      const fault = faults.find((f) => !f.removed && matches(f.spec, method, path, body, origin));
       if (fault) {
         fault.hits += 1;
         const times = fault.spec.times ?? 1;
         if (times !== 'always' && fault.hits >= times) fault.removed = true;
       }
-      const entry = (at: 'request' | 'reply'): FakeRequest => ({ method, path, contentType, body, status: at === 'request' ? 0 : status });
-      const before = holds.find((h) => !h.taken && (h.spec.at ?? 'request') === 'request' && matches(h.spec, method, path, body));
+      const entry = (at: 'request' | 'reply'): FakeRequest => ({ method, path, contentType, body, status: at === 'request' ? 0 : status, ...tag });
+      const before = holds.find((h) => !h.taken && (h.spec.at ?? 'request') === 'request' && matches(h.spec, method, path, body, origin));
       if (before) {
         before.taken = true;
         before.reach(entry('request'));
@@ -376,19 +388,19 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
         case 'accessDenied':
           throw new HttpError(403, 'Forbidden', `${method} ${path} is forbidden: the fault injected by the test`);
         case 'timeout':
-          requests.push({ method, path, contentType, body, status: 0 });
+          requests.push({ method, path, contentType, body, status: 0, ...tag });
           request.socket.destroy();
           return;
       }
       answer = await route(method, path, contentType, body);
-      const after = holds.find((h) => !h.taken && h.spec.at === 'reply' && matches(h.spec, method, path, body));
+      const after = holds.find((h) => !h.taken && h.spec.at === 'reply' && matches(h.spec, method, path, body, origin));
       if (after) {
         after.taken = true;
         after.reach(entry('reply'));
         await after.released;
       }
       if (fault?.spec.kind === 'lostReply') {
-        requests.push({ method, path, contentType, body, status: 0 });
+        requests.push({ method, path, contentType, body, status: 0, ...tag });
         request.socket.destroy();
         return;
       }
@@ -405,7 +417,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
         code: failure.status,
       };
     }
-    requests.push({ method, path, contentType, body, status });
+    requests.push({ method, path, contentType, body, status, ...tag });
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer));
   }

@@ -9,6 +9,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
+import { runAs, stopTaggingHttpRequests, tagHttpRequests } from './call-origin';
 import { installAwsFakes, type AwsFakes } from './fakes/aws';
 import type { FakeElbv2Options } from './fakes/elbv2';
 import type { SchedulerFiring } from './fakes/scheduler';
@@ -46,6 +47,7 @@ let sharedKube: Promise<FakeKubernetes> | undefined;
 export async function shutdownLocalEngines(): Promise<void> {
   const kube = sharedKube;
   sharedKube = undefined;
+  stopTaggingHttpRequests();
   await (await kube)?.close();
 }
 
@@ -122,6 +124,8 @@ export interface ExecutionOutcome {
   readonly states: string[];
   /** What the cleanup handler returned for the execution-status event, when one was sent. */
   readonly cleanup?: unknown;
+  /** The error the cleanup handler failed with, when it failed (the outcome is still the execution's). */
+  readonly cleanupError?: string;
 }
 
 export interface LocalExecution {
@@ -190,6 +194,8 @@ export class LocalEngine {
     process.env[FENCE_SECONDS_ENV] = String(workflow.longestFunctionTimeoutSeconds + FENCE_MARGIN_SECONDS);
 
     const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2 });
+    // Kubernetes requests carry the handler and state that sent them, as AWS calls do.
+    tagHttpRequests();
     sharedKube ??= startFakeKubernetes();
     const kube = await sharedKube;
     kube.reset({ rolloutDelayMs: settings.rolloutDelayMs });
@@ -245,7 +251,12 @@ export class LocalEngine {
       // Kubernetes writes join the AWS call log, so "what changed, in what order" spans both.
       for (const request of this.kube.requests.slice(recorded)) {
         if (request.method !== 'GET') {
-          this.aws.record({ service: 'kubernetes', command: `${request.method} ${request.path}`, input: request.body });
+          this.aws.record({
+            service: 'kubernetes',
+            command: `${request.method} ${request.path}`,
+            input: request.body,
+            ...(request.handler !== undefined && { handler: request.handler, state: request.state }),
+          });
         }
       }
       recorded = this.kube.requests.length;
@@ -333,7 +344,9 @@ export class LocalEngine {
       const module = await HANDLERS[handler]();
       await this.holdPoint(invocation, 'start');
       try {
-        const result = await module.handler(JSON.parse(JSON.stringify(event ?? null)));
+        const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
+        // Every call the handler makes says which handler and state it comes from (call-origin.ts).
+        const result = await runAs({ handler, ...(state !== undefined && { state }) }, () => module.handler(payload));
         invocation.endedAt = Date.now();
         await this.holdPoint(invocation, 'end');
         return result === undefined ? null : JSON.parse(JSON.stringify(result));
@@ -420,8 +433,13 @@ export class LocalEngine {
       // handler finishes (and writes) whenever it does, possibly after cleanup. `idle()` awaits it.
       this.aws.sfn.setExecutionStatus(executionArn, result.status, { error: result.error, cause: result.cause });
       if (result.status !== 'SUCCEEDED' && this.deliverStatusEvents) {
-        const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
-        result = { ...result, cleanup };
+        try {
+          const cleanup = await this.invoke('cleanup', this.statusChangeEvent(executionArn, name, result, input));
+          result = { ...result, cleanup };
+        } catch (error) {
+          // The execution's status stands; a failed cleanup is the safety schedule's to catch up on.
+          result = { ...result, cleanupError: (error as Error).name };
+        }
       }
       return result;
     })();

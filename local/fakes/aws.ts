@@ -15,6 +15,7 @@ import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } 
 import { SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { currentOrigin, originMatches } from '../call-origin';
 import { FakeCloudWatch } from './cloudwatch';
 import { FakeDynamoDb, type TableSpec } from './dynamodb';
 import { FakeElbv2, type FakeElbv2Options } from './elbv2';
@@ -41,6 +42,10 @@ export interface AwsCall {
   error?: string;
   /** The injected fault that shaped this request's answer. */
   fault?: FaultKind;
+  /** The handler whose invocation sent it (see `call-origin.ts`); absent for calls from outside a handler. */
+  readonly handler?: string;
+  /** The workflow state that invoked that handler, for a task state's invocation. */
+  readonly state?: string;
 }
 
 /** SDK commands that change something in AWS. */
@@ -77,6 +82,10 @@ export interface FaultSpec {
   readonly times?: number | 'always';
   /** Only requests whose input passes (e.g. the ModifyListener that writes canary 10). @default - every request */
   readonly match?: (input: never) => boolean;
+  /** Only requests sent by this handler's invocations. @default - any handler, or none */
+  readonly handler?: string;
+  /** Only requests sent by the invocation of this workflow state. @default - any state, or none */
+  readonly state?: string;
 }
 
 export interface InjectedFault {
@@ -90,6 +99,10 @@ export interface HoldSpec {
   readonly command: string;
   readonly service?: string;
   readonly match?: (input: never) => boolean;
+  /** Only requests sent by this handler's invocations. @default - any */
+  readonly handler?: string;
+  /** Only requests sent by the invocation of this workflow state. @default - any */
+  readonly state?: string;
   /**
    * `request`: the request stops before the service acts on it. `reply`: the service has acted,
    * the caller has not yet heard. @default 'request'
@@ -122,6 +135,10 @@ export interface RecordedCall {
   readonly input: unknown;
   /** @default - MUTATING_COMMANDS, or a Kubernetes PATCH/PUT/POST/DELETE */
   readonly mutating?: boolean;
+  /** @default - the handler running the code that records it, if any */
+  readonly handler?: string;
+  /** @default - the workflow state of that handler's invocation */
+  readonly state?: string;
 }
 
 /** Handlers of an extra client by operation name (`DescribeCluster`), returning the output members. */
@@ -193,6 +210,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   const interceptions: Interception[] = [];
 
   const record = (call: RecordedCall & { attempt?: number }): AwsCall => {
+    const origin = call.handler !== undefined ? { handler: call.handler, state: call.state } : currentOrigin();
     const entry: AwsCall = {
       seq: calls.length + 1,
       service: call.service,
@@ -201,13 +219,21 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
       at: new Date(),
       mutating: call.mutating ?? isMutating(call.service, call.command),
       attempt: call.attempt ?? 1,
+      ...(origin?.handler !== undefined && { handler: origin.handler }),
+      ...(origin?.state !== undefined && { state: origin.state }),
     };
     calls.push(entry);
     return entry;
   };
 
-  const matches = (spec: { command: string; service?: string; match?: (input: never) => boolean }, call: AwsCall): boolean =>
-    spec.command === call.command && (spec.service === undefined || spec.service === call.service) && (spec.match?.(call.input as never) ?? true);
+  const matches = (
+    spec: { command: string; service?: string; match?: (input: never) => boolean; handler?: string; state?: string },
+    call: AwsCall,
+  ): boolean =>
+    spec.command === call.command &&
+    (spec.service === undefined || spec.service === call.service) &&
+    originMatches(spec, call.handler === undefined ? undefined : { handler: call.handler, state: call.state }) &&
+    (spec.match?.(call.input as never) ?? true);
 
   const takeFault = (call: AwsCall): FaultKind | undefined => {
     const fault = faults.find((f) => !f.removed && matches(f.spec, call));
