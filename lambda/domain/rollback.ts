@@ -55,7 +55,11 @@ export function planRollback(record: RolloutRecord, ending: RollbackEnding = { k
   }
 
   let canary: RollbackPlan['canary'];
-  if (record.previousCanary) {
+  if (record.previousCanary && ending.kind === 'fence') {
+    // A handler still running may yet write the canary a weight: until the reassert, the canary
+    // keeps its pods, so such a late write never sends traffic to a target group with none.
+    steps.push(`keep the canary Deployment "${workload.canaryDeployment}" running until ${ending.reassertAt}, then roll it back`);
+  } else if (record.previousCanary) {
     const images = changedImages(record.previousCanary.images, record.request.images);
     const replicas = record.previousCanary.replicas;
     canary = images ? { images, replicas } : { replicas };

@@ -78,7 +78,7 @@ async function undoRest(
 
   await deps.store.end(record.targetKey, record.executionArn, until, why);
   if (plan.cancelSchedule) await deps.timer.cancel(plan.cancelSchedule);
-  await revertWorkloads(deps, record);
+  await revertWorkloads(deps, record, plan);
   const request = sweepRequest(record, 'reassert');
   if (mode === 'fence') {
     await deps.timer.scheduleSweep(reassertScheduleName(record.targetKey, record.executionArn), request, until);
@@ -90,8 +90,7 @@ async function undoRest(
   return { held: true, undone: [...traffic.undone, ...plan.steps], findings: traffic.findings };
 }
 
-async function revertWorkloads(deps: Pick<RollbackDeps, 'workloads'>, record: RolloutRecord): Promise<void> {
-  const plan = planRollback(record);
+async function revertWorkloads(deps: Pick<RollbackDeps, 'workloads'>, record: RolloutRecord, plan = planRollback(record)): Promise<void> {
   if (plan.restoreStable) await deps.workloads.setImages(stableRef(record.target), plan.restoreStable.images);
   if (plan.canary) {
     const ref = canaryRef(record.target);

@@ -36,12 +36,13 @@ function record(): Record<string, unknown> | undefined {
   return engine.aws.dynamodb.items('serinus-rollouts')[0] as Record<string, unknown> | undefined;
 }
 
-/** The record without its fence generation, which every fence check moves on by design. */
+/** The record without its fence generation and the last fence's nonce, which every fence check moves on by design. */
 function recordState(): Record<string, unknown> | undefined {
   const item = record();
   if (!item) return item;
-  const { generation, ...rest } = item;
+  const { generation, fencedBy, ...rest } = item;
   expect(generation).toEqual(expect.any(Number));
+  expect(fencedBy).toEqual(expect.any(String));
   return rest;
 }
 

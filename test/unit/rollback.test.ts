@@ -144,7 +144,7 @@ describe('planRollback', () => {
     expect(plan.steps[plan.steps.length - 1]).toBe(`release the lock on ${RULE_ARN}`);
   });
 
-  it('keeps the lock ended until the reassert when cleanup fences out a handler still running', () => {
+  it('keeps the lock ended, and the canary running, until the reassert when cleanup fences out a handler still running', () => {
     // Prepare
     const record = recordWith({ phase: 'shifting', previousCanary: PREVIOUS_CANARY });
     const ending = { kind: 'fence', reassertAt: '2025-03-01T12:06:00.000Z' } as const;
@@ -156,9 +156,11 @@ describe('planRollback', () => {
     expect(plan.ending).toEqual(ending);
     expect(plan.steps).toEqual([
       END,
-      CANARY_BACK,
+      // A late weight write must not reach a canary without pods: the reassert rolls it back.
+      'keep the canary Deployment "checkout-canary" running until 2025-03-01T12:06:00.000Z, then roll it back',
       `keep ${LISTENER_ARN} locked until 2025-03-01T12:06:00.000Z, when the revert is asserted again and the lock released`,
     ]);
+    expect(plan.canary).toBeUndefined();
   });
 
   it('copies the stable images so the plan does not share the record', () => {

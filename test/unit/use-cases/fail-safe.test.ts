@@ -219,7 +219,7 @@ describe('rollback: traffic first', () => {
 });
 
 describe('cleanup after a stop', () => {
-  it('reverts traffic first, keeps the record ended until the fence ends, and schedules the reassert there', async () => {
+  it('reverts traffic first, keeps the record ended and the canary running until the fence ends, and schedules the reassert there', async () => {
     // Prepare
     const w = world({ lastWrittenWeights: { stable: 90, canary: 10 } });
     w.weights = { stable: 90, canary: 10 };
@@ -232,8 +232,6 @@ describe('cleanup after a stop', () => {
     expect(w.mutations()).toEqual([
       'router.modify:restore',
       'store.end',
-      `workloads.setImages:checkout-canary:${OLD}`,
-      'workloads.scale:checkout-canary:0',
       'timer.scheduleSweep:reassert',
     ]);
     expect(w.records.get(LISTENER_ARN)).toMatchObject({ phase: 'ended', expiresAt: until.getTime() / 1000 });
