@@ -7,4 +7,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 30000,
+  // Both cores: jest's default leaves one for its own process, which idles while the suites run.
+  maxWorkers: 2,
 };

@@ -535,6 +535,12 @@ class SandboxRecorder {
     finished = true;
     ended.abort();
     watch.drain();
+    if (outcome.status === 'ABORTED') {
+      // A stopped rollout keeps its canary and its ended record until the reassert, one function
+      // timeout later (a handler still running must find pods). The sandbox skips that wait.
+      this.event('state', 'reassert', 'the fence period passes: the reassert rolls the canary back and releases the lock');
+      await engine.passFence();
+    }
 
     const result: RolloutResult =
       outcome.status === 'SUCCEEDED' && (outcome.output as { result?: string } | undefined)?.result === 'promoted'
