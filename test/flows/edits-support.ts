@@ -11,10 +11,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { SAMPLE_CONTEXT_KEY, cdkJsonContext, type SampleConfig } from '../../bin/serinus';
 import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
 import { LocalEngine, type LocalEngineOptions } from '../../local/local-engine';
-import { RolloutObserver } from '../../local/rollout-observer';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import { extractWorkflow, type SynthesizedWorkflow } from '../../local/synthesized-workflow';
-import { FLOW_SPEED, STABLE, type Flow } from './flow-support';
+import { FLOW_SPEED, STABLE, observed, type Flow } from './flow-support';
 
 const SAMPLE = cdkJsonContext()[SAMPLE_CONTEXT_KEY] as SampleConfig;
 
@@ -75,15 +74,7 @@ export async function startFlowOn(workflow: SynthesizedWorkflow, options: LocalE
     stableImage: STABLE,
     ...options,
   });
-  const observer = new RolloutObserver(engine);
-  return {
-    engine,
-    observer,
-    close: async () => {
-      observer.close();
-      await engine.close();
-    },
-  };
+  return observed(engine);
 }
 
 /** The listener or rule the flow steers. */

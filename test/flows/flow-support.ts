@@ -43,6 +43,11 @@ export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow>
   // The reassert fires once the fence period has passed, as in AWS: only when a test passes it
   // (`engine.passFence()`), never at once behind a handler of the stopped execution still running.
   engine.aws.scheduler.hold((schedule) => schedule.name.startsWith('serinus-reassert-'));
+  return observed(engine);
+}
+
+/** A flow around a started engine: its observer, and a close that ends both. */
+export function observed(engine: LocalEngine): Flow {
   const observer = new RolloutObserver(engine);
   return {
     engine,
