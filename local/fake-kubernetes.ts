@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ORIGIN_HEADER, originFromHeader, originMatches, type CallOrigin } from './call-origin';
 import { testCa } from './certificate-authority';
+import { registerFault, registerHold, type ActiveFault, type ActiveHold } from './fault-registry';
 
 export interface FakeContainer {
   readonly name: string;
@@ -187,19 +188,6 @@ interface PendingRollout {
   fail: boolean;
 }
 
-interface ActiveKubeFault {
-  readonly spec: KubeFaultSpec;
-  hits: number;
-  removed: boolean;
-}
-
-interface ActiveKubeHold {
-  readonly spec: KubeHoldSpec;
-  readonly reach: (request: FakeRequest) => void;
-  readonly released: Promise<void>;
-  taken: boolean;
-}
-
 interface RolloutHold {
   readonly reach: () => void;
 }
@@ -216,8 +204,8 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   const listeners = new Set<ChangeListener>();
   const requests: FakeRequest[] = [];
   const listenerErrors: unknown[] = [];
-  const faults: ActiveKubeFault[] = [];
-  const holds: ActiveKubeHold[] = [];
+  const faults: Array<ActiveFault<KubeFaultSpec>> = [];
+  const holds: Array<ActiveHold<KubeHoldSpec, FakeRequest>> = [];
   const rolloutHolds = new Map<string, RolloutHold>();
   let resourceVersion = 1000;
 
@@ -486,31 +474,10 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       for (const id of [...pending.keys()]) await reconcile(id);
     },
     injectFault(spec) {
-      const fault: ActiveKubeFault = { spec, hits: 0, removed: false };
-      faults.push(fault);
-      return {
-        get hits() {
-          return fault.hits;
-        },
-        remove: () => {
-          fault.removed = true;
-        },
-      };
+      return registerFault(faults, spec);
     },
     hold(spec) {
-      let reach!: (request: FakeRequest) => void;
-      let release!: () => void;
-      const reached = new Promise<FakeRequest>((resolve) => (reach = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const hold: ActiveKubeHold = { spec, reach, released, taken: false };
-      holds.push(hold);
-      return {
-        reached,
-        release: () => {
-          hold.taken = true;
-          release();
-        },
-      };
+      return registerHold(holds, spec);
     },
     holdRollout(namespace, name) {
       const id = key(namespace, name);

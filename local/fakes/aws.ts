@@ -22,6 +22,7 @@ import { FakeElbv2, type FakeElbv2Options } from './elbv2';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
 import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
+import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
 
 export interface AwsCall {
   /** Position in the log, across services. */
@@ -167,19 +168,6 @@ export interface AwsFakes {
   restore(): void;
 }
 
-interface ActiveFault {
-  readonly spec: FaultSpec;
-  hits: number;
-  removed: boolean;
-}
-
-interface ActiveHold {
-  readonly spec: HoldSpec;
-  readonly reach: (call: AwsCall) => void;
-  readonly released: Promise<void>;
-  taken: boolean;
-}
-
 /** Query-protocol services name their errors without the `Exception` suffix and answer 403 to a denial. */
 const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch']);
 const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
@@ -205,8 +193,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
-  const faults: ActiveFault[] = [];
-  const holds: ActiveHold[] = [];
+  const faults: Array<ActiveFault<FaultSpec>> = [];
+  const holds: Array<ActiveHold<HoldSpec, AwsCall>> = [];
   const interceptions: Interception[] = [];
 
   const record = (call: RecordedCall & { attempt?: number }): AwsCall => {
@@ -244,7 +232,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     return fault.spec.kind;
   };
 
-  const takeHold = (call: AwsCall, at: 'request' | 'reply'): ActiveHold | undefined => {
+  const takeHold = (call: AwsCall, at: 'request' | 'reply'): ActiveHold<HoldSpec, AwsCall> | undefined => {
     const hold = holds.find((h) => !h.taken && (h.spec.at ?? 'request') === at && matches(h.spec, call));
     if (hold) hold.taken = true;
     return hold;
@@ -323,31 +311,10 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
       serve(clientClass, service, routeTable(`the ${service} fake`, byCommandClass));
     },
     injectFault(spec) {
-      const fault: ActiveFault = { spec, hits: 0, removed: false };
-      faults.push(fault);
-      return {
-        get hits() {
-          return fault.hits;
-        },
-        remove: () => {
-          fault.removed = true;
-        },
-      };
+      return registerFault(faults, spec);
     },
     hold(spec) {
-      let reach!: (call: AwsCall) => void;
-      let release!: () => void;
-      const reached = new Promise<AwsCall>((resolve) => (reach = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const hold: ActiveHold = { spec, reach, released, taken: false };
-      holds.push(hold);
-      return {
-        reached,
-        release: () => {
-          hold.taken = true;
-          release();
-        },
-      };
+      return registerHold(holds, spec);
     },
     restore,
   };
