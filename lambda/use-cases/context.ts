@@ -74,7 +74,11 @@ export function canaryRef(target: TargetConfig): DeploymentRef {
 
 /** The record of this execution, or an error saying the lock is no longer ours (released, taken over or ended). */
 export async function heldRecord(store: RolloutStore, rollout: RolloutContext): Promise<RolloutRecord> {
-  const record = await store.get(rollout.targetKey);
+  return assertHeld(await store.get(rollout.targetKey), rollout);
+}
+
+/** `heldRecord`'s check, for a record the caller has already read. */
+export function assertHeld(record: RolloutRecord | undefined, rollout: RolloutContext): RolloutRecord {
   if (!record || record.executionArn !== rollout.executionArn) {
     throw new RecordMismatchError(
       record

@@ -3,7 +3,7 @@ import { sameWeights } from '../domain/weights';
 import { safetyScheduleName } from '../domain/naming';
 import type { BakeTimer, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
-import { canaryRef, fenceOf, heldRecord, type RolloutContext } from './context';
+import { assertHeld, canaryRef, fenceOf, type RolloutContext } from './context';
 import { dropSafetySchedule } from './lock';
 import { writeGuarded } from './traffic';
 
@@ -32,7 +32,8 @@ export async function finishRollout(
       return done;
     }
   }
-  const record = await heldRecord(deps.store, rollout);
+  // The record read above, checked: a second read would only cost a request.
+  const record = assertHeld(found, rollout);
   const fence = fenceOf(deps.store, record);
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'finishing' });
