@@ -58,6 +58,8 @@ const FENCE_SECONDS_ENV = 'SERINUS_FENCE_SECONDS';
 /** How long after a stop a handler may still be running, beyond the longest function timeout. */
 const FENCE_MARGIN_SECONDS = 60;
 const TABLE_NAME = 'serinus-rollouts';
+/** How much faster than real time retry backoffs and the adapters' pauses run (installAwsFakes' default). */
+const RETRY_TIME_SCALE = 1000;
 const SCHEDULE_GROUP = 'serinus-bakes';
 const STABLE_REPLICAS = 3;
 
@@ -193,7 +195,9 @@ export class LocalEngine {
     process.env[SWEEPER_FUNCTION_ARN_ENV] = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
     process.env[FENCE_SECONDS_ENV] = String(workflow.longestFunctionTimeoutSeconds + FENCE_MARGIN_SECONDS);
 
-    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2 });
+    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2, retryTimeScale: RETRY_TIME_SCALE });
+    // The adapters' own pauses (a throttled router step, a read-back) run as fast as the SDK's backoff.
+    (await import('../lambda/shared/runtime')).compressPauses(RETRY_TIME_SCALE);
     // Kubernetes requests carry the handler and state that sent them, as AWS calls do.
     tagHttpRequests();
     sharedKube ??= startFakeKubernetes();

@@ -4,10 +4,14 @@ import { extractWorkflow, type SynthesizedWorkflow } from './synthesized-workflo
 
 /**
  * The sample app's rollout (cdk.json's `serinus` context), synthesized in-process with bundling
- * skipped: the same definition `npx cdk synth` produces, without esbuild's time.
+ * skipped: the same definition `npx cdk synth` produces, without esbuild's time. CDK's
+ * CloudFormation validation of the template (test/infra's concern, about five seconds) is skipped
+ * unless the context asks for it.
  */
 export function synthesizeSampleWorkflow(context: Record<string, unknown> = {}): SynthesizedWorkflow {
-  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false, ...context, 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = buildSampleStack(app);
   return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine.functions);
 }

@@ -50,9 +50,25 @@ function lazily<T extends object>(builders: { [K in keyof T]: () => T[K] }): T {
   return target;
 }
 
+let pauseScale = 1;
+
+/**
+ * How much faster than real time the adapters' own pauses run (the router's read-back and
+ * throttling pauses). 1 in Lambda; a host that runs the handlers against local fakes compresses
+ * them as it compresses the SDK's retry backoff, so no test waits seconds.
+ */
+export function compressPauses(scale: number): void {
+  if (!(scale >= 1)) throw new Error(`pause scale must be ≥ 1, got ${scale}`);
+  pauseScale = scale;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms / pauseScale));
+}
+
 /** The production wiring. Each property builds its adapter on first use. */
 export const deps: Deps = lazily<Deps>({
-  router: () => new Elbv2TrafficRouter(),
+  router: () => new Elbv2TrafficRouter(undefined, { sleep: pause }),
   health: () => new CloudWatchHealthSignals(),
   workloads: () => new EksWorkloads(),
   store: () =>

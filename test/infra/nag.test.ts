@@ -28,7 +28,7 @@ function sampleWithVpcRollout(): { app: App; stack: Stack } {
 describe('CloudFormation template validation', () => {
   it('fails synthesis on a malformed resource, as cdk.json turns its findings into errors', () => {
     // Prepare
-    const { app, stack } = sampleStack();
+    const { app, stack } = sampleStack({ cfnValidation: true });
     new CfnResource(stack, 'Malformed', { type: 'AWS::SQS::Queue', properties: { MessageRetentionPeriod: 'two weeks' } });
 
     // Act
@@ -55,9 +55,9 @@ describe('cdk-nag AwsSolutions', () => {
     expect(unacknowledged).toEqual([]);
   });
 
-  it('lets the sample app synthesize with the checks registered, with no error or warning annotation', () => {
+  it('lets the sample app synthesize with the checks and CloudFormation validation on, with no error or warning annotation', () => {
     // Prepare
-    const { app, stack } = sampleStack({ nag: true });
+    const { app, stack } = sampleStack({ nag: true, cfnValidation: true });
 
     // Act
     app.synth();

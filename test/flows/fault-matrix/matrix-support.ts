@@ -26,12 +26,9 @@ export interface Flow {
 
 let workflow: SynthesizedWorkflow | undefined;
 
-/**
- * The sample app's rollout, synthesized once per file. The template's CloudFormation validation
- * (test/infra's concern) is skipped: it takes longer than a dozen rollouts and changes nothing here.
- */
+/** The sample app's rollout, synthesized once per file. */
 function matrixWorkflow(): SynthesizedWorkflow {
-  workflow ??= synthesizeSampleWorkflow({ '@aws-cdk/core:validateAgainstDefaultRules': false });
+  workflow ??= synthesizeSampleWorkflow();
   return workflow;
 }
 
