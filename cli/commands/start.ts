@@ -29,6 +29,9 @@ export interface StartOptions {
 
 export async function startCommand(ctx: CommandContext, ref: string, options: StartOptions): Promise<ExitCodeValue> {
   const resolved = await resolveTarget(ctx, ref);
+  if (resolved.executionArn) {
+    throw new CliError(`start takes a service name or a state machine ARN, not an execution ARN: serinus start ${resolved.service} --image <image>`, ExitCode.Usage);
+  }
   const { discovery } = resolved;
   const target = discovery.target;
 

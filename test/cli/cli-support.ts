@@ -9,7 +9,7 @@ import { type DescribeExecutionOutput, type HistoryEvent, SFNClient } from '@aws
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliEnvironment } from '../../cli/context';
+import type { CliEnvironment, GlobalOptions } from '../../cli/context';
 import { runCli } from '../../cli/program';
 import type { ServiceDiscovery } from '../../lambda/domain/discovery';
 import type { RolloutRecord, TargetConfig } from '../../lambda/domain/types';
@@ -151,6 +151,7 @@ export const mocks = {
 /** Resets every mock and answers the reads every command makes for a healthy, baking rollout. */
 export function resetMocks(): void {
   for (const mock of Object.values(mocks)) mock.reset();
+  clientOptions.length = 0;
   mocks.ssm.on(GetParameterCommand, { Name: '/serinus/services/checkout' }).resolves({ Parameter: { Name: '/serinus/services/checkout', Value: JSON.stringify(DISCOVERY) } });
   mocks.ssm.on(GetParameterCommand, { Name: '/serinus/services/payments' }).resolves({ Parameter: { Name: '/serinus/services/payments', Value: JSON.stringify(PAYMENTS_DISCOVERY) } });
   mocks.ssm.on(GetParametersByPathCommand).resolves({
@@ -190,6 +191,9 @@ const clients = {
   dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
 };
 
+/** What each run asked the client factory for (region, profile). */
+export const clientOptions: GlobalOptions[] = [];
+
 /** Runs `serinus <argv>` in-process. */
 export async function serinus(...argv: string[]): Promise<CliRun> {
   const out: string[] = [];
@@ -197,7 +201,10 @@ export async function serinus(...argv: string[]): Promise<CliRun> {
   const sleeps: number[] = [];
   let now = NOW.getTime();
   const env: CliEnvironment = {
-    clients: () => clients,
+    clients: (options) => {
+      clientOptions.push(options);
+      return clients;
+    },
     output: { out: (text) => out.push(text), err: (text) => err.push(text) },
     clock: {
       now: () => new Date(now),

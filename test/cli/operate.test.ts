@@ -28,6 +28,7 @@ import {
   TABLE,
   TOKEN,
   TARGET,
+  clientOptions,
   execution,
   mocks,
   record,
@@ -77,6 +78,16 @@ describe('serinus start', () => {
         problems: ['--steps item 1 "10:5x" is not weight[:bake] such as 10:5m, 50:300 or 100'],
       },
     });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('refuses an execution ARN: a new rollout starts on a service', async () => {
+    // Act
+    const run = await serinus('start', EXECUTION_ARN, '--image', IMAGE);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('serinus: start takes a service name or a state machine ARN, not an execution ARN: serinus start checkout --image <image>');
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
@@ -465,6 +476,20 @@ describe('errors every command shares', () => {
     expect(help.stdout).toContain('Exit codes:\n  0  ok; a watched rollout was promoted');
     expect(help.stdout).toContain('  5  a watched rollout was aborted or timed out');
     expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
+  });
+
+  it('builds the clients for --region and --profile, and takes the global options before the command too', async () => {
+    // Prepare
+    sfn.on(DescribeExecutionCommand).resolves(execution());
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+
+    // Act
+    const run = await serinus('--json', '--region', 'us-east-2', 'status', 'checkout', '--profile', 'ops');
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(clientOptions).toEqual([{ json: true, region: 'us-east-2', profile: 'ops' }]);
+    expect(run.json()).toMatchObject({ service: 'checkout', execution: { arn: EXECUTION_ARN } });
   });
 
   it('reads the listener itself when the target is a listener default action', async () => {
