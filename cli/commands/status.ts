@@ -120,7 +120,7 @@ export async function readStatus(ctx: CommandContext, picked: Picked): Promise<S
   const running = status === 'RUNNING';
   const promoting = own?.phase === 'promoting' || own?.phase === 'finishing';
   const steps = own?.request.steps ?? [];
-  const stepIndex = own?.bake?.stepIndex ?? (own?.approval?.gate === 'step' ? own.approval.step : undefined) ?? (own ? steps.findIndex((s) => s.weight === own.lastWrittenWeights.canary) : -1);
+  const stepIndex = own ? currentStep(own) : undefined;
   const latestState = events.find((e) => e.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
   const bakeStep = own?.bake ? steps[own.bake.stepIndex] : undefined;
   const bakeEndsAt = own?.bake && bakeStep ? bakeEnd(new Date(own.bake.startedAt), bakeStep.bakeSeconds) : undefined;
@@ -144,7 +144,7 @@ export async function readStatus(ctx: CommandContext, picked: Picked): Promise<S
     ...(reason !== undefined ? { reason } : {}),
     ...(latestState ? { state: latestState } : {}),
     ...(own ? { phase: own.phase } : {}),
-    ...(own && stepIndex !== undefined && stepIndex >= 0 && steps[stepIndex]
+    ...(stepIndex !== undefined && steps[stepIndex]
       ? { step: { number: stepIndex + 1, count: steps.length, weight: steps[stepIndex].weight } }
       : {}),
     weights,
@@ -175,6 +175,17 @@ export async function readStatus(ctx: CommandContext, picked: Picked): Promise<S
     },
     events: events.flatMap((e) => summarizeEvent(e) ?? []).slice(0, EVENTS_SHOWN),
   };
+}
+
+/**
+ * The plan step the rollout is at: the one baking, else the one an approval gate waits before, else
+ * the one whose weight was written last (none before the first shift).
+ */
+function currentStep(record: CliRecord): number | undefined {
+  if (record.bake) return record.bake.stepIndex;
+  if (record.approval?.gate === 'step' && record.approval.step !== undefined) return record.approval.step;
+  const index = record.request.steps.findIndex((step) => step.weight === record.lastWrittenWeights.canary);
+  return index >= 0 ? index : undefined;
 }
 
 /** start-bake schedules the bake's end at the next whole minute, so a bake is never shorter than asked. */
