@@ -100,7 +100,6 @@ export function execution(overrides: Partial<DescribeExecutionOutput> = {}): Des
     status: 'RUNNING',
     startDate: STARTED,
     input: JSON.stringify({ image: IMAGE, reason: 'release 1.4.2' }),
-    $metadata: {},
     ...overrides,
   };
 }

@@ -34,7 +34,7 @@ const RECENT: HistoryEvent[] = [
   { id: 13, type: 'WaitStateExited', timestamp: new Date('2026-12-02T04:38:30Z'), stateExitedEventDetails: { name: 'Settle' } },
   entered(12, 'Settle', '2026-12-02T04:38:00Z'),
   entered(11, 'ShiftWeight', '2026-12-02T04:37:55Z'),
-  { id: 10, type: 'TaskFailed', timestamp: new Date('2026-12-02T04:37:50Z'), taskFailedEventDetails: { error: 'Lambda.TooManyRequestsException' } },
+  { id: 10, type: 'TaskFailed', timestamp: new Date('2026-12-02T04:37:50Z'), taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'Lambda.TooManyRequestsException' } },
   entered(9, 'ShiftWeight', '2026-12-02T04:37:45Z'),
   entered(8, 'SelectStep', '2026-12-02T04:37:44Z'),
   { id: 1, type: 'ExecutionStarted', timestamp: STARTED },
