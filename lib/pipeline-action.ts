@@ -60,7 +60,7 @@ export interface RolloutPipelineActionOptions {
 
 /**
  * The Step Functions invoke action for `stateMachine`. CodePipeline polls the execution and fails the
- * action when it ends FAILED, TIMED_OUT or ABORTED, showing the execution's error and cause.
+ * action when it ends FAILED, TIMED_OUT or ABORTED; the execution's error and cause say why.
  */
 export function rolloutPipelineAction(stateMachine: sfn.IStateMachine, options: RolloutPipelineActionOptions): actions.StepFunctionInvokeAction {
   const prefix = options.executionNamePrefix ?? DEFAULT_EXECUTION_NAME_PREFIX;
