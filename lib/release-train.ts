@@ -19,7 +19,7 @@ import { acknowledgeRule } from './nag';
 export class ReleaseImage {
   /** Always this image, e.g. `ReleaseImage.of('123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4.2')`. */
   static of(image: string): ReleaseImage {
-    return new ReleaseImage(image, undefined);
+    return new ReleaseImage({ image });
   }
 
   /**
@@ -28,15 +28,18 @@ export class ReleaseImage {
    * already runs it, the execution succeeds at once with a message instead of rolling out.
    */
   static fromParameter(parameter: ssm.IStringParameter): ReleaseImage {
-    return new ReleaseImage(undefined, parameter);
+    return new ReleaseImage({ parameter });
   }
 
-  private constructor(
-    /** The literal image, for `ReleaseImage.of`. */
-    readonly image: string | undefined,
-    /** The parameter, for `ReleaseImage.fromParameter`. */
-    readonly parameter: ssm.IStringParameter | undefined,
-  ) {}
+  /** The literal image, for `ReleaseImage.of`. */
+  readonly image?: string;
+  /** The parameter, for `ReleaseImage.fromParameter`. */
+  readonly parameter?: ssm.IStringParameter;
+
+  private constructor(source: { readonly image?: string; readonly parameter?: ssm.IStringParameter }) {
+    this.image = source.image;
+    this.parameter = source.parameter;
+  }
 }
 
 export interface ReleaseTrainOptions {
