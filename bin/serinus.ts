@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { CanaryRollout } from '../lib/canary-rollout';
 import { addNagChecks } from '../lib/nag';
+import { SerinusPipelinesStack, SerinusReleaseTrainStack } from './pipelines';
 
 /** The context key that holds the sample's configuration. */
 export const SAMPLE_CONTEXT_KEY = 'serinus';
@@ -106,6 +107,16 @@ export function buildSampleStack(app: App): SerinusCheckoutStack {
   });
 }
 
+/** Adds the entry-point examples (bin/pipelines.ts) next to the sample stack, on its listener and cluster. */
+export function buildEntryPointStacks(app: App): { pipelines: SerinusPipelinesStack; releaseTrain: SerinusReleaseTrainStack } {
+  const config = sampleConfig(app);
+  const props = { env: { account: config.account, region: config.region }, listenerArn: config.listenerArn, clusterName: config.clusterName };
+  return {
+    pipelines: new SerinusPipelinesStack(app, 'SerinusPipelines', { ...props, description: 'serinus: rollouts from CodePipeline' }),
+    releaseTrain: new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', { ...props, description: 'serinus: a weekly release train' }),
+  };
+}
+
 /** The `context` of cdk.json, for a run without the CDK CLI (which otherwise passes it in). */
 export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
@@ -120,5 +131,6 @@ if (require.main === module) {
   const app = new App(runByCli ? {} : { outdir: 'cdk.out', context: cdkJsonContext() });
   addNagChecks(app);
   buildSampleStack(app);
+  buildEntryPointStacks(app);
   if (!runByCli) app.synth();
 }

@@ -171,6 +171,15 @@ export interface Executions {
   status(executionArn: string): Promise<ExecutionStatus>;
 }
 
+/** SSM parameters that hold the image a release train rolls out. */
+export interface ImageParameters {
+  /**
+   * The parameter's value and version.
+   * @throws ValidationFailedError when the parameter does not exist or is not a String parameter.
+   */
+  read(name: string): Promise<{ readonly name: string; readonly value: string; readonly version: number }>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -5,6 +5,7 @@
  */
 import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as eks from 'aws-cdk-lib/aws-eks';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -38,6 +39,8 @@ import {
   type ManagedAlarmOptions,
 } from './managed-alarms';
 import { acknowledgeWildcardResources } from './nag';
+import { rolloutPipelineAction, type RolloutPipelineActionOptions } from './pipeline-action';
+import { ReleaseTrain, releaseTrainProblems, type ReleaseTrainOptions } from './release-train';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -166,6 +169,12 @@ export interface CanaryRolloutProps {
    * @default - a topic encrypted with the AWS-managed SNS key that only accepts TLS
    */
   readonly approvalTopic?: sns.ITopic;
+  /**
+   * A release train: a recurring EventBridge Scheduler schedule that starts a rollout, with the
+   * image given or read from an SSM parameter when the train leaves.
+   * @default - no schedule
+   */
+  readonly releaseTrain?: ReleaseTrainOptions;
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -208,6 +217,8 @@ export class CanaryRollout extends Construct {
    * a construct whose props were refused stays in the tree but steers nothing.
    */
   readonly trafficKey: string;
+  /** The release train's schedule, role and dead-letter queue, when `releaseTrain` is set. */
+  readonly releaseTrain?: ReleaseTrain;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -267,6 +278,7 @@ export class CanaryRollout extends Construct {
         maxRolloutSeconds: timing.maxRolloutDuration.toSeconds(),
       },
       onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
+      ...(props.releaseTrain?.image.parameter && { imageParameters: [props.releaseTrain.image.parameter.parameterName] }),
     };
 
     const definition = buildRolloutDefinition(this, {
@@ -312,7 +324,24 @@ export class CanaryRollout extends Construct {
       cluster,
       namespace: props.namespace,
     });
+    if (props.releaseTrain) {
+      this.releaseTrain = new ReleaseTrain(this, 'ReleaseTrain', {
+        ...props.releaseTrain,
+        stateMachine: this.stateMachine,
+        parameterReader: this.engine.functions.validate,
+      });
+    }
     this.trafficKey = key;
+  }
+
+  /**
+   * A CodePipeline action that runs one rollout: the Step Functions invoke action with the execution
+   * input read from a file of `input` (by default the `imageDetail.json` an Amazon ECR source
+   * action writes; a build may write a `rollout.json`). A rollout that fails, rolls back, times out
+   * or is stopped fails the action with the execution's error and cause.
+   */
+  pipelineAction(options: RolloutPipelineActionOptions): codepipeline_actions.StepFunctionInvokeAction {
+    return rolloutPipelineAction(this.stateMachine, options);
   }
 
   private newApprovalTopic(): sns.Topic {
@@ -387,6 +416,10 @@ export class CanaryRollout extends Construct {
     const replicas = props.canaryReplicas ?? ROLLOUT_DEFAULTS.canaryReplicas;
     if (!Token.isUnresolved(replicas) && (!Number.isInteger(replicas) || replicas < 1)) {
       problems.push(`canaryReplicas must be an integer of at least 1, got ${replicas}`);
+    }
+
+    if (props.releaseTrain) {
+      problems.push(...releaseTrainProblems(props.releaseTrain).map((problem) => `releaseTrain.${problem}`));
     }
 
     // Health.

@@ -106,6 +106,8 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   });
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });
+  // A release train's image (from its SSM parameter) that stable already runs: a success that says so, no lock.
+  const alreadyRunning = new sfn.Succeed(scope, 'AlreadyRunning', { outputPath: '$.rollout.alreadyRunning' });
   const lock = invoke('Lock', 'acquire-lock', ROLLOUT, '$.lock');
   lock.addCatch(new sfn.Fail(scope, 'LockRefused', { error: ErrorNames.LockHeld, causePath: '$.error.Cause' }), {
     errors: [ErrorNames.LockHeld],
@@ -222,6 +224,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
 
   return validate.next(
     new sfn.Choice(scope, 'DryRun?')
+      .when(sfn.Condition.isPresent('$.rollout.alreadyRunning'), alreadyRunning)
       .when(sfn.Condition.booleanEquals('$.rollout.request.dryRun', true), dryRun)
       .otherwise(lock.next(deployCanary).next(checkCanary).next(canaryReady)),
   );

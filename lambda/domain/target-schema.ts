@@ -56,6 +56,7 @@ export const targetConfigSchema = z
       })
       .strict(),
     onDrift: z.enum(DRIFT_POLICIES),
+    imageParameters: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

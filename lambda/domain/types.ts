@@ -110,6 +110,8 @@ export interface TargetConfig {
   readonly defaults: RolloutDefaults;
   readonly timing: RolloutTiming;
   readonly onDrift: DriftPolicy;
+  /** SSM parameters an input's `imageParameter` may name (a release train's); the functions may read only these. */
+  readonly imageParameters?: string[];
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -124,6 +126,8 @@ export interface RolloutRequest {
   readonly afterPromotion: AfterPromotion;
   readonly dryRun: boolean;
   readonly reason?: string;
+  /** The SSM parameter the image was read from (the input's `imageParameter`), and its version. */
+  readonly imageParameter?: { readonly name: string; readonly version: number };
 }
 
 /** One step of the plan the workflow loops over. */

@@ -7,6 +7,7 @@ import { DynamoDbRolloutStore } from '../adapters/dynamodb-rollout-store';
 import { EksWorkloads } from '../adapters/eks-workloads';
 import { Elbv2TrafficRouter } from '../adapters/elbv2-traffic-router';
 import { SchedulerBakeTimer } from '../adapters/scheduler-bake-timer';
+import { SsmImageParameters } from '../adapters/ssm-image-parameters';
 import { StepFunctionsCallbacks, StepFunctionsExecutions } from '../adapters/step-functions';
 import { DEFAULT_FENCE_SECONDS, ENV, EXECUTION_INDEX } from '../handler-names';
 import {
@@ -15,6 +16,7 @@ import {
   type Clock,
   type Executions,
   type HealthSignals,
+  type ImageParameters,
   type RolloutStore,
   type TaskCallbacks,
   type TrafficRouter,
@@ -29,6 +31,7 @@ export interface Deps {
   readonly timer: BakeTimer;
   readonly callbacks: TaskCallbacks;
   readonly executions: Executions;
+  readonly parameters: ImageParameters;
   readonly clock: Clock;
   /** How long a handler of an ended execution may still be running: the reassert waits that long. */
   readonly fenceSeconds: number;
@@ -83,6 +86,7 @@ export const deps: Deps = lazily<Deps>({
     }),
   callbacks: () => new StepFunctionsCallbacks(),
   executions: () => new StepFunctionsExecutions(),
+  parameters: () => new SsmImageParameters(),
   clock: () => systemClock,
   fenceSeconds: () => fenceSecondsFrom(process.env[ENV.fenceSeconds]),
 });

@@ -14,6 +14,7 @@ import { EKSServiceException } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
+import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { currentOrigin, originMatches } from '../call-origin';
 import { FakeCloudWatch } from './cloudwatch';
@@ -22,12 +23,13 @@ import { FakeElbv2, type FakeElbv2Options } from './elbv2';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
 import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
+import { FakeSsm } from './ssm';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
 
 export interface AwsCall {
   /** Position in the log, across services. */
   readonly seq: number;
-  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, a served extra client, or what `record` was given. */
+  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, `ssm`, a served extra client, or what `record` was given. */
   readonly service: string;
   /**
    * The API operation (`ModifyListener`); for the document client the lib-dynamodb class name
@@ -62,6 +64,7 @@ const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
   'SendTaskSuccess',
   'SendTaskFailure',
   'StopExecution',
+  'PutParameter',
 ]);
 
 /**
@@ -151,6 +154,7 @@ export interface AwsFakes {
   readonly dynamodb: FakeDynamoDb;
   readonly scheduler: FakeScheduler;
   readonly sfn: FakeStepFunctions;
+  readonly ssm: FakeSsm;
   /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
   mutatingCalls(): AwsCall[];
@@ -176,6 +180,7 @@ const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
   dynamodb: DynamoDBServiceException,
   scheduler: SchedulerServiceException,
   sfn: SFNServiceException,
+  ssm: SSMServiceException,
   eks: EKSServiceException,
 };
 
@@ -190,6 +195,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   const cloudwatch = new FakeCloudWatch();
   const dynamodb = new FakeDynamoDb();
   const scheduler = new FakeScheduler({ sfn, speed: options.speed, firing: options.schedulerFiring });
+  const ssm = new FakeSsm();
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
@@ -281,6 +287,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   serve(DynamoDBDocumentClient, 'dynamodb', dynamodb.route(), true);
   serve(SchedulerClient, 'scheduler', scheduler.route());
   serve(SFNClient, 'sfn', sfn.route());
+  serve(SSMClient, 'ssm', ssm.route());
   // The fake sits behind the document client; a bare DynamoDBClient would otherwise reach the network.
   serve(DynamoDBClient, 'dynamodb-bare', ({ commandName }) => {
     throw new Error(`${commandName} was sent through DynamoDBClient; FakeDynamoDb serves DynamoDBDocumentClient only`);
@@ -302,6 +309,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     dynamodb,
     scheduler,
     sfn,
+    ssm,
     calls,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,

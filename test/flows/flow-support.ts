@@ -4,6 +4,12 @@ import { RolloutObserver } from '../../local/rollout-observer';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
+let build: () => SynthesizedWorkflow = synthesizeSampleWorkflow;
+
+/** Makes this file's flows run another synthesized workflow instead of the sample's: call it at the top of the file. */
+export function useWorkflow(builder: () => SynthesizedWorkflow): void {
+  build = builder;
+}
 
 // Synthesis takes seconds (more on a busy machine): done once per file, outside any test's timeout.
 beforeAll(() => {
@@ -12,9 +18,9 @@ beforeAll(() => {
 
 afterAll(() => shutdownLocalEngines());
 
-/** The sample app's rollout, synthesized once per test file (bundling skipped). */
+/** The sample app's rollout (or the file's `useWorkflow`), synthesized once per test file (bundling skipped). */
 export function sampleWorkflow(): SynthesizedWorkflow {
-  cached ??= synthesizeSampleWorkflow();
+  cached ??= build();
   return cached;
 }
 
