@@ -1,5 +1,6 @@
-export * from './canary-rollout';
-export * from './engine';
-export * from './managed-alarms';
-export { addNagChecks } from './nag';
-export { buildRolloutDefinition, type RolloutWorkflowProps } from './workflow';
+// The package's public API: what a CDK app needs to add canary rollouts, and nothing internal.
+export { CanaryRollout, type CanaryRolloutProps } from './canary-rollout';
+export { EksCluster } from './cluster';
+export { SerinusEngine, type EnginePlacement } from './engine';
+export { CanaryHealthAlarms, type CanaryHealthAlarmsProps, type ManagedAlarmOptions } from './managed-alarms';
+export { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';

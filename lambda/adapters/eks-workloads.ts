@@ -6,7 +6,6 @@
  * scoped to the service's namespace; a private endpoint needs this Lambda in the cluster's VPC.
  */
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { ApiException, AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeploymentRef, DeploymentSnapshot, RolloutStatus } from '../domain/types';
 import { ValidationFailedError } from '../errors';
@@ -14,6 +13,7 @@ import type { Workloads } from '../ports';
 import { clientConfig } from './client-config';
 import { evaluateRolloutStatus } from '../domain/rollout-status';
 import { createEksToken } from './eks-token';
+import { KubernetesApi, KubernetesApiError, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from './kubernetes-api';
 
 /** EKS tokens are accepted for ~15 minutes; a fresh one is minted well before that. */
 const DEFAULT_TOKEN_TTL_MS = 10 * 60 * 1000;
@@ -32,7 +32,7 @@ interface ClusterAccess {
 }
 
 interface CachedApi {
-  readonly api: Promise<AppsV1Api>;
+  readonly api: Promise<KubernetesApi>;
   readonly expiresAt: number;
 }
 
@@ -81,10 +81,7 @@ export class EksWorkloads implements Workloads {
     // other containers and fields alone, with no dependence on list indices read earlier.
     const body = { spec: { template: { spec: { containers: names.map((name) => ({ name, image: images[name] })) } } } };
     await this.call(ref, 'patch', (api) =>
-      api.patchNamespacedDeployment(
-        { name: ref.name, namespace: ref.namespace, body },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      ),
+      api.patchDeployment(ref.namespace, ref.name, body, STRATEGIC_MERGE_PATCH),
     );
   }
 
@@ -93,10 +90,7 @@ export class EksWorkloads implements Workloads {
       throw new ValidationFailedError(`replicas for deployment "${ref.name}" must be a whole number ≥ 0, got ${replicas}`);
     }
     await this.call(ref, 'scale', (api) =>
-      api.patchNamespacedDeploymentScale(
-        { name: ref.name, namespace: ref.namespace, body: { spec: { replicas } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
+      api.patchDeploymentScale(ref.namespace, ref.name, { spec: { replicas } }, MERGE_PATCH),
     );
   }
 
@@ -105,10 +99,10 @@ export class EksWorkloads implements Workloads {
   }
 
   private read(ref: DeploymentRef): Promise<V1Deployment> {
-    return this.call(ref, 'read', (api) => api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }));
+    return this.call(ref, 'read', (api) => api.readDeployment(ref.namespace, ref.name));
   }
 
-  private async call<T>(ref: DeploymentRef, action: string, request: (api: AppsV1Api) => Promise<T>): Promise<T> {
+  private async call<T>(ref: DeploymentRef, action: string, request: (api: KubernetesApi) => Promise<T>): Promise<T> {
     const api = await this.api(ref.clusterName);
     try {
       return await request(api);
@@ -123,7 +117,7 @@ export class EksWorkloads implements Workloads {
     const access =
       `give the Lambda role an EKS access entry on cluster "${ref.clusterName}" with the AmazonEKSEditPolicy ` +
       `access policy scoped to namespace "${ref.namespace}"`;
-    if (!(error instanceof ApiException)) {
+    if (!(error instanceof KubernetesApiError)) {
       const endpoint = await this.clusters.get(ref.clusterName)?.then((c) => c.endpoint, () => undefined);
       return new Error(`cannot reach the Kubernetes API of cluster "${ref.clusterName}" at ${endpoint}: ${networkDetail(error)}`, {
         cause: error,
@@ -156,7 +150,7 @@ export class EksWorkloads implements Workloads {
     }
   }
 
-  private api(clusterName: string): Promise<AppsV1Api> {
+  private api(clusterName: string): Promise<KubernetesApi> {
     const cached = this.apis.get(clusterName);
     if (cached && cached.expiresAt > this.now()) return cached.api;
     const api = this.connect(clusterName);
@@ -167,16 +161,9 @@ export class EksWorkloads implements Workloads {
     return api;
   }
 
-  private async connect(clusterName: string): Promise<AppsV1Api> {
+  private async connect(clusterName: string): Promise<KubernetesApi> {
     const [cluster, token] = await Promise.all([this.cluster(clusterName), this.tokenProvider(clusterName)]);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.caData, skipTLSVerify: false }],
-      users: [{ name: 'serinus', token }],
-      contexts: [{ name: clusterName, cluster: clusterName, user: 'serinus' }],
-      currentContext: clusterName,
-    });
-    return kubeConfig.makeApiClient(AppsV1Api);
+    return new KubernetesApi({ server: cluster.endpoint, caData: cluster.caData, token });
   }
 
   private cluster(clusterName: string): Promise<ClusterAccess> {
@@ -209,7 +196,7 @@ export class EksWorkloads implements Workloads {
   }
 }
 
-/** The `message` of the Kubernetes Status in an error body (client-node hands it over as text). */
+/** The `message` of the Kubernetes Status in an error body (the response text). */
 function statusMessage(body: unknown): string | undefined {
   let status = body;
   if (typeof body === 'string') {
@@ -222,12 +209,12 @@ function statusMessage(body: unknown): string | undefined {
   return hasMessage(status) ? status.message : undefined;
 }
 
-/** Duck-typed: errors from undici come from another realm under jest, so `instanceof Error` fails. */
+/** Duck-typed: errors from Node's own modules come from another realm under jest, so `instanceof Error` fails. */
 function hasMessage(value: unknown): value is { message: string } {
   return typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string';
 }
 
-/** fetch says only "fetch failed"; the reason (a TLS verification error, ECONNREFUSED) is its cause. */
+/** The reason (a TLS verification error, ECONNREFUSED), from the error or, when wrapped, its cause. */
 function networkDetail(error: unknown): string {
   const cause = hasMessage(error) ? (error as { cause?: unknown }).cause : undefined;
   const reason = hasMessage(cause) ? cause : error;
