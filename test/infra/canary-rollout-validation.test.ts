@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
-import { Approval } from '../../lib/policies';
+import { Approval, OnDrift } from '../../lib/policies';
 import { ValidationFailedError } from '../../lambda/errors';
 import { OTHER, SAMPLE, emptyStack, validRolloutProps } from '../support/synth';
 
@@ -146,6 +146,14 @@ describe('CanaryRollout props validation', () => {
     // Act & Assess
     expect(build(() => ({ serviceName: 'check out' }))).toThrow(/serviceName must be 1–63 letters, digits/);
     expect(build(() => ({ serviceName: 'x'.repeat(64) }))).toThrow(/serviceName must be 1–63 letters, digits/);
+  });
+
+  it('refuses a choice outside its enum, as a JavaScript caller may pass one', () => {
+    // Act & Assess
+    expect(build(() => ({ approval: 'always' as Approval }))).toThrow(
+      /approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "always"/,
+    );
+    expect(build(() => ({ onDrift: 'ignore' as OnDrift }))).toThrow(/onDrift must be one of "revert", "adopt", got "ignore"/);
   });
 
   it('requires an EKS cluster name', () => {
