@@ -17,7 +17,8 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { CanaryRollout, type CanaryRolloutProps } from '../lib/canary-rollout';
-import { acknowledgeRule, acknowledgeWildcardResources } from '../lib/nag';
+import { EksCluster } from '../lib/cluster';
+import { acknowledgeRule, acknowledgeWildcardResources } from '../lib/acknowledgements';
 import { ReleaseImage } from '../lib/release-train';
 
 /** Where the example services run: the sample's account, region, listener and cluster. */
@@ -49,7 +50,7 @@ function exampleRollout(stack: Stack, props: ShopProps, service: ExampleService,
     listenerRuleArn: `${props.listenerArn.replace(':listener/', ':listener-rule/')}/${service.ruleId}`,
     stableTargetGroup: targetGroup(`${pascal}Stable`, service.name, service.stableTargetGroupId),
     canaryTargetGroup: targetGroup(`${pascal}Canary`, `${service.name}-canary`, service.canaryTargetGroupId),
-    cluster: props.clusterName,
+    cluster: EksCluster.fromName(props.clusterName),
     namespace: service.namespace,
     stableDeployment: service.name,
     canaryDeployment: `${service.name}-canary`,

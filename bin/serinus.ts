@@ -11,7 +11,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { CanaryRollout } from '../lib/canary-rollout';
-import { addNagChecks } from '../lib/nag';
+import { EksCluster } from '../lib/cluster';
+import { ensureBundles } from '../scripts/bundle-lambdas';
+import { addNagChecks } from './nag';
 import { SerinusPipelinesStack, SerinusReleaseTrainStack } from './pipelines';
 
 /** The context key that holds the sample's configuration. */
@@ -79,7 +81,7 @@ export class SerinusCheckoutStack extends Stack {
       canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'CanaryTargetGroup', {
         targetGroupArn: config.canaryTargetGroupArn,
       }),
-      cluster: config.clusterName,
+      cluster: EksCluster.fromName(config.clusterName),
       namespace: config.namespace,
       stableDeployment: config.stableDeployment,
       canaryDeployment: config.canaryDeployment,
@@ -97,8 +99,12 @@ export class SerinusCheckoutStack extends Stack {
   }
 }
 
-/** Adds the sample stack to `app`, configured from its context. */
+/**
+ * Adds the sample stack to `app`, configured from its context. Builds the Lambda bundles first
+ * when lambda/ changed since they were built: in this repository nothing else would.
+ */
 export function buildSampleStack(app: App): SerinusCheckoutStack {
+  ensureBundles();
   const config = sampleConfig(app);
   return new SerinusCheckoutStack(app, 'SerinusCheckout', {
     config,

@@ -1,7 +1,8 @@
-export * from './canary-rollout';
-export * from './engine';
-export * from './managed-alarms';
-export * from './pipeline-action';
-export * from './release-train';
-export { addNagChecks } from './nag';
-export { buildRolloutDefinition, type RolloutWorkflowProps } from './workflow';
+// The package's public API: what a CDK app needs to add canary rollouts, and nothing internal.
+export { CanaryRollout, type CanaryRolloutProps } from './canary-rollout';
+export { EksCluster } from './cluster';
+export { SerinusEngine, type EnginePlacement } from './engine';
+export { CanaryHealthAlarms, type CanaryHealthAlarmsProps, type ManagedAlarmOptions } from './managed-alarms';
+export { type RolloutPipelineActionOptions } from './pipeline-action';
+export { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
+export { ReleaseImage, ReleaseTrain, type ReleaseTrainOptions, type ReleaseTrainProps } from './release-train';

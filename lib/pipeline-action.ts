@@ -9,7 +9,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ValidationFailedError } from '../lambda/errors';
-import { acknowledgeRule, acknowledgeWildcardResources } from './nag';
+import { acknowledgeRule, acknowledgeWildcardResources } from './acknowledgements';
 
 /** What an Amazon ECR source action writes into its output artifact. */
 export const ECR_IMAGE_DETAIL_FILE = 'imageDetail.json';

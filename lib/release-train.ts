@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { MAX_REASON_LENGTH, imageReferenceProblem } from '../lambda/domain/input-schema';
 import { tryParseStrategy } from '../lambda/domain/strategy';
 import { ValidationFailedError } from '../lambda/errors';
-import { acknowledgeRule } from './nag';
+import { acknowledgeRule } from './acknowledgements';
 
 /** The image a release train rolls out. */
 export class ReleaseImage {

@@ -118,7 +118,7 @@ export interface Held<T> {
 export type ChangeListener = (namespace: string, name: string, deployment: FakeDeployment) => void | Promise<void>;
 
 export interface FakeKubernetesOptions {
-  /** Serve HTTPS with a certificate signed by the test CA (`caPem`). EksWorkloads (client-node) refuses plain HTTP. @default true */
+  /** Serve HTTPS with a certificate signed by the test CA (`caPem`). EksWorkloads refuses plain HTTP. @default true */
   readonly tls?: boolean;
   /** The bearer token every request must carry; without it (or with another) the answer is 401. @default - no check */
   readonly token?: string;

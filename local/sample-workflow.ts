@@ -11,8 +11,8 @@ import type { SynthesizedWorkflow } from './synthesized-workflow';
 export const WORKFLOW_CACHE_ENV = 'SERINUS_WORKFLOW_CACHE';
 
 /**
- * The sample app's rollout (cdk.json's `serinus` context), synthesized in-process with bundling
- * skipped: the same definition `npx cdk synth` produces, without esbuild's time. CDK's
+ * The sample app's rollout (cdk.json's `serinus` context), synthesized in-process with asset staging
+ * skipped (prebuilt bundles are hashed where they are, not copied): the same definition `npx cdk synth` produces. CDK's
  * built-in CloudFormation validation of the template (test/infra's concern, about five seconds a
  * synth) is off.
  */
@@ -38,7 +38,7 @@ function synthesize(context: Record<string, unknown>): SynthesizedWorkflow {
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
   const { buildSampleStack, cdkJsonContext } = require('../bin/serinus') as typeof import('../bin/serinus');
   const { extractWorkflow } = require('./synthesized-workflow') as typeof import('./synthesized-workflow');
-  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = buildSampleStack(app);
-  return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine.functions);
+  return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
 }

@@ -2,7 +2,7 @@
  * The execution input: a zod schema for its shape, and the defaults that turn it into a
  * `RolloutRequest`. Every problem is reported at once, as a sentence that names the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationFailedError } from '../errors';
 import { MAX_STEPS, tryParseStrategy } from './strategy';
 import {

@@ -1,7 +1,13 @@
-import { deps } from '../shared/runtime';
+import { wire } from '../shared/runtime';
+import { router } from '../shared/wiring/router';
+import { store } from '../shared/wiring/store';
+import { timer } from '../shared/wiring/timer';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { contextEvent } from '../use-cases/context';
 import { finishRollout } from '../use-cases/finish';
+
+const deps = wire({ store, router, workloads, timer });
 
 /** Finish: traffic to stable, canary down, unlock. */
 export const handler = stateHandler('Finish', contextEvent, (e) => finishRollout(deps, e.rollout));

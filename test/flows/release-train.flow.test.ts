@@ -20,7 +20,7 @@ useWorkflow(() => {
     listenerArn: config.listenerArn,
     clusterName: config.clusterName,
   });
-  return extractWorkflow(stack.search.stateMachine, stack.search.engine.functions);
+  return extractWorkflow(stack.search.stateMachine, stack.search.engine._functions);
 });
 
 // The first flow of a file compiles and loads every handler: allow for a loaded machine.

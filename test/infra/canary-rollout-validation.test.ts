@@ -2,6 +2,8 @@ import { Duration, Fn, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
+import { Approval, OnDrift } from '../../lib/policies';
 import { ValidationFailedError } from '../../lambda/errors';
 import { OTHER, SAMPLE, emptyStack, validRolloutProps } from '../support/synth';
 
@@ -146,9 +148,17 @@ describe('CanaryRollout props validation', () => {
     expect(build(() => ({ serviceName: 'x'.repeat(64) }))).toThrow(/serviceName must be 1–63 letters, digits/);
   });
 
+  it('refuses a choice outside its enum, as a JavaScript caller may pass one', () => {
+    // Act & Assess
+    expect(build(() => ({ approval: 'always' as Approval }))).toThrow(
+      /approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "always"/,
+    );
+    expect(build(() => ({ onDrift: 'ignore' as OnDrift }))).toThrow(/onDrift must be one of "revert", "adopt", got "ignore"/);
+  });
+
   it('requires an EKS cluster name', () => {
     // Act & Assess
-    expect(build(() => ({ cluster: '-shop' }))).toThrow(/cluster must be an EKS cluster name/);
+    expect(build(() => ({ cluster: EksCluster.fromName('-shop') }))).toThrow(/cluster must be an EKS cluster name/);
   });
 
   it('requires Kubernetes object names for namespace and Deployments', () => {
@@ -262,7 +272,7 @@ describe('CanaryRollout props validation', () => {
     const withGate = build(() => ({
       maxRolloutDuration: Duration.minutes(150),
       approvalTimeout: Duration.hours(2),
-      approval: 'beforePromote',
+      approval: Approval.BEFORE_PROMOTE,
     }));
 
     // Act & Assess
@@ -276,7 +286,7 @@ describe('CanaryRollout props validation', () => {
       serviceName: Fn.importValue('ServiceName'),
       listenerArn: Fn.importValue('ListenerArn'),
       namespace: Fn.importValue('Namespace'),
-      cluster: Fn.importValue('ClusterName'),
+      cluster: EksCluster.fromName(Fn.importValue('ClusterName')),
     }));
 
     // Act & Assess

@@ -4,6 +4,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { CanaryRollout } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
 import { SAMPLE, emptyStack, synthSample, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
@@ -24,7 +25,7 @@ describe('CanaryRollout', () => {
     const { stack } = sample;
 
     // Act
-    const target = stack.resolve(stack.rollout.targetConfig) as Json;
+    const target = stack.resolve(stack.rollout._targetConfig) as Json;
 
     // Assess
     expect(target).toEqual({
@@ -70,7 +71,7 @@ describe('CanaryRollout', () => {
     const rollout = new CanaryRollout(stack, 'Rollout', validRolloutProps(stack, { listenerRuleArn: ruleArn }));
 
     // Assess
-    expect(rollout.targetConfig.traffic).toEqual({
+    expect(rollout._targetConfig.traffic).toEqual({
       listenerArn: SAMPLE.listenerArn,
       ruleArn,
       stableTargetGroupArn: SAMPLE.stableTargetGroupArn,
@@ -158,11 +159,11 @@ describe('CanaryRollout', () => {
     const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'shop' });
 
     // Act
-    const rollout = new CanaryRollout(stack, 'Rollout', validRolloutProps(stack, { cluster }));
+    const rollout = new CanaryRollout(stack, 'Rollout', validRolloutProps(stack, { cluster: EksCluster.fromCluster(cluster) }));
     const template = Template.fromStack(stack);
 
     // Assess
-    expect(rollout.targetConfig.workload.clusterName).toBe('shop');
+    expect(rollout._targetConfig.workload.clusterName).toBe('shop');
     template.hasResourceProperties('AWS::EKS::AccessEntry', { ClusterName: 'shop' });
   });
 });

@@ -181,7 +181,7 @@ describe('CanaryRollout releaseTrain', () => {
       (policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>).filter((s) => JSON.stringify(s.Action).includes('ssm:')),
     );
     expect(ssm).toEqual([{ Action: 'ssm:GetParameter', Effect: 'Allow', Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/serinus/releases/search' }]);
-    expect(stack.search.targetConfig.imageParameters).toEqual(['/serinus/releases/search']);
+    expect(stack.search._targetConfig.imageParameters).toEqual(['/serinus/releases/search']);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { HANDLER_NEEDS, type HandlerName } from '../../lambda/handler-names';
 import { CanaryRollout } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
 import { EKS_ACCESS_POLICY, SerinusEngine } from '../../lib/engine';
 import { OTHER, SAMPLE, sampleStack, validRolloutProps } from '../support/synth';
 
@@ -419,7 +420,7 @@ describe('EKS access entries', () => {
     new CanaryRollout(
       stack,
       'Payments',
-      validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, cluster: 'billing', namespace: 'payments' }),
+      validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, cluster: EksCluster.fromName('billing'), namespace: 'payments' }),
     );
     const template = Template.fromStack(stack);
 

@@ -2,7 +2,10 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { CfnResource, Validations, type App, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
+// Not re-exported from cdk-nag's root, but the function cdk-nag names findings with.
+import { flattenCfnReference as nagFlatten } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
+import { flattenCfnReference } from '../../lib/acknowledgements';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { OTHER, sampleStack, validRolloutProps } from '../support/synth';
 
@@ -101,5 +104,22 @@ describe('cdk-nag AwsSolutions', () => {
     for (const ack of acknowledged) {
       expect(ack.reason.length).toBeGreaterThan(60);
     }
+  });
+
+  it('names a resource in an acknowledgment as cdk-nag names it in a finding, without loading cdk-nag', () => {
+    // Prepare
+    const references: unknown[] = [
+      '*',
+      'arn:${AWS::Partition}:states:*',
+      { Ref: 'Table' },
+      { 'Fn::GetAtt': ['Role', 'Arn'] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-west-1:123456789012:schedule/', { Ref: 'Group' }, '/*']] },
+      { 'Fn::Sub': '${Fn.Arn}:*' },
+      { 'Fn::ImportValue': 'Shared' },
+      { 'Fn::Select': [0, ['a']] },
+    ];
+
+    // Act & Assess
+    expect(references.map(flattenCfnReference)).toEqual(references.map(nagFlatten));
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Builds the sample stack (and variants of it) for infra tests, with Lambda bundling skipped so a
- * test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
+ * Builds the sample stack (and variants of it) for infra tests, on the prebuilt Lambda bundles
+ * (jest's global setup builds them), so a test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
  * tests see what `cdk synth` sees.
  */
 import { App, Stack } from 'aws-cdk-lib';
@@ -9,7 +9,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { SAMPLE_CONTEXT_KEY, buildSampleStack, cdkJsonContext, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
-import { addNagChecks } from '../../lib/nag';
+import { EksCluster } from '../../lib/cluster';
+import { addNagChecks } from '../../bin/nag';
 
 const CONTEXT = cdkJsonContext();
 
@@ -35,13 +36,13 @@ export interface TestAppOptions {
   readonly cfnValidation?: boolean;
 }
 
-/** An app with cdk.json's context and no bundling. */
+/** An app with cdk.json's context; assets are not staged. */
 export function newTestApp(options: TestAppOptions = {}): App {
   const app = new App({
     context: {
       ...CONTEXT,
-      // No stack is bundled: NodejsFunction stages its entry without running esbuild.
-      'aws:cdk:bundling-stacks': [],
+      // The prebuilt bundles are hashed where they are, not copied into each test's assembly.
+      'aws:cdk:disable-asset-staging': true,
     },
     builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
@@ -80,7 +81,7 @@ export function validRolloutProps(stack: Stack, overrides: Partial<CanaryRollout
     canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Canary${unique}`, {
       targetGroupArn: SAMPLE.canaryTargetGroupArn,
     }),
-    cluster: SAMPLE.clusterName,
+    cluster: EksCluster.fromName(SAMPLE.clusterName),
     namespace: SAMPLE.namespace,
     stableDeployment: SAMPLE.stableDeployment,
     canaryDeployment: SAMPLE.canaryDeployment,
