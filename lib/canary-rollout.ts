@@ -38,6 +38,8 @@ import {
   type ManagedAlarmOptions,
 } from './managed-alarms';
 import { acknowledgeWildcardResources } from './nag';
+import { hookFunctions, type LifecycleHooks } from './hooks';
+import { deploymentCalendar, type DeploymentWindow, type FreezePeriod } from './windows';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -166,6 +168,26 @@ export interface CanaryRolloutProps {
    * @default - a topic encrypted with the AWS-managed SNS key that only accepts TLS
    */
   readonly approvalTopic?: sns.ITopic;
+  /**
+   * Weekly windows in which a rollout may raise the canary's weight and promote
+   * (`DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')`). Outside them it holds its weight,
+   * bakes and alarms going on, until the next window opens. An execution input's `windows` only
+   * narrow these (a moment must be in both).
+   * @default - any time (unless `freezes` are set)
+   */
+  readonly windows?: DeploymentWindow[];
+  /**
+   * Periods in which no rollout raises the canary's weight or promotes. An execution input's
+   * `freezes` add to these.
+   * @default - none
+   */
+  readonly freezes?: FreezePeriod[];
+  /**
+   * User Lambda functions run at named points of a rollout (`LifecycleHook.invoke(fn)`); a failure
+   * or a timeout rolls back with the hook's reason.
+   * @default - none
+   */
+  readonly hooks?: LifecycleHooks;
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -226,6 +248,7 @@ export class CanaryRollout extends Construct {
       throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
     }
 
+    const calendar = deploymentCalendar(props.windows, props.freezes);
     const cluster = clusterReference(this, props.cluster);
     this.engine = SerinusEngine.of(this, { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups });
     this.approvalTopic = props.approvalTopic ?? this.newApprovalTopic();
@@ -267,6 +290,7 @@ export class CanaryRollout extends Construct {
         maxRolloutSeconds: timing.maxRolloutDuration.toSeconds(),
       },
       onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
+      ...(calendar && { calendar }),
     };
 
     const definition = buildRolloutDefinition(this, {
@@ -274,6 +298,8 @@ export class CanaryRollout extends Construct {
       target: this.targetConfig,
       approvalTopic: this.approvalTopic,
       approvalTimeout: timing.approvalTimeout,
+      windowGates: calendar !== undefined,
+      hooks: props.hooks,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -303,6 +329,11 @@ export class CanaryRollout extends Construct {
       this.stateMachine.role,
       WORKFLOW_HANDLERS.map((name) => `${this.engine.functions[name].functionArn}:*`),
       "LambdaInvoke grants the engine's own functions together with their versions and aliases (the ':*' suffix); no other function is named.",
+    );
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      hookFunctions(props.hooks).map((fn) => `${fn.functionArn}:*`),
+      "LambdaInvoke grants the construct's lifecycle hook functions together with their versions and aliases (the ':*' suffix); no other function is named.",
     );
 
     this.engine.register({

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ValidationFailedError } from '../errors';
 import { MAX_STEPS, tryParseStrategy } from './strategy';
+import { freezesInputSchema, parseFreeze, windowsInputSchema } from './windows-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -138,6 +139,9 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
       insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
       afterPromotion: z.enum(AFTER_PROMOTION).optional(),
       dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+      // Deployment windows and freezes narrow the service's calendar (lambda/domain/windows.ts).
+      windows: windowsInputSchema.optional(),
+      freezes: freezesInputSchema.optional(),
       // Kept on the record and written to logs: control and bidirectional-override characters could
       // forge a log line or make the text read differently from what it holds.
       reason: z
@@ -221,7 +225,10 @@ export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRe
     afterPromotion: input.afterPromotion ?? defaults.afterPromotion ?? DEFAULT_OPTIONS.afterPromotion,
     dryRun: input.dryRun ?? false,
   };
-  return input.reason !== undefined ? { ...request, reason: input.reason } : request;
+  const calendar = input.windows !== undefined || input.freezes !== undefined
+    ? { calendar: { windows: input.windows ?? [], freezes: (input.freezes ?? []).map(parseFreeze) } }
+    : {};
+  return input.reason !== undefined ? { ...request, ...calendar, reason: input.reason } : { ...request, ...calendar };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RecordMismatchError } from '../errors';
-import { targetConfigSchema } from '../domain/target-schema';
+import { calendarSchema, targetConfigSchema } from '../domain/target-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -52,6 +52,7 @@ export const rolloutContextSchema = z.object({
     afterPromotion: z.enum(AFTER_PROMOTION),
     dryRun: z.boolean(),
     reason: z.string().optional(),
+    calendar: calendarSchema.optional(),
   }),
   plan: z.object({
     steps: z.array(planStep),
