@@ -327,7 +327,8 @@ export class CanaryRollout extends Construct {
     );
     acknowledgeWildcardResources(
       this.stateMachine.role,
-      WORKFLOW_HANDLERS.map((name) => `${this.engine.functions[name].functionArn}:*`),
+      // Only the functions the definition invokes: the window gate's exists only with a calendar.
+      WORKFLOW_HANDLERS.filter((name) => calendar !== undefined || name !== 'await-window').map((name) => `${this.engine.functions[name].functionArn}:*`),
       "LambdaInvoke grants the engine's own functions together with their versions and aliases (the ':*' suffix); no other function is named.",
     );
     acknowledgeWildcardResources(
