@@ -139,9 +139,6 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
       insufficientData: z.enum(INSUFFICIENT_DATA_POLICIES).optional(),
       afterPromotion: z.enum(AFTER_PROMOTION).optional(),
       dryRun: z.boolean({ error: 'must be true or false' }).optional(),
-      // Deployment windows and freezes narrow the service's calendar (lambda/domain/windows.ts).
-      windows: windowsInputSchema.optional(),
-      freezes: freezesInputSchema.optional(),
       // Kept on the record and written to logs: control and bidirectional-override characters could
       // forge a log line or make the text read differently from what it holds.
       reason: z
@@ -151,6 +148,9 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
           error: 'must be printable text: no control characters (newlines, escapes) and no bidirectional overrides',
         })
         .optional(),
+      // Deployment windows and freezes narrow the service's calendar (lambda/domain/windows.ts).
+      windows: windowsInputSchema.optional(),
+      freezes: freezesInputSchema.optional(),
     })
     .superRefine(
       // Runs even when fields failed, so a missing image is reported alongside a bad weight.
