@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { App, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { CanaryRollout } from '../lib/canary-rollout';
@@ -15,6 +16,8 @@ import { EksCluster } from '../lib/cluster';
 import { ensureBundles } from '../scripts/bundle-lambdas';
 import { addNagChecks } from './nag';
 import { SerinusPipelinesStack, SerinusReleaseTrainStack } from './pipelines';
+import { HOOK_POINTS, LifecycleHook, type LifecycleHooks } from '../lib/hooks';
+import { DeploymentWindow, FreezePeriod } from '../lib/windows';
 
 /** The context key that holds the sample's configuration. */
 export const SAMPLE_CONTEXT_KEY = 'serinus';
@@ -43,6 +46,16 @@ const sampleConfigSchema = z
         compareWithStable: z.boolean().optional(),
       })
       .strict()
+      .optional(),
+    /** Deployment windows, e.g. "MON-FRI 09:00-17:00 Europe/Berlin". */
+    windows: z.array(z.string()).optional(),
+    freezes: z.array(z.object({ start: z.string(), end: z.string(), reason: z.string().optional() }).strict()).optional(),
+    /** Lifecycle hooks by hook point: an existing function's name. */
+    hooks: z
+      .partialRecord(
+        z.enum(HOOK_POINTS),
+        z.object({ functionName: z.string().min(1), taskToken: z.boolean().optional(), timeoutSeconds: z.number().int().positive().optional() }).strict(),
+      )
       .optional(),
   })
   .strict();
@@ -95,7 +108,22 @@ export class SerinusCheckoutStack extends Stack {
           managed.p99LatencyMilliseconds === undefined ? undefined : Duration.millis(managed.p99LatencyMilliseconds),
       },
       strategy: config.strategy,
+      windows: config.windows?.map((text) => DeploymentWindow.of(text)),
+      freezes: config.freezes?.map((freeze) => FreezePeriod.of(freeze)),
+      hooks: config.hooks && this.hooks(config.hooks),
     });
+  }
+
+  private hooks(config: NonNullable<SampleConfig['hooks']>): LifecycleHooks {
+    const hooks: Partial<Record<(typeof HOOK_POINTS)[number], LifecycleHook>> = {};
+    for (const point of HOOK_POINTS) {
+      const hook = config[point];
+      if (!hook) continue;
+      const fn = lambda.Function.fromFunctionName(this, `${point}Hook`, hook.functionName);
+      const options = hook.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(hook.timeoutSeconds) };
+      hooks[point] = hook.taskToken ? LifecycleHook.withTaskToken(fn, options) : LifecycleHook.invoke(fn, options);
+    }
+    return hooks;
   }
 }
 

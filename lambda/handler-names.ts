@@ -15,6 +15,7 @@ export const WORKFLOW_HANDLERS = [
   'finish',
   'rollback',
   'restore-stable',
+  'await-window',
 ] as const;
 
 /** Handlers started by EventBridge rather than by the workflow. */
@@ -80,6 +81,8 @@ export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
   rollback: undo,
   'restore-stable': { ...none, kubernetes: true, table: 'readWrite' },
+  // A deployment-window gate is kept like a bake: alarms checked, token stored, a schedule at the opening.
+  'await-window': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
   'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
   cleanup: undo,
   sweeper: { ...undo, describesExecutions: true },

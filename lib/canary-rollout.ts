@@ -42,6 +42,8 @@ import {
 import { rolloutPipelineAction, type RolloutPipelineActionOptions } from './pipeline-action';
 import { ReleaseTrain, releaseTrainProblems, type ReleaseTrainOptions } from './release-train';
 import { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
+import { hookFunctions, type LifecycleHooks } from './hooks';
+import { deploymentCalendar, type DeploymentWindow, type FreezePeriod } from './windows';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -186,6 +188,26 @@ export interface CanaryRolloutProps {
    * @default false
    */
   readonly lambdaSourceMaps?: boolean;
+  /**
+   * Weekly windows in which a rollout may raise the canary's weight and promote
+   * (`DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')`). Outside them it holds its weight,
+   * bakes and alarms going on, until the next window opens. An execution input's `windows` only
+   * narrow these (a moment must be in both).
+   * @default - any time (unless `freezes` are set)
+   */
+  readonly windows?: DeploymentWindow[];
+  /**
+   * Periods in which no rollout raises the canary's weight or promotes. An execution input's
+   * `freezes` add to these.
+   * @default - none
+   */
+  readonly freezes?: FreezePeriod[];
+  /**
+   * User Lambda functions run at named points of a rollout (`LifecycleHook.invoke(fn)`); a failure
+   * or a timeout rolls back with the hook's reason.
+   * @default - none
+   */
+  readonly hooks?: LifecycleHooks;
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -251,6 +273,7 @@ export class CanaryRollout extends Construct {
       throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
     }
 
+    const calendar = deploymentCalendar(props.windows, props.freezes);
     const cluster = props.cluster._reference(this);
     this.engine = SerinusEngine.of(this, {
       vpc: props.vpc,
@@ -298,6 +321,7 @@ export class CanaryRollout extends Construct {
       },
       onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
       ...(props.releaseTrain?.image.parameter && { imageParameters: [props.releaseTrain.image.parameter.parameterName] }),
+      ...(calendar && { calendar }),
     };
 
     const definition = buildRolloutDefinition(this, {
@@ -305,6 +329,8 @@ export class CanaryRollout extends Construct {
       target: this._targetConfig,
       approvalTopic: this.approvalTopic,
       approvalTimeout: timing.approvalTimeout,
+      windowGates: calendar !== undefined,
+      hooks: props.hooks,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -332,8 +358,14 @@ export class CanaryRollout extends Construct {
     );
     acknowledgeWildcardResources(
       this.stateMachine.role,
-      WORKFLOW_HANDLERS.map((name) => `${this.engine._functions[name].functionArn}:*`),
+      // Only the functions the definition invokes: the window gate's exists only with a calendar.
+      WORKFLOW_HANDLERS.filter((name) => calendar !== undefined || name !== 'await-window').map((name) => `${this.engine._functions[name].functionArn}:*`),
       "LambdaInvoke grants the engine's own functions together with their versions and aliases (the ':*' suffix); no other function is named.",
+    );
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      hookFunctions(props.hooks).map((fn) => `${fn.functionArn}:*`),
+      "LambdaInvoke grants the construct's lifecycle hook functions together with their versions and aliases (the ':*' suffix); no other function is named.",
     );
 
     this.engine._register({

@@ -6,3 +6,5 @@ export { CanaryHealthAlarms, type CanaryHealthAlarmsProps, type ManagedAlarmOpti
 export { type RolloutPipelineActionOptions } from './pipeline-action';
 export { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
 export { ReleaseImage, ReleaseTrain, type ReleaseTrainOptions, type ReleaseTrainProps } from './release-train';
+export { DeploymentWindow, FreezePeriod, type FreezePeriodProps } from './windows';
+export { LifecycleHook, type LifecycleHookOptions, type LifecycleHooks } from './hooks';

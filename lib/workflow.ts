@@ -8,6 +8,8 @@ import type { TargetConfig } from '../lambda/domain/types';
 import type { TimedOutState } from '../lambda/domain/failure';
 import { ErrorNames } from '../lambda/errors';
 import type { WorkflowHandlerName } from '../lambda/handler-names';
+import { hookStates, type HookPoint, type LifecycleHooks } from './hooks';
+import { windowGate } from './windows';
 
 export interface RolloutWorkflowProps {
   /** One function per workflow handler, from the shared engine. */
@@ -18,6 +20,10 @@ export interface RolloutWorkflowProps {
   readonly approvalTopic: sns.ITopic;
   /** How long an approval gate waits before the rollout rolls back. */
   readonly approvalTimeout: Duration;
+  /** Gate every weight increase and the promotion on the deployment calendar (`target.calendar`). @default false */
+  readonly windowGates?: boolean;
+  /** User functions run at the hook points. @default - none */
+  readonly hooks?: LifecycleHooks;
 }
 
 /**
@@ -145,6 +151,13 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   retryTransient(bake);
   onErrorRollBack(onTimeout(bake, bakeTimedOut));
   const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', STEP, '$.health'));
+  // Deployment windows (lib/windows.ts) and lifecycle hooks (lib/hooks.ts): states only where set.
+  const gate = (id: string, stepPath?: string) =>
+    props.windowGates ? onErrorRollBack(windowGate(scope, id, functions['await-window'], stepPath, retryTransient)) : undefined;
+  const hook = (point: HookPoint, onFailure: sfn.IChainable, next: sfn.IChainable) => {
+    const configured = props.hooks?.[point];
+    return configured ? hookStates(scope, point, configured, target, onFailure, next) : next;
+  };
   const nextStep = new sfn.Pass(scope, 'NextStep', {
     parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' },
     resultPath: '$.cursor',
@@ -193,16 +206,20 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   const finish = onErrorRollBack(invoke('Finish', 'finish', ROLLOUT, '$.result'));
   const promoted = new sfn.Succeed(scope, 'Promoted', { outputPath: '$.result' });
 
-  const promotion = promote
+  promote
     .next(checkStable)
     .next(
       new sfn.Choice(scope, 'StableReady?')
-        .when(sfn.Condition.booleanEquals('$.stableReady.ready', true), finish.next(promoted))
+        .when(sfn.Condition.booleanEquals('$.stableReady.ready', true), hook('afterPromote', restoreStable, finish.next(promoted)))
         .otherwise(waitStable.next(checkStable)),
     );
+  const promotionGate = gate('AwaitPromotionWindow');
+  const promotion = hook('beforePromote', rollback, promotionGate ? promotionGate.next(promote) : promote);
 
   const stepLoop = new sfn.Choice(scope, 'MoreSteps?');
-  const stepBody = shiftWeight.next(settle).next(bake).next(checkHealth).next(nextStep).next(stepLoop);
+  const stepGate = gate('AwaitStepWindow', '$.cursor.step');
+  shiftWeight.next(settle).next(bake).next(checkHealth).next(hook('afterStep', rollback, nextStep.next(stepLoop)));
+  const stepBody = stepGate ? stepGate.next(shiftWeight) : shiftWeight;
   stepLoop
     .when(
       sfn.Condition.numberLessThanJsonPath('$.cursor.index', '$.rollout.stepCount'),
@@ -219,7 +236,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     );
 
   const canaryReady = new sfn.Choice(scope, 'CanaryReady?')
-    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), startSteps.next(stepLoop))
+    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), hook('beforeTraffic', rollback, startSteps.next(stepLoop)))
     .otherwise(waitCanary.next(checkCanary));
 
   return validate.next(

@@ -18,6 +18,11 @@ import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized
 
 type Handler = (event: unknown) => Promise<unknown>;
 
+/** A user's lifecycle hook function, run in-process in place of the Lambda function it stands for. */
+export type HookFunction = (event: unknown) => unknown;
+/** How an invocation of a hook function is named in `invocations`. */
+export type HookLabel = `hook:${string}`;
+
 /** Lazy, so importing the engine does not build the runtime before the environment is set. */
 const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   validate: () => import('../lambda/handlers/validate'),
@@ -32,6 +37,7 @@ const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   finish: () => import('../lambda/handlers/finish'),
   rollback: () => import('../lambda/handlers/rollback'),
   'restore-stable': () => import('../lambda/handlers/restore-stable'),
+  'await-window': () => import('../lambda/handlers/await-window'),
   'on-alarm': () => import('../lambda/handlers/on-alarm'),
   cleanup: () => import('../lambda/handlers/cleanup'),
   sweeper: () => import('../lambda/handlers/sweeper'),
@@ -84,7 +90,7 @@ export interface LocalEngineOptions {
 type Settings = Required<LocalEngineOptions>;
 
 export interface Invocation {
-  readonly handler: HandlerName;
+  readonly handler: HandlerName | HookLabel;
   /** The workflow state that invoked it, for a task state's invocation. */
   readonly state?: string;
   readonly startedAt: number;
@@ -93,7 +99,7 @@ export interface Invocation {
 }
 
 export interface InvocationHoldSpec {
-  readonly handler?: HandlerName;
+  readonly handler?: HandlerName | HookLabel;
   readonly state?: string;
   /** Any of these states (instead of `state`). */
   readonly states?: readonly string[];
@@ -164,6 +170,7 @@ export class LocalEngine {
   deliverStatusEvents = true;
   private tokens = 0;
   private executions = 0;
+  private readonly hooks = new Map<string, HookFunction>();
 
   private constructor(
     readonly workflow: SynthesizedWorkflow,
@@ -340,17 +347,43 @@ export class LocalEngine {
     await hold.released;
   }
 
+  /**
+   * Runs `fn` wherever the workflow invokes the Lambda function `name` (its name, or its ARN): the
+   * user's lifecycle hooks, which the engine's handler map does not know. Register before the
+   * execution reaches the hook; an unregistered hook fails its task.
+   */
+  registerHook(name: string, fn: HookFunction): void {
+    this.hooks.set(name, fn);
+  }
+
+  private hookOf(functionArn: string): { label: HookLabel; fn: HookFunction } {
+    for (const [name, fn] of this.hooks) {
+      if (functionArn === name || functionArn.endsWith(`:function:${name}`)) return { label: `hook:${name}`, fn };
+    }
+    throw new Error(`no local function behind ${functionArn}: register the hook with engine.registerHook(name, fn)`);
+  }
+
   /** One Lambda invocation: the event and the result cross a JSON boundary, errors arrive as Lambda reports them. */
   async invoke(handler: HandlerName, event: unknown, state?: string): Promise<unknown> {
+    return this.run(handler, async () => (await HANDLERS[handler]()).handler, event, state);
+  }
+
+  /** An invocation of a user's hook function, as `invoke` runs a handler. */
+  private invokeHook(functionArn: string, event: unknown, state: string): Promise<unknown> {
+    const { label, fn } = this.hookOf(functionArn);
+    return this.run(label, () => Promise.resolve(async (payload: unknown) => fn(payload)), event, state);
+  }
+
+  private async run(handler: HandlerName | HookLabel, load: () => Promise<Handler>, event: unknown, state?: string): Promise<unknown> {
     const invocation: Invocation = { handler, startedAt: Date.now(), ...(state !== undefined && { state }) };
     this.invocations.push(invocation);
     const run = (async () => {
-      const module = await HANDLERS[handler]();
+      const fn = await load();
       await this.holdPoint(invocation, 'start');
       try {
         const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
         // Every call the handler makes says which handler and state it comes from (call-origin.ts).
-        const result = await runAs({ handler, ...(state !== undefined && { state }) }, () => module.handler(payload));
+        const result = await runAs({ handler: handler as HandlerName, ...(state !== undefined && { state }) }, () => fn(payload));
         invocation.endedAt = Date.now();
         await this.holdPoint(invocation, 'end');
         return result === undefined ? null : JSON.parse(JSON.stringify(result));
@@ -555,13 +588,20 @@ export class LocalEngine {
           return this.invoke(direct, input, stateName);
         };
       } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-        const handler = this.workflow.handlers[String(state.Parameters?.FunctionName)];
-        if (!handler) throw new Error(`state ${stateName} invokes an unknown function`);
+        const functionArn = String(state.Parameters?.FunctionName);
+        const handler = this.workflow.handlers[functionArn];
         overrides[stateName] = async (input) => {
           await this.scheduleTask(executionName, handler, stateName);
-          return this.waitForToken(executionName, stateName, (token) =>
-            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token), stateName),
-          );
+          return this.waitForToken(executionName, stateName, (token) => {
+            const payload = withToken((input as { Payload: unknown }).Payload, token);
+            return handler ? this.invoke(handler, payload, stateName) : this.invokeHook(functionArn, payload, stateName);
+          });
+        };
+      } else if (resource.startsWith('arn:aws:lambda:')) {
+        // A user's function (a lifecycle hook): found among the registered hooks when it is invoked.
+        overrides[stateName] = async (input) => {
+          await this.scheduleTask(executionName, undefined, stateName);
+          return this.invokeHook(resource, input, stateName);
         };
       } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
         overrides[stateName] = async (input) => {

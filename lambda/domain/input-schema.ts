@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ValidationFailedError } from '../errors';
 import { MAX_STEPS, tryParseStrategy } from './strategy';
+import { freezesInputSchema, parseFreeze, windowsInputSchema } from './windows-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -152,6 +153,9 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
           error: 'must be printable text: no control characters (newlines, escapes) and no bidirectional overrides',
         })
         .optional(),
+      // Deployment windows and freezes narrow the service's calendar (lambda/domain/windows.ts).
+      windows: windowsInputSchema.optional(),
+      freezes: freezesInputSchema.optional(),
     })
     .superRefine(
       // Runs even when fields failed, so a missing image is reported alongside a bad weight.
@@ -241,6 +245,9 @@ export function parseRolloutInput(raw: unknown, target: TargetConfig, parameter?
     ...(input.reason !== undefined && { reason: input.reason }),
     ...(input.imageParameter !== undefined && parameter && { imageParameter: { name: parameter.name, version: parameter.version } }),
   };
+  if (input.windows !== undefined || input.freezes !== undefined) {
+    return { ...request, calendar: { windows: input.windows ?? [], freezes: (input.freezes ?? []).map(parseFreeze) } };
+  }
   return request;
 }
 

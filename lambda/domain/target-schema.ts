@@ -11,6 +11,14 @@ const targetGroupArn = arn('elasticloadbalancing', /targetgroup\/[^/]+\/[0-9a-f]
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
 const positiveInt = z.number().int().positive();
 
+/** Windows and freezes as the construct or Validate wrote them; the gate parses them again. */
+export const calendarSchema = z
+  .object({
+    windows: z.array(z.string().min(1)),
+    freezes: z.array(z.object({ start: z.string(), end: z.string(), reason: z.string().optional() }).strict()),
+  })
+  .strict();
+
 const stepSchema = z.object({ weight: z.number().int().min(1).max(100), bakeSeconds: z.number().int().min(0).max(86_400) }).strict();
 
 export const targetConfigSchema = z
@@ -57,6 +65,7 @@ export const targetConfigSchema = z
       .strict(),
     onDrift: z.enum(DRIFT_POLICIES),
     imageParameters: z.array(z.string().min(1)).optional(),
+    calendar: calendarSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
  * The shared vocabulary of a rollout. Pure types: no AWS imports, no I/O.
  */
+import type { DeploymentCalendar } from './windows';
 
 /**
  * The raw ELBv2 `Weight` (0–999) of the stable and the canary target group in the forward action.
@@ -112,6 +113,8 @@ export interface TargetConfig {
   readonly onDrift: DriftPolicy;
   /** SSM parameters an input's `imageParameter` may name (a release train's); the functions may read only these. */
   readonly imageParameters?: string[];
+  /** When weight increases and the promotion may happen (lambda/domain/windows.ts). @default - any time */
+  readonly calendar?: DeploymentCalendar;
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -128,6 +131,8 @@ export interface RolloutRequest {
   readonly reason?: string;
   /** The SSM parameter the image was read from (the input's `imageParameter`), and its version. */
   readonly imageParameter?: { readonly name: string; readonly version: number };
+  /** The execution's own windows and freezes: they only narrow the service's calendar. */
+  readonly calendar?: DeploymentCalendar;
 }
 
 /** One step of the plan the workflow loops over. */
@@ -238,6 +243,20 @@ export interface RolloutRecord {
   readonly lastShiftAt?: string;
   /** The EventBridge Scheduler schedule that sweeps this rollout while it holds the target. */
   readonly safetySchedule?: string;
+  /** What the rollout waits for before its next weight increase or its promotion, while it waits. */
+  readonly waitingFor?: WindowWait;
+}
+
+/** A wait for a deployment window (the gate's token is the record's `bake`, so an alarm ends it). */
+export interface WindowWait {
+  readonly kind: 'deploymentWindow';
+  /** `step` before a weight increase (with its index), `promotion` before the promotion. */
+  readonly gate: 'step' | 'promotion';
+  readonly step?: number;
+  /** ISO-8601 time the next window opens. */
+  readonly opensAt: string;
+  /** Why it is closed now, a sentence. */
+  readonly reason: string;
 }
 
 /** The state machine's default timeout (seven days), when the construct sets none. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { wire } from '../shared/runtime';
+import { clock, wire } from '../shared/runtime';
 import { health } from '../shared/wiring/health';
 import { parameters } from '../shared/wiring/parameters';
 import { router } from '../shared/wiring/router';
@@ -7,7 +7,7 @@ import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { validateRollout } from '../use-cases/validate';
 
-const deps = wire({ router, health, workloads, parameters });
+const deps = wire({ router, health, workloads, parameters, clock });
 
 const event = z.object({ executionArn: z.string().min(1), input: z.unknown(), target: z.unknown() });
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { RecordMismatchError } from '../errors';
-import { targetConfigSchema } from '../domain/target-schema';
+import { calendarSchema, targetConfigSchema } from '../domain/target-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -65,6 +65,7 @@ export const rolloutContextSchema = z.object({
     dryRun: z.boolean(),
     reason: z.string().optional(),
     imageParameter: z.object({ name: z.string(), version: z.number() }).optional(),
+    calendar: calendarSchema.optional(),
   }),
   plan: z.object({
     steps: z.array(planStep),

@@ -52,7 +52,7 @@ export async function promoteStable(
   const fence = fenceOf(deps.store, record);
   const previousStable = record.previousStable ?? (await deps.workloads.snapshot(ref));
   await fence();
-  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'promoting', previousStable });
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'promoting', previousStable }, ['waitingFor']);
   await fence();
   await deps.workloads.setImages(ref, rollout.request.images);
   logger.info('stable deployment promoted', { deployment: ref.name, images: rollout.request.images });

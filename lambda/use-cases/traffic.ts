@@ -49,7 +49,7 @@ export async function shiftWeight(
     lastShiftAt = writtenAt.toISOString();
   }
   await fence();
-  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt });
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt }, ['waitingFor']);
   logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
   countEvent('WeightShifts', rollout.target.service);
   return { weights: wanted };

@@ -4,7 +4,8 @@ import { planRollout } from '../domain/planner';
 import { parseTargetConfig } from '../domain/target-schema';
 import { formatWeights } from '../domain/weights';
 import { DEFAULT_MAX_ROLLOUT_SECONDS, targetKey, type DeploymentRef, type RolloutPlan, type RolloutRequest, type TargetConfig } from '../domain/types';
-import type { HealthSignals, ImageParameters, TrafficRouter, Workloads } from '../ports';
+import { calendarProblems } from '../domain/windows';
+import type { Clock, HealthSignals, ImageParameters, TrafficRouter, Workloads } from '../ports';
 import { canaryRef, stableRef, type AlreadyRunning, type RolloutContext } from './context';
 
 export interface ValidateEvent {
@@ -20,7 +21,7 @@ export interface ValidateEvent {
  * `alreadyRunning`, and the workflow ends there.
  */
 export async function validateRollout(
-  deps: { router: TrafficRouter; health: HealthSignals; workloads: Workloads; parameters?: ImageParameters },
+  deps: { router: TrafficRouter; health: HealthSignals; workloads: Workloads; parameters?: ImageParameters; clock?: Clock },
   event: ValidateEvent,
 ): Promise<RolloutContext> {
   const target = parseTargetConfig(event.target);
@@ -44,6 +45,8 @@ export async function validateRollout(
         `${planSource(event.input, target)} make the plan take up to ${planned.maxDurationSeconds} s (bakes, readiness waits and settle times), more than the state machine's timeout of ${limit} s (the construct's maxRolloutDuration); use fewer or shorter bakes`,
       );
     }
+    const stepSeconds = planned.steps.map((step) => target.timing.settleSeconds + step.bakeSeconds);
+    problems.push(...calendarProblems(target.calendar, request.calendar, stepSeconds, deps.clock?.now() ?? new Date(), limit));
   } catch (error) {
     collect(error, problems);
   }

@@ -4,9 +4,9 @@ import { RolloutObserver } from '../../local/rollout-observer';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
-let build: () => SynthesizedWorkflow = synthesizeSampleWorkflow;
+let build: () => SynthesizedWorkflow = () => synthesizeSampleWorkflow();
 
-/** Makes this file's flows run another synthesized workflow instead of the sample's: call it at the top of the file. */
+/** A file whose flows need a variant of the sample (e.g. with hooks) says so at its top, before beforeAll runs. */
 export function useWorkflow(builder: () => SynthesizedWorkflow): void {
   build = builder;
 }

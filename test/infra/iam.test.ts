@@ -1,12 +1,14 @@
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { HANDLER_NEEDS, type HandlerName } from '../../lambda/handler-names';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
 import { EKS_ACCESS_POLICY, SerinusEngine } from '../../lib/engine';
+import { LifecycleHook } from '../../lib/hooks';
 import { OTHER, SAMPLE, sampleStack, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
@@ -107,6 +109,10 @@ function twoRollouts() {
       namespace: 'payments',
       stableDeployment: 'payments',
       canaryDeployment: 'payments-canary',
+      hooks: {
+        beforeTraffic: LifecycleHook.invoke(lambda.Function.fromFunctionName(stack, 'SmokeTest', 'payments-smoke-test')),
+        afterPromote: LifecycleHook.withTaskToken(lambda.Function.fromFunctionName(stack, 'Synthetic', 'payments-synthetic')),
+      },
     }),
   );
   const template = Template.fromStack(stack);
@@ -381,6 +387,26 @@ describe('IAM scoping', () => {
     }
     expect(withAction(grants, 'sns:Publish').flatMap((s) => s.resources)).toEqual([
       { Ref: logicalId(checkout.approvalTopic) },
+    ]);
+  });
+
+  it('lets a rollout with lifecycle hooks invoke exactly those functions besides the engine', () => {
+    // Prepare
+    const { all, payments } = fixture;
+    const role = logicalId(payments.stateMachine.role as iam.Role);
+
+    // Act
+    const invoked = withAction(all.filter((s) => s.roles.includes(role)), 'lambda:InvokeFunction')
+      .flatMap((s) => s.resources)
+      .map((resource) => JSON.stringify(resource))
+      .filter((resource) => !/"SerinusEngine[A-Za-z]+[0-9A-F]{8}","Arn"/.test(resource));
+
+    // Assess: each hook function and its versions and aliases, nothing else.
+    expect(invoked.map((resource) => resource.replace(/.*:function:([a-z-]+)(:\*)?".*/, '$1$2')).sort()).toEqual([
+      'payments-smoke-test',
+      'payments-smoke-test:*',
+      'payments-synthetic',
+      'payments-synthetic:*',
     ]);
   });
 });

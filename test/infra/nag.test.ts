@@ -7,6 +7,9 @@ import { flattenCfnReference as nagFlatten } from 'cdk-nag/lib/utils/flatten-cfn
 import type { IConstruct } from 'constructs';
 import { flattenCfnReference } from '../../lib/acknowledgements';
 import { CanaryRollout } from '../../lib/canary-rollout';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LifecycleHook } from '../../lib/hooks';
+import { DeploymentWindow } from '../../lib/windows';
 import { OTHER, sampleStack, validRolloutProps } from '../support/synth';
 
 interface Finding {
@@ -24,7 +27,19 @@ function findings(app: App): Finding[] {
 function sampleWithVpcRollout(): { app: App; stack: Stack } {
   const { app, stack } = sampleStack({ nag: true });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
-  new CanaryRollout(stack, 'Payments', validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, vpc }));
+  // With a deployment window and lifecycle hooks: their grants are acknowledged like the engine's.
+  const smokeTest = lambda.Function.fromFunctionName(stack, 'SmokeTest', 'payments-smoke-test');
+  new CanaryRollout(
+    stack,
+    'Payments',
+    validRolloutProps(stack, {
+      serviceName: 'payments',
+      listenerRuleArn: OTHER.ruleArn,
+      vpc,
+      windows: [DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')],
+      hooks: { beforeTraffic: LifecycleHook.invoke(smokeTest), beforePromote: LifecycleHook.withTaskToken(smokeTest) },
+    }),
+  );
   return { app, stack };
 }
 

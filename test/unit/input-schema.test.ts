@@ -195,7 +195,9 @@ describe('parseRolloutInput: rejected inputs', () => {
     ['a reason with a newline', { image: IMAGE, reason: 'ok\nERROR forged log line' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a reason with a bidirectional override', { image: IMAGE, reason: 'release \u202e2.4.1' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a snake_case field', { image: IMAGE, dry_run: true }, 'unknown field "dry_run" — did you mean "dryRun"?'],
-    ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, imageParameter, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason'],
+    ['a window that does not parse', { image: IMAGE, windows: ['MON-FRI 9-17 Europe/Berlin'] }, 'windows[0] is not usable: deployment window "MON-FRI 9-17 Europe/Berlin" has an unreadable time range "9-17": must read like "MON-FRI 09:00-17:00 Europe/Berlin": days (MON…SUN, ranges and commas), a time range (HH:MM-HH:MM, 24:00 allowed as an end), an IANA time zone'],
+    ['a freeze without a zone', { image: IMAGE, freezes: [{ start: '2026-12-20T18:00:00', end: '2026-12-21' }] }, 'freezes[0] is not usable: freeze 2026-12-20T18:00:00…2026-12-21 needs start and end as ISO-8601 dates ("2026-12-20") or date-times with a zone ("2026-12-20T18:00:00+01:00"), got "2026-12-20T18:00:00" and "2026-12-21"'],
+    ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, imageParameter, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason, windows, freezes'],
   ])('rejects %s', (_label, raw, problem) => {
     // Act
     const problems = problemsOf(raw);
