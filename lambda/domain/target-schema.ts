@@ -56,6 +56,7 @@ export const targetConfigSchema = z
       })
       .strict(),
     onDrift: z.enum(DRIFT_POLICIES),
+    eventBusName: z.string().min(1).max(256).optional(),
   })
   .strict();
 

@@ -110,6 +110,8 @@ export interface TargetConfig {
   readonly defaults: RolloutDefaults;
   readonly timing: RolloutTiming;
   readonly onDrift: DriftPolicy;
+  /** The EventBridge bus the rollout's events go to. @default 'default' */
+  readonly eventBusName?: string;
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -200,6 +202,17 @@ export interface BakeRecord {
   readonly startedAt: string;
 }
 
+/** An approval gate waiting for a person: `serinus approve <service>` answers it with the token. */
+export interface ApprovalRecord {
+  /** The Step Functions task token of the waiting gate. */
+  readonly token: string;
+  readonly gate: 'step' | 'promotion';
+  /** For a step gate: the 1-based number of the step about to get traffic. */
+  readonly step?: number;
+  /** ISO-8601 time the approval was requested. */
+  readonly requestedAt: string;
+}
+
 /** The DynamoDB item that is both the lock on a traffic target and the rollout's record. */
 export interface RolloutRecord {
   /** Partition key: the traffic target (see `targetKey`). */
@@ -234,6 +247,8 @@ export interface RolloutRecord {
   readonly lastShiftAt?: string;
   /** The EventBridge Scheduler schedule that sweeps this rollout while it holds the target. */
   readonly safetySchedule?: string;
+  /** The approval gate waiting now, if any; cleared when the rollout moves on. */
+  readonly approval?: ApprovalRecord;
 }
 
 /** The state machine's default timeout (seven days), when the construct sets none. */

@@ -5,8 +5,10 @@
 import { CloudWatchHealthSignals } from '../adapters/cloudwatch-health-signals';
 import { DynamoDbRolloutStore } from '../adapters/dynamodb-rollout-store';
 import { EksWorkloads } from '../adapters/eks-workloads';
+import { EventBridgeRolloutEvents } from '../adapters/eventbridge-rollout-events';
 import { Elbv2TrafficRouter } from '../adapters/elbv2-traffic-router';
 import { SchedulerBakeTimer } from '../adapters/scheduler-bake-timer';
+import { SnsNotifier } from '../adapters/sns-notifier';
 import { StepFunctionsCallbacks, StepFunctionsExecutions } from '../adapters/step-functions';
 import { DEFAULT_FENCE_SECONDS, ENV, EXECUTION_INDEX } from '../handler-names';
 import {
@@ -15,6 +17,8 @@ import {
   type Clock,
   type Executions,
   type HealthSignals,
+  type Notifier,
+  type RolloutEvents,
   type RolloutStore,
   type TaskCallbacks,
   type TrafficRouter,
@@ -29,6 +33,8 @@ export interface Deps {
   readonly timer: BakeTimer;
   readonly callbacks: TaskCallbacks;
   readonly executions: Executions;
+  readonly events: RolloutEvents;
+  readonly notifier: Notifier;
   readonly clock: Clock;
   /** How long a handler of an ended execution may still be running: the reassert waits that long. */
   readonly fenceSeconds: number;
@@ -83,6 +89,8 @@ export const deps: Deps = lazily<Deps>({
     }),
   callbacks: () => new StepFunctionsCallbacks(),
   executions: () => new StepFunctionsExecutions(),
+  events: () => new EventBridgeRolloutEvents(),
+  notifier: () => new SnsNotifier(),
   clock: () => systemClock,
   fenceSeconds: () => fenceSecondsFrom(process.env[ENV.fenceSeconds]),
 });

@@ -64,6 +64,7 @@ const MALFORMED: Record<HandlerName, unknown> = {
   finish: null,
   rollback: { error: { Error: 'CanaryUnhealthy' } },
   'restore-stable': { rollout: { executionArn: EXECUTION } },
+  'request-approval': { gate: 'promotion', taskToken: 'token' },
   'on-alarm': { source: 'aws.cloudwatch', detail: {} },
   cleanup: { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'ABORTED' } },
   sweeper: undefined,
