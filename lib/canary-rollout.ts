@@ -374,6 +374,8 @@ export class CanaryRollout extends Construct {
     };
     this.discoveryParameter = new ssm.StringParameter(this, 'Discovery', {
       parameterName: discoveryParameterName(props.serviceName),
+      // The name starts with "/" also when the service is a token.
+      simpleName: false,
       description: `serinus: how to find the canary rollouts of ${props.serviceName}`,
       stringValue: stack.toJsonString(discovery),
     });

@@ -151,11 +151,20 @@ describe('CanaryRollout props validation', () => {
     expect(build(() => ({ cluster: '-shop' }))).toThrow(/cluster must be an EKS cluster name/);
   });
 
-  it('requires Kubernetes object names for namespace and Deployments', () => {
+  it('requires a namespace that is an RFC 1123 label (no dots, at most 63 characters)', () => {
     // Act & Assess
-    expect(build(() => ({ namespace: 'Checkout' }))).toThrow(/namespace must be a Kubernetes object name/);
-    expect(build(() => ({ stableDeployment: 'app_v1' }))).toThrow(/stableDeployment must be a Kubernetes object name/);
-    expect(build(() => ({ canaryDeployment: 'app-' }))).toThrow(/canaryDeployment must be a Kubernetes object name/);
+    expect(build(() => ({ namespace: 'Checkout' }))).toThrow(/namespace must be a Kubernetes namespace name \(RFC 1123 label/);
+    expect(build(() => ({ namespace: 'shop.checkout' }))).toThrow(/namespace must be a Kubernetes namespace name/);
+    expect(build(() => ({ namespace: 'n'.repeat(64) }))).toThrow(/namespace must be a Kubernetes namespace name/);
+    expect(build(() => ({ namespace: 'n'.repeat(63) }))).not.toThrow();
+  });
+
+  it('requires Deployment names that are RFC 1123 subdomains (dot-separated labels)', () => {
+    // Act & Assess
+    expect(build(() => ({ stableDeployment: 'app_v1' }))).toThrow(/stableDeployment must be a Kubernetes Deployment name \(RFC 1123 subdomain/);
+    expect(build(() => ({ canaryDeployment: 'app-' }))).toThrow(/canaryDeployment must be a Kubernetes Deployment name/);
+    expect(build(() => ({ canaryDeployment: 'app.-canary' }))).toThrow(/canaryDeployment must be a Kubernetes Deployment name/);
+    expect(build(() => ({ canaryDeployment: 'checkout.canary' }))).not.toThrow();
   });
 
   it('requires different stable and canary Deployments', () => {
