@@ -396,6 +396,15 @@ describe('the sample app reports its problems in cdk.json key names', () => {
   const appWith = (config: Record<string, unknown>) => () =>
     buildSampleStack(new App({ context: { ...fixtureContext(), 'aws:cdk:bundling-stacks': [], [SAMPLE_CONTEXT_KEY]: config } }));
 
+  it("is not the tests' fixture: the tests and the sandbox synthesize local/sample-config.ts, whatever cdk.json says", () => {
+    // Act
+    const context = fixtureContext();
+
+    // Assess
+    expect(context[SAMPLE_CONTEXT_KEY]).toBe(FIXTURE_CONFIG);
+    expect(SAMPLE).toMatchObject(FIXTURE_CONFIG);
+  });
+
   it('names its stack after the service', () => {
     // Act
     const stack = appWith({ ...FIXTURE_CONFIG, serviceName: 'payments' })();
