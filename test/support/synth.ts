@@ -29,15 +29,12 @@ export interface TestAppOptions {
   /** Registers cdk-nag's AwsSolutions checks, as bin/serinus.ts does. */
   readonly nag?: boolean;
   /**
-   * Runs CDK's CloudFormation validation at synth, as cdk.json turns it on for `cdk synth`. It
-   * costs about five seconds a synth, so only the tests of that validation ask for it.
+   * Runs CDK's built-in CloudFormation validation at synth, as `cdk synth` does (cdk.json adds the
+   * default rules). It costs about five seconds a synth, so only the tests of that validation ask for it.
    * @default false
    */
   readonly cfnValidation?: boolean;
 }
-
-/** The context key of CDK's CloudFormation validation at synth (cdk.json sets it). */
-export const CFN_VALIDATION_CONTEXT_KEY = '@aws-cdk/core:validateAgainstDefaultRules';
 
 /** An app with cdk.json's context and no bundling. */
 export function newTestApp(options: TestAppOptions = {}): App {
@@ -46,8 +43,8 @@ export function newTestApp(options: TestAppOptions = {}): App {
       ...CONTEXT,
       // No stack is bundled: NodejsFunction stages its entry without running esbuild.
       'aws:cdk:bundling-stacks': [],
-      [CFN_VALIDATION_CONTEXT_KEY]: options.cfnValidation ?? false,
     },
+    builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
   if (options.nag) addNagChecks(app);
   return app;
