@@ -225,7 +225,9 @@ describe('the definition as a graph', () => {
       });
       expect(gateState.TimeoutSeconds).toBe(86_400);
       const retriers = gateState.Retry as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
-      expect(retriers[0]).toMatchObject({ ErrorEquals: expect.arrayContaining([ErrorNames.ApprovalRejected, 'States.Timeout']), MaxAttempts: 0 });
+      const terminal = retriers.findIndex((r) => r.ErrorEquals.includes(ErrorNames.ApprovalRejected));
+      expect(retriers[terminal]).toMatchObject({ ErrorEquals: expect.arrayContaining(['States.Timeout']), MaxAttempts: 0 });
+      expect(terminal).toBeLessThan(retriers.findIndex((r) => r.ErrorEquals.includes('States.ALL')));
     }
   });
 
