@@ -4,7 +4,7 @@
  */
 import { GetParameterCommand, GetParametersByPathCommand, type Parameter } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
-import { SERVICE_PARAMETER_PATH, serviceParameterName, type ServiceDiscovery } from '../lambda/domain/discovery';
+import { DISCOVERY_PARAMETER_PATH, discoveryParameterName, type DiscoveryValue } from '../lambda/domain/discovery';
 import { targetConfigSchema } from '../lambda/domain/target-schema';
 import { aws } from './aws';
 import { CliError, type CommandContext, ExitCode } from './context';
@@ -12,7 +12,7 @@ import { CliError, type CommandContext, ExitCode } from './context';
 export interface Resolved {
   readonly service: string;
   readonly stateMachineArn: string;
-  readonly discovery: ServiceDiscovery;
+  readonly discovery: DiscoveryValue;
   /** Set when an execution ARN was given. */
   readonly executionArn?: string;
 }
@@ -51,7 +51,7 @@ export async function resolveTarget(ctx: CommandContext, ref: string): Promise<R
 }
 
 async function byService(ctx: CommandContext, service: string): Promise<Resolved> {
-  const name = serviceParameterName(service);
+  const name = discoveryParameterName(service);
   let value: string | undefined;
   try {
     const output = await aws('ssm:GetParameter', () => ctx.clients.ssm.send(new GetParameterCommand({ Name: name })), ['ParameterNotFound']);
@@ -77,7 +77,7 @@ async function byStateMachine(ctx: CommandContext, stateMachineArn: string): Pro
     .find((d) => d?.stateMachineArn === stateMachineArn);
   if (!match) {
     throw new CliError(
-      `No serinus service under ${SERVICE_PARAMETER_PATH} names state machine ${stateMachineArn}. Check --region and --profile, or pass the service name.`,
+      `No serinus service under ${DISCOVERY_PARAMETER_PATH} names state machine ${stateMachineArn}. Check --region and --profile, or pass the service name.`,
       ExitCode.NotFound,
     );
   }
@@ -91,7 +91,7 @@ export async function listServiceParameters(ctx: CommandContext): Promise<Parame
   do {
     const output = await aws('ssm:GetParametersByPath', () =>
       ctx.clients.ssm.send(
-        new GetParametersByPathCommand({ Path: SERVICE_PARAMETER_PATH, Recursive: false, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new GetParametersByPathCommand({ Path: DISCOVERY_PARAMETER_PATH, Recursive: false, ...(nextToken ? { NextToken: nextToken } : {}) }),
       ),
     );
     parameters.push(...(output.Parameters ?? []));
@@ -103,17 +103,17 @@ export async function listServiceParameters(ctx: CommandContext): Promise<Parame
 /** The names of every deployed service, sorted. */
 export async function listServices(ctx: CommandContext): Promise<string[]> {
   return (await listServiceParameters(ctx))
-    .map((p) => (p.Name ?? '').slice(SERVICE_PARAMETER_PATH.length))
+    .map((p) => (p.Name ?? '').slice(DISCOVERY_PARAMETER_PATH.length))
     .filter((name) => name.length > 0)
     .sort();
 }
 
 async function unknownService(ctx: CommandContext, service: string): Promise<CliError> {
   const known = await listServices(ctx);
-  const where = `no parameter ${serviceParameterName(service)}`;
+  const where = `no parameter ${discoveryParameterName(service)}`;
   if (known.length === 0) {
     return new CliError(
-      `Unknown service "${service}": ${where}, and no serinus service is deployed here (nothing under ${SERVICE_PARAMETER_PATH}). Check --region and --profile.`,
+      `Unknown service "${service}": ${where}, and no serinus service is deployed here (nothing under ${DISCOVERY_PARAMETER_PATH}). Check --region and --profile.`,
       ExitCode.NotFound,
     );
   }
@@ -122,7 +122,7 @@ async function unknownService(ctx: CommandContext, service: string): Promise<Cli
   return new CliError(`Unknown service "${service}": ${where}.${hint} Services found: ${known.join(', ')}.`, ExitCode.NotFound);
 }
 
-function parseDiscovery(name: string, value: string | undefined): ServiceDiscovery {
+function parseDiscovery(name: string, value: string | undefined): DiscoveryValue {
   let json: unknown;
   try {
     json = JSON.parse(value ?? '');
@@ -138,7 +138,7 @@ function parseDiscovery(name: string, value: string | undefined): ServiceDiscove
       problems,
     );
   }
-  return parsed.data as ServiceDiscovery;
+  return parsed.data as DiscoveryValue;
 }
 
 /** The candidate within two edits of `word`, or one it starts or ends. */

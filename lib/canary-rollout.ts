@@ -3,17 +3,22 @@
  * stack's shared engine. The construct fixes where a rollout acts; an execution says what to roll
  * out and how.
  */
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_OPTIONS, DEFAULT_STRATEGY } from '../lambda/domain/input-schema';
+import { DISCOVERY_SCHEMA_VERSION, defaultStateMachineName, discoveryParameterName, type DiscoveryValue } from '../lambda/domain/discovery';
+import { DEFAULT_EVENT_BUS, EVENT_SOURCE } from '../lambda/domain/rollout-events';
 import { planRollout } from '../lambda/domain/planner';
 import { tryParseStrategy } from '../lambda/domain/strategy';
 import { targetConfigSchema } from '../lambda/domain/target-schema';
@@ -44,6 +49,8 @@ import { ReleaseTrain, releaseTrainProblems, type ReleaseTrainOptions } from './
 import { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
 import { hookFunctions, type LifecycleHooks } from './hooks';
 import { deploymentCalendar, type DeploymentWindow, type FreezePeriod } from './windows';
+import { propProblems } from './prop-checks';
+import { RolloutDashboard } from './rollout-dashboard';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -208,6 +215,35 @@ export interface CanaryRolloutProps {
    * @default - none
    */
   readonly hooks?: LifecycleHooks;
+  /**
+   * The state machine's name; the CLI and the discovery parameter find it by service.
+   * @default 'serinus-<serviceName>'
+   */
+  readonly stateMachineName?: string;
+  /**
+   * The EventBridge bus the rollout's events (`source: "serinus"`) go to.
+   * @default - the account's default bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * A topic for people (email, chat): every rollout event of this service is sent to it as one
+   * sentence. EventBridge publishes to it, so a KMS-encrypted topic needs a key that allows
+   * `events.amazonaws.com`.
+   * @default - no topic; the events still go to EventBridge
+   */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * Whether to create a CloudWatch dashboard for the service (canary weight, canary vs stable 5xx
+   * rate and p99, alarm states, rollouts by result). A dashboard costs about $3 a month.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Whether to add stack outputs: the state machine's ARN and name, the approval topic and the
+   * discovery parameter.
+   * @default true
+   */
+  readonly outputs?: boolean;
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -248,6 +284,10 @@ export class CanaryRollout extends Construct {
   readonly managedAlarms?: CanaryHealthAlarms;
   /** The stack's shared engine this rollout registered with. */
   readonly engine: SerinusEngine;
+  /** `/serinus/services/<service>`: how a tool finds this rollout by service name (JSON, see DiscoveryValue). */
+  readonly discoveryParameter: ssm.StringParameter;
+  /** The service's dashboard, when `dashboard` is set. */
+  readonly dashboard?: RolloutDashboard;
   /**
    * The traffic target this rollout steers (the rule when one is set, else the listener). Set last:
    * a construct whose props were refused stays in the tree but steers nothing.
@@ -270,7 +310,10 @@ export class CanaryRollout extends Construct {
     const timing = resolvedTiming(props);
     const problems = this.problemsWith(props, key, timing);
     if (problems.length > 0) {
-      throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
+      const error = new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
+      // One problem a line: a list a person reads top to bottom.
+      error.message = error.problems.join('\n');
+      throw error;
     }
 
     const calendar = deploymentCalendar(props.windows, props.freezes);
@@ -322,7 +365,9 @@ export class CanaryRollout extends Construct {
       onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
       ...(props.releaseTrain?.image.parameter && { imageParameters: [props.releaseTrain.image.parameter.parameterName] }),
       ...(calendar && { calendar }),
+      ...(props.eventBus && { eventBusName: props.eventBus.eventBusName }),
     };
+    const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', DEFAULT_EVENT_BUS);
 
     const definition = buildRolloutDefinition(this, {
       functions: this.engine._functions,
@@ -333,6 +378,7 @@ export class CanaryRollout extends Construct {
       hooks: props.hooks,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName ?? defaultStateMachineName(props.serviceName),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: `serinus: canary rollouts of ${props.serviceName}`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -374,6 +420,8 @@ export class CanaryRollout extends Construct {
       alarms: this.alarms,
       cluster,
       namespace: props.namespace,
+      approvalTopic: this.approvalTopic,
+      eventBus,
     });
     if (props.releaseTrain) {
       this.releaseTrain = new ReleaseTrain(this, 'ReleaseTrain', {
@@ -381,6 +429,56 @@ export class CanaryRollout extends Construct {
         stateMachine: this.stateMachine,
         parameterReader: this.engine._functions.validate,
       });
+    }
+
+    const stack = Stack.of(this);
+    const discovery: DiscoveryValue = {
+      schemaVersion: DISCOVERY_SCHEMA_VERSION,
+      service: props.serviceName,
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineName: this.stateMachine.stateMachineName,
+      tableName: this.engine.table.tableName,
+      approvalTopicArn: this.approvalTopic.topicArn,
+      eventBusName: eventBus.eventBusName,
+      target: this._targetConfig,
+    };
+    this.discoveryParameter = new ssm.StringParameter(this, 'Discovery', {
+      parameterName: discoveryParameterName(props.serviceName),
+      // The name starts with "/" also when the service is a token.
+      simpleName: false,
+      description: `serinus: how to find the canary rollouts of ${props.serviceName}`,
+      stringValue: stack.toJsonString(discovery),
+    });
+
+    if (props.notificationTopic) {
+      new events.Rule(this, 'NotificationRule', {
+        description: `serinus: rollout events of ${props.serviceName}, as sentences for people`,
+        eventBus,
+        eventPattern: { source: [EVENT_SOURCE], detail: { service: [props.serviceName] } },
+        targets: [
+          new eventTargets.SnsTopic(props.notificationTopic, {
+            message: events.RuleTargetInput.fromText(events.EventField.fromPath('$.detail.summary')),
+            deadLetterQueue: this.engine.deadLetterQueue,
+          }),
+        ],
+      });
+    }
+    if (props.dashboard) {
+      this.dashboard = new RolloutDashboard(this, 'Dashboard', {
+        serviceName: props.serviceName,
+        stateMachine: this.stateMachine,
+        loadBalancerFullName: props.managedAlarms?.loadBalancerFullName ?? loadBalancerFullNameFromListenerArn(listenerArn),
+        canaryTargetGroupFullName: targetGroupFullName(traffic.canaryTargetGroupArn),
+        stableTargetGroupFullName: targetGroupFullName(traffic.stableTargetGroupArn),
+        alarms: this.alarms,
+      });
+    }
+    if (props.outputs ?? true) {
+      const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+      output('StateMachineArn', this.stateMachine.stateMachineArn, `serinus ${props.serviceName}: start a rollout here`);
+      output('StateMachineName', this.stateMachine.stateMachineName, `serinus ${props.serviceName}: the state machine's name`);
+      output('ApprovalTopicArn', this.approvalTopic.topicArn, `serinus ${props.serviceName}: approval requests are published here`);
+      output('DiscoveryParameterName', this.discoveryParameter.parameterName, `serinus ${props.serviceName}: SSM parameter the CLI reads`);
     }
     this.trafficKey = key;
   }
@@ -447,12 +545,6 @@ export class CanaryRollout extends Construct {
     const clusterName = props.cluster.clusterName;
     if (literal(clusterName) && !WORKLOAD.shape.clusterName.safeParse(clusterName).success) {
       problems.push(`cluster must be an EKS cluster name, got ${JSON.stringify(clusterName)}`);
-    }
-    for (const key of ['namespace', 'stableDeployment', 'canaryDeployment'] as const) {
-      const value = props[key];
-      if (literal(value) && !WORKLOAD.shape[key].safeParse(value).success) {
-        problems.push(`${key} must be a Kubernetes object name (lowercase letters, digits, "-" and "."), got ${JSON.stringify(value)}`);
-      }
     }
     if (literal(props.stableDeployment) && props.stableDeployment === props.canaryDeployment) {
       problems.push('canaryDeployment and stableDeployment must be different Deployments');
@@ -527,6 +619,27 @@ export class CanaryRollout extends Construct {
         );
       }
     }
+    problems.push(
+      ...propProblems(this, {
+        ...(props.listenerArn !== undefined && { listenerArn: props.listenerArn }),
+        ...(props.listenerRuleArn !== undefined && { listenerRuleArn: props.listenerRuleArn }),
+        stableTargetGroupArn: stableArn,
+        canaryTargetGroupArn: canaryArn,
+        ...(props.cluster._clusterArn !== undefined && { clusterArn: props.cluster._clusterArn }),
+        namespace: props.namespace,
+        stableDeployment: props.stableDeployment,
+        canaryDeployment: props.canaryDeployment,
+        alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
+        ...(props.approvalTopic && { approvalTopicArn: props.approvalTopic.topicArn }),
+        ...(props.notificationTopic && { notificationTopicArn: props.notificationTopic.topicArn }),
+        ...(props.eventBus && { eventBusArn: props.eventBus.eventBusArn }),
+        ...(props.stateMachineName !== undefined && { stateMachineName: props.stateMachineName }),
+        approval: props.approval,
+        insufficientData: props.insufficientData,
+        afterPromotion: props.afterPromotion,
+        onDrift: props.onDrift,
+      }),
+    );
     return problems;
   }
 }

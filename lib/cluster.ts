@@ -27,6 +27,15 @@ export class EksCluster {
     this.cluster = cluster;
   }
 
+  /**
+   * The ARN of a cluster given as a construct; undefined for one named only (its ARN is built from
+   * the stack, so it cannot name another account or region).
+   * @internal
+   */
+  get _clusterArn(): string | undefined {
+    return this.cluster?.clusterArn;
+  }
+
   /** @internal */
   _reference(scope: IConstruct): ClusterReference {
     if (this.cluster) {

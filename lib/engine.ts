@@ -15,6 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
@@ -75,6 +76,16 @@ export interface RolloutRegistration {
   readonly alarms: readonly cloudwatch.IAlarm[];
   readonly cluster: ClusterReference;
   readonly namespace: string;
+  /**
+   * Where its approval requests are published.
+   * @default - no approval topic is granted
+   */
+  readonly approvalTopic?: sns.ITopic;
+  /**
+   * The bus its rollout events go to.
+   * @default - no bus is granted
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 /** The partition key of the rollout table, and its execution index. */
@@ -294,6 +305,16 @@ export class SerinusEngine extends Construct {
           new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [rollout.cluster.clusterArn] }),
         );
       }
+      if (needs.publishesEvents && rollout.eventBus) {
+        this.rolloutPolicy(group).addStatements(
+          new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [rollout.eventBus.eventBusArn] }),
+        );
+      }
+      if (needs.notifies && rollout.approvalTopic) {
+        this.rolloutPolicy(group).addStatements(
+          new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [rollout.approvalTopic.topicArn] }),
+        );
+      }
     }
     this.grantNamespace(rollout.cluster, rollout.namespace);
 
@@ -498,6 +519,8 @@ function unionOfNeeds(all: readonly HandlerNeeds[]): HandlerNeeds {
     schedules: any('schedules'),
     taskCallbacks: any('taskCallbacks'),
     describesExecutions: any('describesExecutions'),
+    publishesEvents: any('publishesEvents'),
+    notifies: any('notifies'),
   };
 }
 

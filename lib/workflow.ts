@@ -16,7 +16,7 @@ export interface RolloutWorkflowProps {
   readonly functions: Record<WorkflowHandlerName, lambda.IFunction>;
   /** Where this service's rollouts act. Embedded in the definition; CDK tokens are fine. */
   readonly target: TargetConfig;
-  /** Approval requests (with the task token) are published here. */
+  /** Approval requests, in words, are published here (the token stays on the rollout record). */
   readonly approvalTopic: sns.ITopic;
   /** How long an approval gate waits before the rollout rolls back. */
   readonly approvalTimeout: Duration;
@@ -138,7 +138,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     },
     resultPath: '$.cursor',
   });
-  const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step', '$.cursor.step'), approvalTimedOut));
+  const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step'), approvalTimedOut));
   const shiftWeight = onErrorRollBack(invoke('ShiftWeight', 'shift-weight', STEP, '$.shift'));
   const settle = new sfn.Wait(scope, 'Settle', { time: sfn.WaitTime.duration(Duration.seconds(timing.settleSeconds)) });
   const bake = new tasks.LambdaInvoke(scope, 'Bake', {
@@ -165,7 +165,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
 
   // Promotion.
   const approvePromotion = onErrorRollBack(
-    onTimeout(approval(scope, 'ApprovePromotion', props, 'promotion', '$.rollout.plan'), approvalTimedOut),
+    onTimeout(approval(scope, 'ApprovePromotion', props, 'promotion'), approvalTimedOut),
   );
 
   // A failed promotion: the canary passed every bake and is serving, so stable gets its previous images
@@ -254,24 +254,24 @@ function retryTransient(task: sfn.TaskStateBase): void {
 }
 
 /**
- * An approval gate: publishes the task token with the commands that answer it, and waits. A
- * rejection (SendTaskFailure with error ApprovalRejected) or the timeout rolls the rollout back.
+ * An approval gate: the request-approval function puts the task token on the rollout record and
+ * tells people (the approval topic, the Awaiting Approval event) what is being approved and that
+ * `serinus approve|reject <service>` answers it; then the gate waits. A rejection (SendTaskFailure
+ * with error ApprovalRejected) or the timeout rolls the rollout back.
  */
-function approval(scope: Construct, id: string, props: RolloutWorkflowProps, gate: 'step' | 'promotion', detailPath: string) {
-  return new tasks.SnsPublish(scope, id, {
-    topic: props.approvalTopic,
+function approval(scope: Construct, id: string, props: RolloutWorkflowProps, gate: 'step' | 'promotion') {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.functions['request-approval'],
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    subject: `serinus: approval needed for ${props.target.service}`,
-    message: sfn.TaskInput.fromObject({
-      service: props.target.service,
+    payload: sfn.TaskInput.fromObject({
+      ...(gate === 'step' ? STEP : ROLLOUT),
       gate,
-      'executionArn.$': '$$.Execution.Id',
-      'detail.$': detailPath,
+      approvalTopicArn: props.approvalTopic.topicArn,
       taskToken: sfn.JsonPath.taskToken,
-      approve: 'aws stepfunctions send-task-success --task-output "{}" --task-token <taskToken>',
-      reject: `aws stepfunctions send-task-failure --error ${ErrorNames.ApprovalRejected} --cause "<why>" --task-token <taskToken>`,
     }),
     taskTimeout: sfn.Timeout.duration(props.approvalTimeout),
     resultPath: sfn.JsonPath.DISCARD,
   });
+  retryTransient(task);
+  return task;
 }

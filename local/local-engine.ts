@@ -7,7 +7,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
-import type { TargetConfig } from '../lambda/domain/types';
+import type { ApprovalRecord, RolloutRecord, TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
 import { runAs, stopTaggingHttpRequests, tagHttpRequests } from './call-origin';
 import { installAwsFakes, type AwsFakes } from './fakes/aws';
@@ -38,6 +38,7 @@ const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   rollback: () => import('../lambda/handlers/rollback'),
   'restore-stable': () => import('../lambda/handlers/restore-stable'),
   'await-window': () => import('../lambda/handlers/await-window'),
+  'request-approval': () => import('../lambda/handlers/request-approval'),
   'on-alarm': () => import('../lambda/handlers/on-alarm'),
   cleanup: () => import('../lambda/handlers/cleanup'),
   sweeper: () => import('../lambda/handlers/sweeper'),
@@ -117,10 +118,16 @@ export interface InvocationHoldSpec {
   readonly at?: 'schedule' | 'start' | 'end';
 }
 
+/** An approval gate waiting, as a person (or `serinus approve`) finds it. */
 export interface ApprovalRequest {
+  /** The task token, read from the rollout record (where the CLI reads it). */
   readonly token: string;
   readonly state: string;
-  readonly message: Record<string, unknown>;
+  /** The record's `approval`. */
+  readonly approval: ApprovalRecord;
+  /** The message published to the approval topic. */
+  readonly message: string;
+  readonly subject?: string;
 }
 
 export interface ExecutionOutcome {
@@ -592,9 +599,15 @@ export class LocalEngine {
         const handler = this.workflow.handlers[functionArn];
         overrides[stateName] = async (input) => {
           await this.scheduleTask(executionName, handler, stateName);
-          return this.waitForToken(executionName, stateName, (token) => {
-            const payload = withToken((input as { Payload: unknown }).Payload, token);
-            return handler ? this.invoke(handler, payload, stateName) : this.invokeHook(functionArn, payload, stateName);
+          return this.waitForToken(executionName, stateName, async (token) => {
+            const payload = withToken((input as { Payload: unknown }).Payload, token) as { rollout?: { executionArn?: string } };
+            if (!handler) {
+              await this.invokeHook(functionArn, payload, stateName);
+              return;
+            }
+            const published = this.aws.sns.messages.length;
+            await this.invoke(handler, payload, stateName);
+            if (handler === 'request-approval') this.approvalRequested(stateName, payload.rollout?.executionArn, published);
           });
         };
       } else if (resource.startsWith('arn:aws:lambda:')) {
@@ -603,21 +616,30 @@ export class LocalEngine {
           await this.scheduleTask(executionName, undefined, stateName);
           return this.invokeHook(resource, input, stateName);
         };
-      } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
-        overrides[stateName] = async (input) => {
-          await this.scheduleTask(executionName, undefined, stateName);
-          return this.waitForToken(executionName, stateName, async (token) => {
-            const message = withToken((input as { Message: unknown }).Message, token) as Record<string, unknown>;
-            const request = { token, state: stateName, message };
-            this.approvals.push(request);
-            for (const listener of this.approvalListeners) listener(request);
-          });
-        };
       } else {
         throw new Error(`state ${stateName} uses ${resource}, which the local engine does not run`);
       }
     }
     return overrides;
+  }
+
+  /**
+   * What a person sees once a gate asks: the token as the rollout record holds it (the way
+   * `serinus approve` finds it) and the message the approval topic received.
+   */
+  private approvalRequested(state: string, executionArn: string | undefined, publishedBefore: number): void {
+    const record = (this.aws.dynamodb.items(TABLE_NAME) as unknown as RolloutRecord[]).find((item) => item.executionArn === executionArn);
+    if (!record?.approval) throw new Error(`${state} left no approval on the rollout record of ${executionArn}`);
+    const published = this.aws.sns.messages.slice(publishedBefore).at(-1);
+    const request: ApprovalRequest = {
+      token: record.approval.token,
+      state,
+      approval: record.approval,
+      message: published?.message ?? '',
+      ...(published?.subject !== undefined && { subject: published.subject }),
+    };
+    this.approvals.push(request);
+    for (const listener of this.approvalListeners) listener(request);
   }
 
   /** A `.waitForTaskToken` task: start it with a fresh token, then wait for the callback. */

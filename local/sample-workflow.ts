@@ -11,8 +11,9 @@ import type { SynthesizedWorkflow } from './synthesized-workflow';
 export const WORKFLOW_CACHE_ENV = 'SERINUS_WORKFLOW_CACHE';
 
 /**
- * The sample app's rollout (cdk.json's `serinus` context), synthesized in-process with asset staging
- * skipped (prebuilt bundles are hashed where they are, not copied): the same definition `npx cdk synth` produces. CDK's
+ * The sample app's rollout with the tests' fixture (local/sample-config.ts, never cdk.json's
+ * `serinus` context), synthesized in-process with asset staging skipped (the prebuilt bundles are
+ * hashed where they are): the same definition `npx cdk synth` produces. CDK's
  * built-in CloudFormation validation of the template (test/infra's concern, about five seconds a
  * synth) is off.
  */
@@ -36,9 +37,10 @@ export function synthesizeSampleWorkflow(context: Record<string, unknown> = {}):
 function synthesize(context: Record<string, unknown>): SynthesizedWorkflow {
   // Loaded here, not at the top: a process that finds the workflow cached never loads aws-cdk-lib.
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { buildSampleStack, cdkJsonContext } = require('../bin/serinus') as typeof import('../bin/serinus');
+  const { buildSampleStack } = require('../bin/serinus') as typeof import('../bin/serinus');
+  const { fixtureContext } = require('./sample-config') as typeof import('./sample-config');
   const { extractWorkflow } = require('./synthesized-workflow') as typeof import('./synthesized-workflow');
-  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+  const app = new App({ context: { ...fixtureContext(), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = buildSampleStack(app);
   return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
 }

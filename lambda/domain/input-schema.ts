@@ -571,3 +571,19 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length][b.length];
 }
+
+/**
+ * The execution input as a JSON Schema (draft 2020-12), generated from the zod schema Validate uses:
+ * `npm run schema` writes it to schema/rollout-input.schema.json. It describes the shape; what
+ * depends on the service (container names, the construct's approval floor) and the rules across
+ * fields (image or images, strategy or steps) are Validate's, and the CLI checks them with zod.
+ */
+export function rolloutInputJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(rolloutInputSchema([]), { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+  return {
+    $schema: schema.$schema,
+    title: 'serinus rollout input',
+    description: 'The input of a serinus rollout execution. Give "image" or "images"; "strategy" or "steps" (neither: the construct\'s strategy).',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
+}

@@ -66,6 +66,7 @@ export const targetConfigSchema = z
     onDrift: z.enum(DRIFT_POLICIES),
     imageParameters: z.array(z.string().min(1)).optional(),
     calendar: calendarSchema.optional(),
+    eventBusName: z.string().min(1).max(256).optional(),
   })
   .strict();
 

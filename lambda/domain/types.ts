@@ -115,6 +115,8 @@ export interface TargetConfig {
   readonly imageParameters?: string[];
   /** When weight increases and the promotion may happen (lambda/domain/windows.ts). @default - any time */
   readonly calendar?: DeploymentCalendar;
+  /** The EventBridge bus the rollout's events go to. @default 'default' */
+  readonly eventBusName?: string;
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -209,6 +211,17 @@ export interface BakeRecord {
   readonly startedAt: string;
 }
 
+/** An approval gate waiting for a person: `serinus approve <service>` answers it with the token. */
+export interface ApprovalRecord {
+  /** The Step Functions task token of the waiting gate. */
+  readonly token: string;
+  readonly gate: 'step' | 'promotion';
+  /** For a step gate: the 1-based number of the step about to get traffic. */
+  readonly step?: number;
+  /** ISO-8601 time the approval was requested. */
+  readonly requestedAt: string;
+}
+
 /** The DynamoDB item that is both the lock on a traffic target and the rollout's record. */
 export interface RolloutRecord {
   /** Partition key: the traffic target (see `targetKey`). */
@@ -243,6 +256,8 @@ export interface RolloutRecord {
   readonly lastShiftAt?: string;
   /** The EventBridge Scheduler schedule that sweeps this rollout while it holds the target. */
   readonly safetySchedule?: string;
+  /** The approval gate waiting now, if any; cleared when the rollout moves on. */
+  readonly approval?: ApprovalRecord;
   /** What the rollout waits for before its next weight increase or its promotion, while it waits. */
   readonly waitingFor?: WindowWait;
 }

@@ -12,14 +12,17 @@ import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cl
 import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EKSServiceException } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient, EventBridgeServiceException } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
+import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { currentOrigin, originMatches } from '../call-origin';
 import { FakeCloudWatch } from './cloudwatch';
 import { FakeDynamoDb, type TableSpec } from './dynamodb';
 import { FakeElbv2, type FakeElbv2Options } from './elbv2';
+import { FakeEventBridge, FakeSns } from './notifications';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
 import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
@@ -155,6 +158,10 @@ export interface AwsFakes {
   readonly scheduler: FakeScheduler;
   readonly sfn: FakeStepFunctions;
   readonly ssm: FakeSsm;
+  /** Rollout events (PutEvents). Not mutating: news about the rollout, not a change to it. */
+  readonly eventbridge: FakeEventBridge;
+  /** Messages for people (Publish). Not mutating, like events. */
+  readonly sns: FakeSns;
   /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
   mutatingCalls(): AwsCall[];
@@ -173,7 +180,7 @@ export interface AwsFakes {
 }
 
 /** Query-protocol services name their errors without the `Exception` suffix and answer 403 to a denial. */
-const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch']);
+const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch', 'sns']);
 const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
   elbv2: ElasticLoadBalancingV2ServiceException,
   cloudwatch: CloudWatchServiceException,
@@ -182,6 +189,8 @@ const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
   sfn: SFNServiceException,
   ssm: SSMServiceException,
   eks: EKSServiceException,
+  eventbridge: EventBridgeServiceException,
+  sns: SNSServiceException,
 };
 
 /** The installation that is live; a new one replaces it rather than stacking on it. */
@@ -194,6 +203,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   const elbv2 = new FakeElbv2(options.elbv2);
   const cloudwatch = new FakeCloudWatch();
   const dynamodb = new FakeDynamoDb();
+  const eventbridge = new FakeEventBridge();
+  const sns = new FakeSns();
   const scheduler = new FakeScheduler({ sfn, speed: options.speed, firing: options.schedulerFiring });
   const ssm = new FakeSsm();
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
@@ -288,6 +299,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   serve(SchedulerClient, 'scheduler', scheduler.route());
   serve(SFNClient, 'sfn', sfn.route());
   serve(SSMClient, 'ssm', ssm.route());
+  serve(EventBridgeClient, 'eventbridge', eventbridge.route());
+  serve(SNSClient, 'sns', sns.route());
   // The fake sits behind the document client; a bare DynamoDBClient would otherwise reach the network.
   serve(DynamoDBClient, 'dynamodb-bare', ({ commandName }) => {
     throw new Error(`${commandName} was sent through DynamoDBClient; FakeDynamoDb serves DynamoDBDocumentClient only`);
@@ -310,6 +323,8 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     scheduler,
     sfn,
     ssm,
+    eventbridge,
+    sns,
     calls,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,

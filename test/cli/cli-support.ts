@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliEnvironment, GlobalOptions } from '../../cli/context';
 import { runCli } from '../../cli/program';
-import type { ServiceDiscovery } from '../../lambda/domain/discovery';
+import type { DiscoveryValue } from '../../lambda/domain/discovery';
 import type { RolloutRecord, TargetConfig } from '../../lambda/domain/types';
 
 export const ACCOUNT = '123456789012';
@@ -41,7 +41,7 @@ export const TARGET: TargetConfig = {
   onDrift: 'revert',
 };
 
-export const DISCOVERY: ServiceDiscovery = {
+export const DISCOVERY: DiscoveryValue = {
   schemaVersion: 1,
   service: SERVICE,
   stateMachineArn: STATE_MACHINE_ARN,
@@ -52,7 +52,7 @@ export const DISCOVERY: ServiceDiscovery = {
   target: TARGET,
 };
 
-export const PAYMENTS_DISCOVERY: ServiceDiscovery = {
+export const PAYMENTS_DISCOVERY: DiscoveryValue = {
   ...DISCOVERY,
   service: 'payments',
   stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:serinus-payments`,

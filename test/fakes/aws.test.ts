@@ -11,6 +11,8 @@ import {
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeRolloutEvents } from '../../lambda/adapters/eventbridge-rollout-events';
+import { SnsNotifier } from '../../lambda/adapters/sns-notifier';
 import { installAwsFakes, type AwsFakes } from '../../local/fakes/aws';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -44,6 +46,37 @@ describe('installAwsFakes', () => {
   afterEach(() => {
     fakes?.restore();
     fakes = undefined;
+  });
+
+  it('records rollout events and approval messages, with the faults of every other service', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    const events = new EventBridgeRolloutEvents();
+    const event = {
+      detailType: 'Rollout Started' as const,
+      detail: { service: 'checkout', executionArn: EXECUTION, weights: { stable: 100, canary: 0 }, images: { candidate: 'registry.local/app:2.0.0' }, summary: 's' },
+    };
+    const fault = fakes.injectFault({ service: 'eventbridge', command: 'PutEvents', kind: 'serverError', times: 'always' });
+
+    // Act
+    const refused = events.publish(event);
+    await expect(refused).rejects.toMatchObject({ name: 'InternalServerException' });
+    fault.remove();
+    await events.publish(event);
+    await new SnsNotifier().notify('arn:aws:sns:eu-west-1:123456789012:approvals', 'subject', 'message');
+
+    // Assess
+    expect(fault.hits).toBe(2);
+    expect(fakes.eventbridge.events).toEqual([
+      { source: 'serinus', detailType: 'Rollout Started', detail: event.detail, eventBusName: 'default', resources: [EXECUTION] },
+    ]);
+    expect(fakes.sns.messages).toEqual([{ topicArn: 'arn:aws:sns:eu-west-1:123456789012:approvals', subject: 'subject', message: 'message' }]);
+    expect(fakes.calls.map((c) => `${c.service}:${c.command}:${c.mutating}`)).toEqual([
+      'eventbridge:PutEvents:false',
+      'eventbridge:PutEvents:false',
+      'eventbridge:PutEvents:false',
+      'sns:Publish:false',
+    ]);
   });
 
   it('logs every command across services in order, and picks out the mutating ones', async () => {

@@ -225,6 +225,27 @@ describe('the definition as a graph', () => {
     expect(readFailure({ Error: 'States.Timeout', timedOut: 'approval' }).error).toBe(ErrorNames.ApprovalTimedOut);
   });
 
+  it('asks for approval through request-approval with a task token: the gate, its step, the topic; no retry of a rejection', () => {
+    // Assess
+    for (const [name, gate, stepPath] of [['ApproveStep', 'step', '$.cursor.step'], ['ApprovePromotion', 'promotion', undefined]] as const) {
+      const gateState = state(name);
+      expect(gateState.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(workflow.handlers[String(gateState.Parameters?.FunctionName)]).toBe('request-approval');
+      expect(gateState.Parameters?.Payload).toEqual({
+        'rollout.$': '$.rollout',
+        ...(stepPath && { 'step.$': stepPath }),
+        gate,
+        approvalTopicArn: expect.stringMatching(/^arn:aws:sns:/),
+        'taskToken.$': '$$.Task.Token',
+      });
+      expect(gateState.TimeoutSeconds).toBe(86_400);
+      const retriers = gateState.Retry as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+      const terminal = retriers.findIndex((r) => r.ErrorEquals.includes(ErrorNames.ApprovalRejected));
+      expect(retriers[terminal]).toMatchObject({ ErrorEquals: expect.arrayContaining(['States.Timeout']), MaxAttempts: 0 });
+      expect(terminal).toBeLessThan(retriers.findIndex((r) => r.ErrorEquals.includes('States.ALL')));
+    }
+  });
+
   it("sends Lock's own failure to RollbackLock (heldLock false) and every later failure to Rollback (heldLock true)", () => {
     // Prepare
     const catches = edges().filter((e) => e.kind === 'catch');

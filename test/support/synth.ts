@@ -7,15 +7,16 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { SAMPLE_CONTEXT_KEY, buildSampleStack, cdkJsonContext, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
+import { buildSampleStack, type SampleConfig, type SampleServiceStack } from '../../bin/serinus';
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
 import { addNagChecks } from '../../bin/nag';
+import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 
-const CONTEXT = cdkJsonContext();
+const CONTEXT = fixtureContext();
 
-/** The sample's configuration exactly as cdk.json holds it. */
-export const SAMPLE = CONTEXT[SAMPLE_CONTEXT_KEY] as SampleConfig;
+/** The tests' configuration of the sample app (local/sample-config.ts; cdk.json is the user's). */
+export const SAMPLE: SampleConfig & { alarmNames: string[] } = { alarmNames: [], ...FIXTURE_CONFIG };
 
 /** Other resources of the sample's account and region, for a second rollout in the same stack. */
 export const OTHER = {
@@ -51,13 +52,13 @@ export function newTestApp(options: TestAppOptions = {}): App {
 }
 
 /** The sample app's stack, not yet synthesized: a test may add to it first. */
-export function sampleStack(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack } {
+export function sampleStack(options: TestAppOptions = {}): { app: App; stack: SampleServiceStack } {
   const app = newTestApp(options);
   return { app, stack: buildSampleStack(app) };
 }
 
 /** The sample app's stack and its template. */
-export function synthSample(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack; template: Template } {
+export function synthSample(options: TestAppOptions = {}): { app: App; stack: SampleServiceStack; template: Template } {
   const { app, stack } = sampleStack(options);
   return { app, stack, template: Template.fromStack(stack) };
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { ValidationFailedError } from '../../lambda/errors';
 import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput, requestedImageParameter } from '../../lambda/domain/input-schema';
 import type { ApprovalMode, InsufficientDataPolicy, RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
+import { SCHEMA_PATH, schemaText } from '../../scripts/schema';
 import { targetConfig } from '../support/fixtures';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2';
@@ -472,3 +474,25 @@ function rolloutRequestDefaults(): RolloutRequest {
     dryRun: false,
   };
 }
+
+describe('the JSON Schema of the execution input', () => {
+  it('is the one the zod schema generates: run `npm run schema` after changing the input', () => {
+    // Act
+    const committed = readFileSync(SCHEMA_PATH, 'utf8');
+
+    // Assess
+    expect(committed).toBe(schemaText());
+  });
+
+  it('describes every field Validate accepts, and no other', () => {
+    // Prepare
+    const schema = JSON.parse(schemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
+
+    // Assess
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      ['afterPromotion', 'approval', 'dryRun', 'image', 'images', 'insufficientData', 'reason', 'steps', 'strategy'].sort(),
+    );
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.approval).toMatchObject({ enum: ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] });
+  });
+});
