@@ -23,11 +23,7 @@ import { planRollout } from '../lambda/domain/planner';
 import { tryParseStrategy } from '../lambda/domain/strategy';
 import { targetConfigSchema } from '../lambda/domain/target-schema';
 import {
-  AFTER_PROMOTION,
-  APPROVAL_MODES,
   DEFAULT_MAX_ROLLOUT_SECONDS,
-  DRIFT_POLICIES,
-  INSUFFICIENT_DATA_POLICIES,
   targetKey,
   type StepSpec,
   type TargetConfig,
@@ -563,19 +559,6 @@ export class CanaryRollout extends Construct {
 
     if (props.releaseTrain) {
       problems.push(...releaseTrainProblems(props.releaseTrain).map((problem) => `releaseTrain.${problem}`));
-    }
-
-    // Choices: a JavaScript caller may pass any string where TypeScript takes an enum.
-    const choices: Array<[string, string | undefined, readonly string[]]> = [
-      ['approval', props.approval, APPROVAL_MODES],
-      ['insufficientData', props.insufficientData, INSUFFICIENT_DATA_POLICIES],
-      ['afterPromotion', props.afterPromotion, AFTER_PROMOTION],
-      ['onDrift', props.onDrift, DRIFT_POLICIES],
-    ];
-    for (const [key, value, allowed] of choices) {
-      if (value !== undefined && !allowed.includes(value)) {
-        problems.push(`${key} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}`);
-      }
     }
 
     // Health.

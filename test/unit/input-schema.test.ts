@@ -490,7 +490,7 @@ describe('the JSON Schema of the execution input', () => {
 
     // Assess
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['afterPromotion', 'approval', 'dryRun', 'image', 'images', 'insufficientData', 'reason', 'steps', 'strategy'].sort(),
+      ['afterPromotion', 'approval', 'dryRun', 'freezes', 'image', 'imageParameter', 'images', 'insufficientData', 'reason', 'steps', 'strategy', 'windows'].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.approval).toMatchObject({ enum: ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] });
