@@ -5,6 +5,7 @@ export { SerinusEngine, type EnginePlacement } from './engine';
 export { CanaryHealthAlarms, type CanaryHealthAlarmsProps, type ManagedAlarmOptions } from './managed-alarms';
 export { type RolloutPipelineActionOptions } from './pipeline-action';
 export { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
+export { RolloutDashboard, type RolloutDashboardProps } from './rollout-dashboard';
 export { ReleaseImage, ReleaseTrain, type ReleaseTrainOptions, type ReleaseTrainProps } from './release-train';
 export { DeploymentWindow, FreezePeriod, type FreezePeriodProps } from './windows';
 export { LifecycleHook, type LifecycleHookOptions, type LifecycleHooks } from './hooks';

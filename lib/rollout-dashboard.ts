@@ -17,7 +17,7 @@ export interface RolloutDashboardProps {
   readonly loadBalancerFullName: string;
   readonly stableTargetGroupFullName: string;
   readonly canaryTargetGroupFullName: string;
-  readonly alarms: readonly cloudwatch.IAlarm[];
+  readonly alarms: cloudwatch.IAlarm[];
   /** @default - CloudFormation names it */
   readonly dashboardName?: string;
 }

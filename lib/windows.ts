@@ -52,16 +52,21 @@ export class FreezePeriod {
     return new FreezePeriod(parseFreeze({ start: props.start, end: props.end, ...(props.reason !== undefined && { reason: props.reason }) }));
   }
 
-  private constructor(
-    /** Normalised to ISO-8601 instants. */
-    readonly spec: FreezeSpec,
-  ) {}
+  /**
+   * The period normalised to ISO-8601 instants.
+   * @internal
+   */
+  readonly _spec: FreezeSpec;
+
+  private constructor(spec: FreezeSpec) {
+    this._spec = spec;
+  }
 }
 
 /** The calendar embedded in the target configuration, or undefined when the construct sets none. */
 export function deploymentCalendar(windows: readonly DeploymentWindow[] = [], freezes: readonly FreezePeriod[] = []): DeploymentCalendar | undefined {
   if (windows.length === 0 && freezes.length === 0) return undefined;
-  return { windows: windows.map((w) => w.text), freezes: freezes.map((f) => f.spec) };
+  return { windows: windows.map((w) => w.text), freezes: freezes.map((f) => f._spec) };
 }
 
 /**

@@ -34,7 +34,7 @@ const UNUSED_KUBERNETES_MODULES = [
   'js-yaml',
   'stream-buffers',
 ];
-const UNAVAILABLE_MODULE = path.join(ROOT, 'scripts', 'unavailable-module.js');
+const UNAVAILABLE_MODULE = path.join(ROOT, 'scripts', 'unavailable-module.cjs');
 
 export const HANDLERS: readonly HandlerName[] = [...WORKFLOW_HANDLERS, ...EVENT_HANDLERS];
 
