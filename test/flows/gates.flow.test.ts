@@ -6,7 +6,8 @@
  */
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
-import { cdkJsonContext, SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
+import { SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
+import { FIXTURE_CONFIG } from '../../local/sample-config';
 import { ErrorNames } from '../../lambda/errors';
 import type { HookFunction } from '../../local/local-engine';
 import { CANDIDATE, STABLE, expectEndInvariants, startFlow, useWorkflow, type Flow } from './flow-support';
@@ -21,7 +22,7 @@ const HOOKS = {
 useWorkflow(() =>
   synthesizeSampleWorkflow({
     [SAMPLE_CONTEXT_KEY]: {
-      ...(cdkJsonContext()[SAMPLE_CONTEXT_KEY] as object),
+      ...FIXTURE_CONFIG,
       windows: ['MON-SUN 00:00-24:00 UTC'],
       hooks: {
         beforeTraffic: { functionName: HOOKS.beforeTraffic },

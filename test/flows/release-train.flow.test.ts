@@ -4,17 +4,17 @@
  * - the image the SSM parameter holds is read, recorded and rolled out;
  * - a parameter that holds the image stable already runs ends at once, with a message and no lock;
  * - a train that meets a running rollout is refused by the lock, visibly (LockHeld and its cause).
+ * And the input a CodePipeline stage passes on from an Amazon ECR source action (`imageDetail.json`).
  */
 import { App } from 'aws-cdk-lib';
-import { SAMPLE_CONTEXT_KEY, cdkJsonContext, type SampleConfig } from '../../bin/serinus';
 import { SerinusReleaseTrainStack } from '../../bin/pipelines';
+import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 import { extractWorkflow } from '../../local/synthesized-workflow';
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, useWorkflow, type Flow } from './flow-support';
 
 useWorkflow(() => {
-  const context = cdkJsonContext();
-  const config = context[SAMPLE_CONTEXT_KEY] as SampleConfig;
-  const app = new App({ context: { ...context, '@aws-cdk/core:validateAgainstDefaultRules': false, 'aws:cdk:bundling-stacks': [] } });
+  const config = FIXTURE_CONFIG;
+  const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', {
     env: { account: config.account, region: config.region },
     listenerArn: config.listenerArn,
@@ -62,6 +62,26 @@ it('reads the image from the parameter, records it with its version, and rolls i
   });
   expect(version).toBe(2);
   expect(parameterReads()).toEqual([expect.objectContaining({ command: 'GetParameter', input: { Name: PARAMETER }, handler: 'validate', state: 'Validate' })]);
+  await expectEndInvariants(flow, outcome, PLAN, { stableImage: CANDIDATE, canaryImage: CANDIDATE });
+});
+
+it("rolls out the image of an ECR source action's imageDetail.json, the input a CodePipeline stage passes on as it is", async () => {
+  // Prepare: what the ECR source action writes (its other fields are ignored).
+  flow = await startFlow();
+  const imageDetail = { ImageURI: CANDIDATE, ImageTags: ['2.0.0'], RepositoryName: 'app', RegistryId: '123456789012' };
+  const bake = holdBake(flow, 0);
+
+  // Act
+  const execution = flow.engine.start(imageDetail, 'codepipeline-0f1e2d3c');
+  await bake.running;
+  const [record] = flow.engine.aws.dynamodb.items('serinus-rollouts') as Array<{ request: Record<string, unknown> }>;
+  bake.release();
+  const outcome = await execution.outcome;
+
+  // Assess
+  expect(outcome.status).toBe('SUCCEEDED');
+  expect(record?.request).toMatchObject({ images: { app: CANDIDATE } });
+  expect(parameterReads()).toEqual([]);
   await expectEndInvariants(flow, outcome, PLAN, { stableImage: CANDIDATE, canaryImage: CANDIDATE });
 });
 
