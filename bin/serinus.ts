@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -235,13 +235,19 @@ export function buildSampleStack(app: App): SampleServiceStack {
   });
 }
 
-/** Adds the entry-point examples (bin/pipelines.ts) next to the sample stack, on its listener and cluster. */
+/**
+ * Adds the entry-point examples (bin/pipelines.ts) on the sample's listener and cluster, in a stage
+ * of their own, `Examples`: `cdk synth` synthesizes them with the sample (and stays quiet with
+ * `-q`, the sample being the app's one top-level stack); `cdk deploy 'Examples/*'` deploys them.
+ */
 export function buildEntryPointStacks(app: App): { pipelines: SerinusPipelinesStack; releaseTrain: SerinusReleaseTrainStack } {
   const config = sampleConfig(app);
-  const props = { env: { account: config.account, region: config.region }, listenerArn: config.listenerArn, clusterName: config.clusterName };
+  const env = { account: config.account, region: config.region };
+  const examples = new Stage(app, 'Examples', { env });
+  const props = { env, listenerArn: config.listenerArn, clusterName: config.clusterName };
   return {
-    pipelines: new SerinusPipelinesStack(app, 'SerinusPipelines', { ...props, description: 'serinus: rollouts from CodePipeline' }),
-    releaseTrain: new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', { ...props, description: 'serinus: a weekly release train' }),
+    pipelines: new SerinusPipelinesStack(examples, 'SerinusPipelines', { ...props, description: 'serinus: rollouts from CodePipeline' }),
+    releaseTrain: new SerinusReleaseTrainStack(examples, 'SerinusReleaseTrain', { ...props, description: 'serinus: a weekly release train' }),
   };
 }
 
