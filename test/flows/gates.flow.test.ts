@@ -133,6 +133,26 @@ describe('deployment windows', () => {
     await expectEndInvariants(flow, outcome, PLAN, { canaryImage: STABLE });
   });
 
+  it('a stop while it waits for a window ends with the traffic on stable, and the opening changes nothing', async () => {
+    // Prepare: held at 90/10 before step 2, the window's opening scheduled.
+    await start();
+    const opening = flow.engine.aws.scheduler.hold((schedule) => schedule.name.endsWith('-window-1'));
+    const execution = flow.engine.start({ ...INPUT, freezes: [freezeNow()] });
+    await opening.reached;
+    await flow.engine.idle();
+
+    // Act
+    execution.abort();
+    const outcome = await execution.outcome;
+    opening.release();
+    await flow.engine.idle();
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: expect.anything() });
+    expect(outcome.states.at(-1)).toBe('AwaitStepWindow');
+    await expectEndInvariants(flow, outcome, PLAN, { canaryImage: STABLE });
+  });
+
   it('refuses at Validate a plan that can never fit the calendar, and says why', async () => {
     // Prepare
     await start();
@@ -243,6 +263,31 @@ describe('lifecycle hooks', () => {
     expect(outcome.states.slice(outcome.states.indexOf('AfterPromoteHook'))).toEqual(
       expect.arrayContaining(['AfterPromoteHookFailed', 'RestoreStable', 'Rollback']),
     );
+    await expectEndInvariants(flow, outcome, PLAN, { canaryImage: STABLE });
+  });
+
+  it('a stop while a long-running hook holds its task token ends with the traffic on stable', async () => {
+    // Prepare: beforePromote takes its token and does not answer yet.
+    let tokenTaken: () => void = () => undefined;
+    const taken = new Promise<void>((resolve) => (tokenTaken = resolve));
+    await start({
+      beforePromote: () => {
+        tokenTaken();
+        return null;
+      },
+    });
+    const execution = flow.engine.start(INPUT);
+    await taken;
+    await flow.engine.idle();
+
+    // Act
+    execution.abort();
+    const outcome = await execution.outcome;
+    await flow.engine.idle();
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'ABORTED', cleanup: expect.anything() });
+    expect(outcome.states.at(-1)).toBe('BeforePromoteHook');
     await expectEndInvariants(flow, outcome, PLAN, { canaryImage: STABLE });
   });
 
