@@ -36,7 +36,7 @@ const STEP = { 'rollout.$': '$.rollout', 'step.$': '$.cursor.step' };
  * the execution with a cause a person can read.
  *
  * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady
- *   ─ per step: [approval] ─ ShiftWeight ─ Settle ─ Bake ─ CheckHealth
+ *   ─ per step: [approval] ─ ShiftWeight ─ Bake (settle time + bake time) ─ CheckHealth
  *   ─ [approval] ─ PromoteStable ─ (poll) CheckStableReady ─ Finish
  *
  * Lock's own failure ─ RollbackLock (heldLock false); any later failure ─ Rollback (heldLock true);
@@ -101,8 +101,9 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     // which says what is wrong with it.
     payload: sfn.TaskInput.fromObject({ 'executionArn.$': '$$.Execution.Id', 'input.$': '$$.Execution.Input', target }),
     payloadResponseOnly: true,
-    // The default ResultPath ($) replaces the raw input with `{ rollout }`.
-    resultSelector: { 'rollout.$': '$' },
+    // The default ResultPath ($) replaces the raw input with `{ rollout, cursor }`: the step loop's
+    // cursor starts here rather than in a Pass state of its own (one state transition less).
+    resultSelector: { 'rollout.$': '$', cursor: { index: 0 } },
   });
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });
@@ -121,18 +122,19 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   );
   const waitCanary = new sfn.Wait(scope, 'WaitForCanary', { time: sfn.WaitTime.duration(Duration.seconds(timing.pollSeconds)) });
 
-  // The step loop.
-  const startSteps = new sfn.Pass(scope, 'StartSteps', { parameters: { index: 0 }, resultPath: '$.cursor' });
+  // The step loop. `cursor.index` counts the steps selected so far: SelectStep takes the step at the
+  // index and moves the index on in one state, so no Pass after CheckHealth is needed.
   const selectStep = new sfn.Pass(scope, 'SelectStep', {
     parameters: {
-      'index.$': '$.cursor.index',
+      'index.$': 'States.MathAdd($.cursor.index, 1)',
       'step.$': 'States.ArrayGetItem($.rollout.plan.steps, $.cursor.index)',
     },
     resultPath: '$.cursor',
   });
   const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step', '$.cursor.step'), approvalTimedOut));
   const shiftWeight = onErrorRollBack(invoke('ShiftWeight', 'shift-weight', STEP, '$.shift'));
-  const settle = new sfn.Wait(scope, 'Settle', { time: sfn.WaitTime.duration(Duration.seconds(timing.settleSeconds)) });
+  // The settle time after a weight write is part of the bake: start-bake schedules its end at
+  // settle + bake seconds, so no Wait state runs between ShiftWeight and Bake.
   const bake = new tasks.LambdaInvoke(scope, 'Bake', {
     lambdaFunction: functions['start-bake'],
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -143,10 +145,6 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   retryTransient(bake);
   onErrorRollBack(onTimeout(bake, bakeTimedOut));
   const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', STEP, '$.health'));
-  const nextStep = new sfn.Pass(scope, 'NextStep', {
-    parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' },
-    resultPath: '$.cursor',
-  });
 
   // Promotion.
   const approvePromotion = onErrorRollBack(
@@ -200,7 +198,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     );
 
   const stepLoop = new sfn.Choice(scope, 'MoreSteps?');
-  const stepBody = shiftWeight.next(settle).next(bake).next(checkHealth).next(nextStep).next(stepLoop);
+  const stepBody = shiftWeight.next(bake).next(checkHealth).next(stepLoop);
   stepLoop
     .when(
       sfn.Condition.numberLessThanJsonPath('$.cursor.index', '$.rollout.stepCount'),
@@ -217,7 +215,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     );
 
   const canaryReady = new sfn.Choice(scope, 'CanaryReady?')
-    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), startSteps.next(stepLoop))
+    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), stepLoop)
     .otherwise(waitCanary.next(checkCanary));
 
   return validate.next(

@@ -15,7 +15,7 @@ import {
 import type { TrafficTarget, Weights } from '../domain/types';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
 import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../errors';
-import type { Fence, RestoreResult, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
+import type { Fence, RestoreResult, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
@@ -78,31 +78,40 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   }
 
   async readWeights(target: TrafficTarget): Promise<Weights> {
-    const view = await this.retryingThrottles(() => this.readForward(target));
-    return view.weights;
+    return (await this.readTraffic(target)).weights;
+  }
+
+  async readTraffic(target: TrafficTarget): Promise<TrafficReading> {
+    const { weights, canaryAttached } = await this.retryingThrottles(() => this.readForward(target));
+    return { weights, canaryAttached };
   }
 
   async writeWeights(target: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> {
-    assertPlanWeights(weights);
-    const { expected, fence } = options;
+    const { expected, fence, decide } = options;
+    if (!decide) assertPlanWeights(weights);
 
     // One read per attempt, so a step retried after throttling checks the guard against fresh weights.
-    const previous = await this.retryingThrottles(async () => {
+    // The same read carries the drift check and the action list the write is built on.
+    const attempt = await this.retryingThrottles(async () => {
       const view = await this.readForward(target);
+      const wanted = decide ? await decide(view.weights) : weights;
+      if (!wanted) return { previous: view.weights, written: undefined };
+      assertPlanWeights(wanted);
       // Live weights equal to the ones being written mean this write already happened (a retried
       // task), not that someone else steered.
-      if (expected && !sameWeights(view.weights, expected) && !sameWeights(view.weights, weights)) {
+      if (expected && !sameWeights(view.weights, expected) && !sameWeights(view.weights, wanted)) {
         throw new DriftDetectedError(
           `${describeTarget(target)} carries ${formatWeights(view.weights)}, but serinus last wrote ` +
             `${formatWeights(expected)}: someone else is steering it, so nothing was written`,
         );
       }
-      await this.modify(target, withWeights(view, target, weights), fence);
-      return view.weights;
+      await this.modify(target, withWeights(view, target, wanted), fence);
+      return { previous: view.weights, written: wanted };
     });
 
-    const applied = await this.readBack(target, weights);
-    return { previous, applied };
+    if (!attempt.written) return { previous: attempt.previous, applied: attempt.previous, wrote: false };
+    const applied = await this.readBack(target, attempt.written);
+    return { previous: attempt.previous, applied, wrote: true };
   }
 
   async attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean> {

@@ -276,9 +276,9 @@ describe('the definition as a graph', () => {
 
   it('promotes only through every step health check, and succeeds only through a ready stable and Finish', () => {
     // Assess
-    // The one path that skips CheckHealth is a plan with no steps (StartSteps straight to promotion),
+    // The one path that skips CheckHealth is a plan with no steps (CanaryReady? straight to promotion),
     // and the planner refuses such a plan.
-    expect(reachable('PromoteStable', (e) => e.from !== 'CheckHealth' && e.from !== 'StartSteps')).toBe(false);
+    expect(reachable('PromoteStable', (e) => e.from !== 'CheckHealth' && e.from !== 'CanaryReady?')).toBe(false);
     expect(() => planRollout(rolloutRequest({ steps: [] }), targetConfig())).toThrow(/at least one step/);
     expect(reachable('Promoted', (e) => e.from !== 'Finish')).toBe(false);
     expect(reachable('Finish', (e) => !(e.from === 'StableReady?' && e.kind === 'choice' && e.rule?.BooleanEquals === true))).toBe(false);
