@@ -32,6 +32,10 @@ export interface ConcurrencyResult {
   readonly throttles: number;
   /** Throttled requests the SDK's own retry middleware sent again (attempt > 1 follows a throttle). */
   readonly sdkRetries: number;
+  /** Whether the router client's adaptive rate limiter saw the throttles (it turns on at the first one). */
+  readonly adaptiveLimiterEngaged: boolean;
+  /** Failed rollouts whose cause names throttling: the account being busy failed them. */
+  readonly failedByThrottling: number;
   /** Whole rollouts' wall-clock time, in real seconds, and what that is at the real clock. */
   readonly wallSeconds: number;
   readonly simulatedSeconds: number;
@@ -97,6 +101,11 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
       return w[t.traffic.stableTargetGroupArn] === 100 && (w[t.traffic.canaryTargetGroupArn] ?? 0) === 0;
     }).length;
     const elbv2 = engine.aws.calls.filter((c) => c.service === 'elbv2');
+    // The runtime's one router client, as each handler of this process shares it (a Lambda
+    // container shares it between its invocations): its adaptive strategy's rate limiter.
+    const { deps } = await import('../lambda/shared/runtime');
+    const client = (deps.router as unknown as { client: { config: { retryStrategy: () => Promise<{ rateLimiter?: { enabled?: boolean } }> } } }).client;
+    const strategy = await client.config.retryStrategy();
     return {
       rollouts: options.rollouts,
       promoted: outcomes.filter((o) => o.status === 'SUCCEEDED').length,
@@ -107,6 +116,8 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
       elbv2Calls: elbv2.length,
       throttles: engine.aws.elbv2.throttled,
       sdkRetries: elbv2.filter((c) => c.attempt > 1).length,
+      adaptiveLimiterEngaged: strategy.rateLimiter?.enabled === true,
+      failedByThrottling: outcomes.filter((o) => o.status !== 'SUCCEEDED' && /throttl|rate exceeded/i.test(`${o.error} ${o.cause}`)).length,
       wallSeconds,
       simulatedSeconds: wallSeconds * timeScale,
     };

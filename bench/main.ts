@@ -168,7 +168,13 @@ async function main(): Promise<void> {
       { metric: 'concurrent_rollouts_ok', value: result.promoted, unit: 'count', note: `of ${result.rollouts} on ${result.rollouts} listeners, bucket ${bucket.capacity} + ${bucket.refillPerSecond}/s, all clocks ×${args.timeScale}${failures ? `; failed: ${failures}` : ''}` },
       { metric: 'concurrent_rollouts_ended_safe', value: result.endedSafe, unit: 'count', note: 'listener at stable 100 / canary 0 at the end' },
       { metric: 'concurrent_elbv2_calls', value: result.elbv2Calls, unit: 'count', note: 'every request sent, retries included' },
-      { metric: 'concurrent_throttles_absorbed', value: result.throttles, unit: 'count', note: `${result.sdkRetries} sent again by the SDK's retry middleware` },
+      { metric: 'concurrent_failed_by_throttling', value: result.failedByThrottling, unit: 'count', note: 'failed rollouts whose cause names throttling' },
+      {
+        metric: 'concurrent_throttles_absorbed',
+        value: result.throttles,
+        unit: 'count',
+        note: `${result.sdkRetries} sent again by the SDK's retry middleware; adaptive rate limiter ${result.adaptiveLimiterEngaged ? 'engaged' : 'never engaged'}`,
+      },
       { metric: 'concurrent_wall_seconds', value: result.wallSeconds, unit: 's', note: `≈ ${(result.simulatedSeconds / 60).toFixed(0)} min at the real clock` },
     );
     for (const cause of result.causes) progress(`failure: ${cause}`);

@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TargetConfig } from '../lambda/domain/types';
 import type { TimedOutState } from '../lambda/domain/failure';
-import { ErrorNames } from '../lambda/errors';
+import { ErrorNames, THROTTLING_ERROR_NAMES } from '../lambda/errors';
 import type { WorkflowHandlerName } from '../lambda/handler-names';
 
 export interface RolloutWorkflowProps {
@@ -226,8 +226,18 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
 }
 
 function retryTransient(task: sfn.TaskStateBase): void {
-  // The first matching retrier wins: terminal errors get zero attempts, anything else three.
+  // The first matching retrier wins: terminal errors get zero attempts, throttling that outlived the
+  // SDK's and the router's retries six more with jittered backoff (a busy account must not fail a
+  // rollout; concurrent rollouts must not retry in step), anything else three.
   task.addRetry({ errors: TERMINAL_ERRORS, maxAttempts: 0 });
+  task.addRetry({
+    errors: [...THROTTLING_ERROR_NAMES],
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
   task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
 }
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TrafficTarget, Weights } from '../domain/types';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
-import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../errors';
+import { DriftDetectedError, THROTTLING_ERROR_NAMES, ValidationFailedError, WeightNotAppliedError } from '../errors';
 import type { Fence, RestoreResult, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
@@ -29,16 +29,17 @@ export interface Elbv2TrafficRouterOptions {
    * outlasts the SDK's own adaptive retries. @default 3
    */
   readonly throttleAttempts?: number;
-  /** Pause before the second attempt of a throttled step; doubles for each further one. @default 2000 */
+  /**
+   * Pause before the second attempt of a throttled step; doubles for each further one, and each
+   * pause is jittered between half and all of it, so concurrent rollouts do not retry in step. @default 2000
+   */
   readonly throttleBackoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Source of the jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
-/**
- * Error codes ELBv2 (a Query-protocol API, which answers `Throttling`) and other AWS APIs use for
- * rate limiting.
- */
-const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const THROTTLING_CODES = new Set(THROTTLING_ERROR_NAMES);
 
 const NOT_FOUND_CODES = new Set(['ListenerNotFoundException', 'RuleNotFoundException', 'ListenerNotFound', 'RuleNotFound']);
 
@@ -65,6 +66,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   private readonly throttleAttempts: number;
   private readonly throttleBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(
     private readonly client = new ElasticLoadBalancingV2Client({ ...clientConfig }),
@@ -75,6 +77,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     this.throttleAttempts = Math.max(1, options.throttleAttempts ?? 3);
     this.throttleBackoffMs = options.throttleBackoffMs ?? 2000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
   }
 
   async readWeights(target: TrafficTarget): Promise<Weights> {
@@ -245,7 +248,8 @@ export class Elbv2TrafficRouter implements TrafficRouter {
         if (!isThrottling(error) || attempt >= this.throttleAttempts) {
           throw error;
         }
-        const pauseMs = this.throttleBackoffMs * 2 ** (attempt - 1);
+        const ceilingMs = this.throttleBackoffMs * 2 ** (attempt - 1);
+        const pauseMs = Math.round(ceilingMs / 2 + (this.random() * ceilingMs) / 2);
         logger.warn('ELBv2 throttled the call after the SDK retries; repeating the step', { attempt, pauseMs });
         await this.sleep(pauseMs);
       }

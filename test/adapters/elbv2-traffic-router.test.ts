@@ -72,9 +72,16 @@ function throttled(name = 'Throttling'): ElasticLoadBalancingV2ServiceException 
   return new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message: 'Rate exceeded' });
 }
 
-function newRouter(options: { readBackAttempts?: number; throttleAttempts?: number } = {}) {
+function newRouter(options: { readBackAttempts?: number; throttleAttempts?: number; random?: () => number } = {}) {
   const sleep = jest.fn(async (_ms: number): Promise<void> => undefined);
-  const router = new Elbv2TrafficRouter(new ElasticLoadBalancingV2Client({}), { readBackDelayMs: 1000, throttleBackoffMs: 2000, sleep, ...options });
+  // Jitter at its top by default: the pauses are the ceilings, 2000 then 4000.
+  const router = new Elbv2TrafficRouter(new ElasticLoadBalancingV2Client({}), {
+    readBackDelayMs: 1000,
+    throttleBackoffMs: 2000,
+    sleep,
+    random: () => 0.999_999,
+    ...options,
+  });
   return { router, sleep };
 }
 
@@ -498,6 +505,21 @@ describe('Elbv2TrafficRouter', () => {
       await expect(result).rejects.toMatchObject({ name: 'Throttling' });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 3);
       expect(sleep.mock.calls).toEqual([[2000], [4000]]);
+    });
+
+    it('jitters each pause between half and all of its ceiling, so concurrent rollouts do not retry in step', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      elb.on(ModifyListenerCommand).rejects(throttled());
+      const { router, sleep } = newRouter({ throttleAttempts: 3, random: () => 0 });
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 80, canary: 20 });
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'Throttling' });
+      expect(sleep.mock.calls).toEqual([[1000], [2000]]);
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] });
     });
 
     it('does not repeat a write that failed for another reason', async () => {

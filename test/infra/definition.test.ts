@@ -242,6 +242,28 @@ describe('the definition as a graph', () => {
     expect((s.Catch as Catcher[]).map((c) => c.Next)).toEqual(['RollbackFailed']);
   });
 
+  it.each(['Validate', 'Lock', 'ShiftWeight', 'Bake', 'CheckHealth', 'Finish'])(
+    '%s retries throttling that outlived the SDK longer, with full jitter, before its other retriers',
+    (name) => {
+      // Prepare
+      const retriers = state(name).Retry as Array<{ ErrorEquals: string[] }>;
+      const retrierFor = (error: string) => retriers.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+
+      // Assess
+      for (const error of ['Throttling', 'ThrottlingException']) {
+        expect(retrierFor(error)).toEqual({
+          ErrorEquals: ['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException'],
+          IntervalSeconds: 5,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
+        });
+      }
+      expect(retrierFor(ErrorNames.DriftDetected)).toEqual(expect.objectContaining({ MaxAttempts: 0 }));
+    },
+  );
+
   it('restores stable and waits for it before a failed promotion moves traffic', () => {
     // Assess
     for (const name of ['PromoteStable', 'CheckStableReady']) {
