@@ -30,10 +30,11 @@ interface Args {
   rollouts: number;
   timeScale: number;
   skip: Set<string>;
+  staggerMs: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, alarmRuns: 20, rollouts: 100, timeScale: 50, skip: new Set() };
+  const args: Args = { json: false, alarmRuns: 20, rollouts: 100, timeScale: 50, skip: new Set(), staggerMs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? '';
@@ -42,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--alarm-runs') args.alarmRuns = Number(value());
     else if (arg === '--rollouts') args.rollouts = Number(value());
     else if (arg === '--time-scale') args.timeScale = Number(value());
+    else if (arg === '--stagger-ms') args.staggerMs = Number(value());
     else if (arg === '--skip') for (const s of value().split(',')) args.skip.add(s);
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -162,10 +164,10 @@ async function main(): Promise<void> {
     const bucket = { capacity: 40, refillPerSecond: 10 };
     // The same process's fake Kubernetes API throughout: the runtime's Kubernetes client keeps the
     // endpoint it first described, as a Lambda container does.
-    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket, steps: REFERENCE_STEPS, staggerMs: 50 });
+    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket, steps: REFERENCE_STEPS, staggerMs: args.staggerMs });
     const failures = Object.entries(result.failures).map(([k, n]) => `${k} ${n}`).join(', ');
     metrics.push(
-      { metric: 'concurrent_rollouts_ok', value: result.promoted, unit: 'count', note: `of ${result.rollouts} on ${result.rollouts} listeners, bucket ${bucket.capacity} + ${bucket.refillPerSecond}/s, all clocks ×${args.timeScale}, started 50 ms (real) apart${failures ? `; failed: ${failures}` : ''}` },
+      { metric: 'concurrent_rollouts_ok', value: result.promoted, unit: 'count', note: `of ${result.rollouts} on ${result.rollouts} listeners, bucket ${bucket.capacity} + ${bucket.refillPerSecond}/s, all clocks ×${args.timeScale}, started ${args.staggerMs} ms (real) apart${failures ? `; failed: ${failures}` : ''}` },
       { metric: 'concurrent_rollouts_ended_safe', value: result.endedSafe, unit: 'count', note: 'listener at stable 100 / canary 0 at the end' },
       { metric: 'concurrent_elbv2_calls', value: result.elbv2Calls, unit: 'count', note: 'every request sent, retries included' },
       { metric: 'concurrent_failed_by_throttling', value: result.failedByThrottling, unit: 'count', note: 'failed rollouts whose cause names throttling' },
