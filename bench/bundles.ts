@@ -2,20 +2,21 @@
  * Bundle size and cold init of each Lambda handler: a fresh Node process loads the bundle; the
  * median of 10 such processes, minus the median of a bare process, with and without source maps.
  *
- * Until the package ships prebuilt bundles, the bench builds them with esbuild using the settings
- * of lib/engine.ts (minify, source map, node22, CJS, the AWS SDK bundled). `--bundles <dir>` measures
- * shipped ones instead: `<dir>/<handler>/index.js` or `<dir>/<handler>.js`.
+ * By default the bench measures the bundles the package ships, dist/bundles/<handler>/index.js,
+ * built by scripts/bundle-lambdas.ts (rebuilt first when lambda/ changed since the last build), the
+ * code the construct deploys. Those leave the AWS SDK v3 out, as the Lambda Node.js runtime provides
+ * it: a load here resolves it from node_modules, as the runtime resolves its own copy.
+ * `--bundles <dir>` measures other bundles instead: `<dir>/<handler>/index.js` or `<dir>/<handler>.js`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { EVENT_HANDLERS, WORKFLOW_HANDLERS, type HandlerName } from '../lambda/handler-names';
-
-const HANDLER_NAMES: readonly HandlerName[] = [...WORKFLOW_HANDLERS, ...EVENT_HANDLERS];
+import { BUNDLES_DIR } from '../lib/lambda-code';
+import { bundlesAreFresh, ensureBundles } from '../scripts/bundle-lambdas';
 import { percentile } from './metrics';
 
+const HANDLER_NAMES: readonly HandlerName[] = [...WORKFLOW_HANDLERS, ...EVENT_HANDLERS];
 const ROOT = path.resolve(__dirname, '..');
 
 export interface BundleFigures {
@@ -27,14 +28,22 @@ export interface BundleFigures {
 }
 
 export interface BundleRun {
-  /** `esbuild (bench, lib/engine.ts settings)` or the directory of shipped bundles. */
+  /** Which bundles were measured: the shipped dist/bundles (and whether the bench rebuilt them) or the `--bundles` directory. */
   readonly source: string;
   readonly baselineMs: number;
   readonly handlers: readonly BundleFigures[];
 }
 
 export async function measureBundles(options: { runs: number; shippedDir?: string }): Promise<BundleRun> {
-  const files = options.shippedDir ? shippedBundles(options.shippedDir) : await buildBundles();
+  let source: string;
+  if (options.shippedDir) {
+    source = `${options.shippedDir} (--bundles)`;
+  } else {
+    const fresh = bundlesAreFresh();
+    ensureBundles();
+    source = `${path.relative(ROOT, BUNDLES_DIR)} (shipped, scripts/bundle-lambdas.ts${fresh ? '' : '; rebuilt by the bench: lambda/ had changed'})`;
+  }
+  const files = shippedBundles(options.shippedDir ?? BUNDLES_DIR);
   const baselineMs = medianLoadMs(undefined, options.runs, false);
   const handlers: BundleFigures[] = [];
   for (const [handler, file] of files) {
@@ -47,7 +56,7 @@ export async function measureBundles(options: { runs: number; shippedDir?: strin
       coldInitWithSourceMapsMs: Math.max(0, medianLoadMs(file, options.runs, true) - baselineMs),
     });
   }
-  return { source: options.shippedDir ?? 'esbuild in the bench, lib/engine.ts settings', baselineMs, handlers };
+  return { source, baselineMs, handlers };
 }
 
 function shippedBundles(dir: string): Array<[HandlerName, string]> {
@@ -57,29 +66,6 @@ function shippedBundles(dir: string): Array<[HandlerName, string]> {
     if (!file) throw new Error(`no bundle for ${handler} in ${dir} (looked for ${candidates.join(', ')})`);
     return [handler, path.resolve(file)];
   });
-}
-
-/** The NodejsFunction bundling of lib/engine.ts, done directly with esbuild. */
-async function buildBundles(): Promise<Array<[HandlerName, string]>> {
-  const out = mkdtempSync(path.join(tmpdir(), 'serinus-bench-'));
-  const result: Array<[HandlerName, string]> = [];
-  for (const handler of HANDLER_NAMES) {
-    const outfile = path.join(out, handler, 'index.js');
-    await build({
-      entryPoints: [path.join(ROOT, 'lambda', 'handlers', `${handler}.ts`)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      minify: true,
-      sourcemap: true,
-      // bundleAwsSDK: true in lib/engine.ts: nothing is external.
-      logLevel: 'error',
-    });
-    result.push([handler, outfile]);
-  }
-  return result;
 }
 
 /** Median wall time of a fresh `node` that loads `file` (or nothing) and exits. */

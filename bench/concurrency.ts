@@ -109,8 +109,8 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
     const elbv2 = engine.aws.calls.filter((c) => c.service === 'elbv2');
     // The runtime's one router client, as each handler of this process shares it (a Lambda
     // container shares it between its invocations): its adaptive strategy's rate limiter.
-    const { deps } = await import('../lambda/shared/runtime');
-    const client = (deps.router as unknown as { client: { config: { retryStrategy: () => Promise<{ rateLimiter?: { enabled?: boolean } }> } } }).client;
+    const { router } = await import('../lambda/shared/wiring/router');
+    const client = (router() as unknown as { client: { config: { retryStrategy: () => Promise<{ rateLimiter?: { enabled?: boolean } }> } } }).client;
     const strategy = await client.config.retryStrategy();
     return {
       rollouts: options.rollouts,

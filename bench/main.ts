@@ -25,6 +25,7 @@ const SAFETY_SWEEP_MINUTES = 5;
 
 interface Args {
   json: boolean;
+  /** Bundles to measure instead of the shipped dist/bundles. */
   bundles?: string;
   alarmRuns: number;
   rollouts: number;
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   const app = new App({ context: { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false, 'aws:cdk:bundling-stacks': [] } });
   const stack = buildSampleStack(app);
   const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
-  const workflow = extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine.functions);
+  const workflow = extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
   const memoryMb: Record<string, number> = {};
   for (const resource of Object.values(template.Resources)) {
     const description = String(resource.Properties?.Description ?? '');

@@ -43,6 +43,12 @@ export const ErrorNames = {
   RolloutFailed: 'RolloutFailed',
   /** Rollback could not finish; traffic was the first thing it moved. */
   RollbackFailed: 'RollbackFailed',
+  /** No deployment window opens before the rollout's timeout (windows and freezes, lambda/domain/windows.ts). */
+  NoDeploymentWindow: 'NoDeploymentWindow',
+  /** A lifecycle hook answered fail (or not pass), or its function failed. */
+  HookFailed: 'HookFailed',
+  /** A lifecycle hook did not answer within its timeout. */
+  HookTimedOut: 'HookTimedOut',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -93,4 +99,8 @@ export class ApprovalRejectedError extends SerinusError {
 
 export class RecordMismatchError extends SerinusError {
   override readonly name = ErrorNames.RecordMismatch;
+}
+
+export class NoDeploymentWindowError extends SerinusError {
+  override readonly name = ErrorNames.NoDeploymentWindow;
 }

@@ -15,6 +15,8 @@ export const WORKFLOW_HANDLERS = [
   'finish',
   'rollback',
   'restore-stable',
+  'await-window',
+  'request-approval',
 ] as const;
 
 /** Handlers started by EventBridge rather than by the workflow. */
@@ -42,6 +44,10 @@ export interface HandlerNeeds {
   readonly taskCallbacks: boolean;
   /** Describes executions. */
   readonly describesExecutions: boolean;
+  /** Publishes rollout events to EventBridge. */
+  readonly publishesEvents: boolean;
+  /** Publishes messages for people to the rollout's approval topic. */
+  readonly notifies: boolean;
 }
 
 const none: HandlerNeeds = {
@@ -53,6 +59,8 @@ const none: HandlerNeeds = {
   schedules: false,
   taskCallbacks: false,
   describesExecutions: false,
+  publishesEvents: false,
+  notifies: false,
 };
 
 /** Rollback, cleanup and the sweeper undo everything, so they need everything that undoes. */
@@ -63,23 +71,27 @@ const undo: HandlerNeeds = {
   readsTraffic: true,
   table: 'readWrite',
   schedules: true,
+  publishesEvents: true,
 };
 
 export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   validate: { ...none, kubernetes: true, readsTraffic: true, readsAlarms: true },
   // Lock attaches the canary target group at weight 0 and creates the safety schedule.
-  'acquire-lock': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
+  'acquire-lock': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true, publishesEvents: true },
   'deploy-canary': { ...none, kubernetes: true, table: 'readWrite' },
   'check-canary-ready': { ...none, kubernetes: true, readsTraffic: true },
-  'shift-weight': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite' },
+  'shift-weight': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', publishesEvents: true },
   'start-bake': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
   // The end of a bake rechecks the canary Deployment itself, not only the alarms.
   'check-health': { ...none, kubernetes: true, readsAlarms: true, readsTraffic: true, table: 'readWrite' },
   'promote-stable': { ...none, kubernetes: true, table: 'readWrite' },
   'check-stable-ready': { ...none, kubernetes: true, readsTraffic: true },
-  finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true },
+  finish: { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true, publishesEvents: true },
   rollback: undo,
   'restore-stable': { ...none, kubernetes: true, table: 'readWrite' },
+  // A deployment-window gate is kept like a bake: alarms checked, token stored, a schedule at the opening.
+  'await-window': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
+  'request-approval': { ...none, table: 'readWrite', publishesEvents: true, notifies: true },
   'on-alarm': { ...none, table: 'read', schedules: true, taskCallbacks: true },
   cleanup: undo,
   sweeper: { ...undo, describesExecutions: true },

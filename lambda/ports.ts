@@ -13,6 +13,7 @@ import type {
   TrafficTarget,
   Weights,
 } from './domain/types';
+import type { RolloutEvent } from './domain/rollout-events';
 
 export interface WriteWeightsResult {
   /** The weights that were live just before the write. */
@@ -187,6 +188,26 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 /** Step Functions executions. */
 export interface Executions {
   status(executionArn: string): Promise<ExecutionStatus>;
+}
+
+/** SSM parameters that hold the image a release train rolls out. */
+export interface ImageParameters {
+  /**
+   * The parameter's value and version.
+   * @throws ValidationFailedError when the parameter does not exist or is not a String parameter.
+   */
+  read(name: string): Promise<{ readonly name: string; readonly value: string; readonly version: number }>;
+}
+
+/** Tells the world what a rollout did (EventBridge). */
+export interface RolloutEvents {
+  /** @throws when the event was not accepted; callers log it and go on. */
+  publish(event: RolloutEvent): Promise<void>;
+}
+
+/** Messages for people (the approval topic). */
+export interface Notifier {
+  notify(topicArn: string, subject: string, message: string): Promise<void>;
 }
 
 export interface Clock {

@@ -3,33 +3,36 @@
  * stack's shared engine. The construct fixes where a rollout acts; an execution says what to roll
  * out and how.
  */
-import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as eks from 'aws-cdk-lib/aws-eks';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_OPTIONS, DEFAULT_STRATEGY } from '../lambda/domain/input-schema';
+import { DISCOVERY_SCHEMA_VERSION, defaultStateMachineName, discoveryParameterName, type DiscoveryValue } from '../lambda/domain/discovery';
+import { DEFAULT_EVENT_BUS, EVENT_SOURCE } from '../lambda/domain/rollout-events';
 import { planRollout } from '../lambda/domain/planner';
 import { tryParseStrategy } from '../lambda/domain/strategy';
 import { targetConfigSchema } from '../lambda/domain/target-schema';
 import {
   DEFAULT_MAX_ROLLOUT_SECONDS,
   targetKey,
-  type AfterPromotion,
-  type ApprovalMode,
-  type DriftPolicy,
-  type InsufficientDataPolicy,
   type StepSpec,
   type TargetConfig,
 } from '../lambda/domain/types';
 import { ValidationFailedError } from '../lambda/errors';
 import { WORKFLOW_HANDLERS } from '../lambda/handler-names';
-import { SerinusEngine, type ClusterReference } from './engine';
+import { acknowledgeWildcardResources } from './acknowledgements';
+import type { EksCluster } from './cluster';
+import { SerinusEngine } from './engine';
 import {
   CanaryHealthAlarms,
   loadBalancerFullNameFromListenerArn,
@@ -37,7 +40,13 @@ import {
   targetGroupFullName,
   type ManagedAlarmOptions,
 } from './managed-alarms';
-import { acknowledgeWildcardResources } from './nag';
+import { rolloutPipelineAction, type RolloutPipelineActionOptions } from './pipeline-action';
+import { ReleaseTrain, releaseTrainProblems, type ReleaseTrainOptions } from './release-train';
+import { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
+import { hookFunctions, type LifecycleHooks } from './hooks';
+import { deploymentCalendar, type DeploymentWindow, type FreezePeriod } from './windows';
+import { propProblems } from './prop-checks';
+import { RolloutDashboard } from './rollout-dashboard';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -66,8 +75,11 @@ export interface CanaryRolloutProps {
   readonly stableTargetGroup: elbv2.ITargetGroup;
   /** The target group of the canary Deployment; it stays in the forward action at weight 0 between rollouts. */
   readonly canaryTargetGroup: elbv2.ITargetGroup;
-  /** The EKS cluster, or its name. Its authentication mode must allow access entries (API or API_AND_CONFIG_MAP). */
-  readonly cluster: eks.ICluster | string;
+  /**
+   * The EKS cluster: `EksCluster.fromCluster(cluster)` or `EksCluster.fromName('shop')`. Its
+   * authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
+   */
+  readonly cluster: EksCluster;
   /** The Kubernetes namespace of both Deployments. */
   readonly namespace: string;
   /** The Deployment that serves the stable target group. */
@@ -100,27 +112,27 @@ export interface CanaryRolloutProps {
   /**
    * Where an execution waits for a person's approval. A floor: an execution input may add gates
    * (`everyStep` adds to any mode), never drop one; a looser input is refused at Validate.
-   * @default 'none'
+   * @default Approval.NONE
    */
-  readonly approval?: ApprovalMode;
+  readonly approval?: Approval;
   /**
    * How an alarm in INSUFFICIENT_DATA at the end of a bake counts. A floor: under `unhealthy` an
    * execution input of `healthy` is refused at Validate.
-   * @default 'unhealthy'
+   * @default InsufficientData.UNHEALTHY
    */
-  readonly insufficientData?: InsufficientDataPolicy;
+  readonly insufficientData?: InsufficientData;
   /**
    * What happens to the canary Deployment after a promotion.
-   * @default 'scaleCanaryToZero'
+   * @default AfterPromotion.SCALE_CANARY_TO_ZERO
    */
   readonly afterPromotion?: AfterPromotion;
   /**
    * What a rollout does when the live weights differ from the last weights it wrote: `revert` fails
    * with DriftDetected and rolls back; `adopt` carries on from them (a step whose share the canary
    * already has is baked without a write; a higher step is written as planned).
-   * @default 'revert'
+   * @default OnDrift.REVERT
    */
-  readonly onDrift?: DriftPolicy;
+  readonly onDrift?: OnDrift;
   /**
    * Pause after each weight write before bake time counts.
    * @default Duration.seconds(15)
@@ -166,6 +178,68 @@ export interface CanaryRolloutProps {
    * @default - a topic encrypted with the AWS-managed SNS key that only accepts TLS
    */
   readonly approvalTopic?: sns.ITopic;
+  /**
+   * A release train: a recurring EventBridge Scheduler schedule that starts a rollout, with the
+   * image given or read from an SSM parameter when the train leaves.
+   * @default - no schedule
+   */
+  readonly releaseTrain?: ReleaseTrainOptions;
+  /**
+   * Ship the functions' source maps and run them with `--enable-source-maps`: stack traces in the
+   * logs point into serinus's TypeScript, at about 70 ms more per cold start. Rollouts of a stack
+   * that differ in this (or in `vpc`) get separate engines.
+   * @default false
+   */
+  readonly lambdaSourceMaps?: boolean;
+  /**
+   * Weekly windows in which a rollout may raise the canary's weight and promote
+   * (`DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')`). Outside them it holds its weight,
+   * bakes and alarms going on, until the next window opens. An execution input's `windows` only
+   * narrow these (a moment must be in both).
+   * @default - any time (unless `freezes` are set)
+   */
+  readonly windows?: DeploymentWindow[];
+  /**
+   * Periods in which no rollout raises the canary's weight or promotes. An execution input's
+   * `freezes` add to these.
+   * @default - none
+   */
+  readonly freezes?: FreezePeriod[];
+  /**
+   * User Lambda functions run at named points of a rollout (`LifecycleHook.invoke(fn)`); a failure
+   * or a timeout rolls back with the hook's reason.
+   * @default - none
+   */
+  readonly hooks?: LifecycleHooks;
+  /**
+   * The state machine's name; the CLI and the discovery parameter find it by service.
+   * @default 'serinus-<serviceName>'
+   */
+  readonly stateMachineName?: string;
+  /**
+   * The EventBridge bus the rollout's events (`source: "serinus"`) go to.
+   * @default - the account's default bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * A topic for people (email, chat): every rollout event of this service is sent to it as one
+   * sentence. EventBridge publishes to it, so a KMS-encrypted topic needs a key that allows
+   * `events.amazonaws.com`.
+   * @default - no topic; the events still go to EventBridge
+   */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * Whether to create a CloudWatch dashboard for the service (canary weight, canary vs stable 5xx
+   * rate and p99, alarm states, rollouts by result). A dashboard costs about $3 a month.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Whether to add stack outputs: the state machine's ARN and name, the approval topic and the
+   * discovery parameter.
+   * @default true
+   */
+  readonly outputs?: boolean;
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -197,17 +271,26 @@ export class CanaryRollout extends Construct {
   readonly alarms: cloudwatch.IAlarm[];
   /** Approval requests are published here. */
   readonly approvalTopic: sns.ITopic;
-  /** What the state machine acts on; embedded in its definition. */
-  readonly targetConfig: TargetConfig;
+  /**
+   * What the state machine acts on; embedded in its definition.
+   * @internal
+   */
+  readonly _targetConfig: TargetConfig;
   /** The managed alarms, when `managedAlarms` is set. */
   readonly managedAlarms?: CanaryHealthAlarms;
   /** The stack's shared engine this rollout registered with. */
   readonly engine: SerinusEngine;
+  /** `/serinus/services/<service>`: how a tool finds this rollout by service name (JSON, see DiscoveryValue). */
+  readonly discoveryParameter: ssm.StringParameter;
+  /** The service's dashboard, when `dashboard` is set. */
+  readonly dashboard?: RolloutDashboard;
   /**
    * The traffic target this rollout steers (the rule when one is set, else the listener). Set last:
    * a construct whose props were refused stays in the tree but steers nothing.
    */
   readonly trafficKey: string;
+  /** The release train's schedule, role and dead-letter queue, when `releaseTrain` is set. */
+  readonly releaseTrain?: ReleaseTrain;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -223,11 +306,20 @@ export class CanaryRollout extends Construct {
     const timing = resolvedTiming(props);
     const problems = this.problemsWith(props, key, timing);
     if (problems.length > 0) {
-      throw new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
+      const error = new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
+      // One problem a line: a list a person reads top to bottom.
+      error.message = error.problems.join('\n');
+      throw error;
     }
 
-    const cluster = clusterReference(this, props.cluster);
-    this.engine = SerinusEngine.of(this, { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups });
+    const calendar = deploymentCalendar(props.windows, props.freezes);
+    const cluster = props.cluster._reference(this);
+    this.engine = SerinusEngine.of(this, {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      sourceMaps: props.lambdaSourceMaps,
+    });
     this.approvalTopic = props.approvalTopic ?? this.newApprovalTopic();
 
     if (props.managedAlarms) {
@@ -241,7 +333,7 @@ export class CanaryRollout extends Construct {
     }
     this.alarms = [...(props.alarms ?? []), ...(this.managedAlarms?.alarms ?? [])];
 
-    this.targetConfig = {
+    this._targetConfig = {
       service: props.serviceName,
       traffic,
       workload: {
@@ -267,15 +359,22 @@ export class CanaryRollout extends Construct {
         maxRolloutSeconds: timing.maxRolloutDuration.toSeconds(),
       },
       onDrift: props.onDrift ?? ROLLOUT_DEFAULTS.onDrift,
+      ...(props.releaseTrain?.image.parameter && { imageParameters: [props.releaseTrain.image.parameter.parameterName] }),
+      ...(calendar && { calendar }),
+      ...(props.eventBus && { eventBusName: props.eventBus.eventBusName }),
     };
+    const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', DEFAULT_EVENT_BUS);
 
     const definition = buildRolloutDefinition(this, {
-      functions: this.engine.functions,
-      target: this.targetConfig,
+      functions: this.engine._functions,
+      target: this._targetConfig,
       approvalTopic: this.approvalTopic,
       approvalTimeout: timing.approvalTimeout,
+      windowGates: calendar !== undefined,
+      hooks: props.hooks,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName ?? defaultStateMachineName(props.serviceName),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: `serinus: canary rollouts of ${props.serviceName}`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -301,18 +400,93 @@ export class CanaryRollout extends Construct {
     );
     acknowledgeWildcardResources(
       this.stateMachine.role,
-      WORKFLOW_HANDLERS.map((name) => `${this.engine.functions[name].functionArn}:*`),
+      // Only the functions the definition invokes: the window gate's exists only with a calendar.
+      WORKFLOW_HANDLERS.filter((name) => calendar !== undefined || name !== 'await-window').map((name) => `${this.engine._functions[name].functionArn}:*`),
       "LambdaInvoke grants the engine's own functions together with their versions and aliases (the ':*' suffix); no other function is named.",
     );
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      hookFunctions(props.hooks).map((fn) => `${fn.functionArn}:*`),
+      "LambdaInvoke grants the construct's lifecycle hook functions together with their versions and aliases (the ':*' suffix); no other function is named.",
+    );
 
-    this.engine.register({
+    this.engine._register({
       stateMachine: this.stateMachine,
       traffic,
       alarms: this.alarms,
       cluster,
       namespace: props.namespace,
+      approvalTopic: this.approvalTopic,
+      eventBus,
     });
+    if (props.releaseTrain) {
+      this.releaseTrain = new ReleaseTrain(this, 'ReleaseTrain', {
+        ...props.releaseTrain,
+        stateMachine: this.stateMachine,
+        parameterReader: this.engine._functions.validate,
+      });
+    }
+
+    const stack = Stack.of(this);
+    const discovery: DiscoveryValue = {
+      schemaVersion: DISCOVERY_SCHEMA_VERSION,
+      service: props.serviceName,
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineName: this.stateMachine.stateMachineName,
+      tableName: this.engine.table.tableName,
+      approvalTopicArn: this.approvalTopic.topicArn,
+      eventBusName: eventBus.eventBusName,
+      target: this._targetConfig,
+    };
+    this.discoveryParameter = new ssm.StringParameter(this, 'Discovery', {
+      parameterName: discoveryParameterName(props.serviceName),
+      // The name starts with "/" also when the service is a token.
+      simpleName: false,
+      description: `serinus: how to find the canary rollouts of ${props.serviceName}`,
+      stringValue: stack.toJsonString(discovery),
+    });
+
+    if (props.notificationTopic) {
+      new events.Rule(this, 'NotificationRule', {
+        description: `serinus: rollout events of ${props.serviceName}, as sentences for people`,
+        eventBus,
+        eventPattern: { source: [EVENT_SOURCE], detail: { service: [props.serviceName] } },
+        targets: [
+          new eventTargets.SnsTopic(props.notificationTopic, {
+            message: events.RuleTargetInput.fromText(events.EventField.fromPath('$.detail.summary')),
+            deadLetterQueue: this.engine.deadLetterQueue,
+          }),
+        ],
+      });
+    }
+    if (props.dashboard) {
+      this.dashboard = new RolloutDashboard(this, 'Dashboard', {
+        serviceName: props.serviceName,
+        stateMachine: this.stateMachine,
+        loadBalancerFullName: props.managedAlarms?.loadBalancerFullName ?? loadBalancerFullNameFromListenerArn(listenerArn),
+        canaryTargetGroupFullName: targetGroupFullName(traffic.canaryTargetGroupArn),
+        stableTargetGroupFullName: targetGroupFullName(traffic.stableTargetGroupArn),
+        alarms: this.alarms,
+      });
+    }
+    if (props.outputs ?? true) {
+      const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+      output('StateMachineArn', this.stateMachine.stateMachineArn, `serinus ${props.serviceName}: start a rollout here`);
+      output('StateMachineName', this.stateMachine.stateMachineName, `serinus ${props.serviceName}: the state machine's name`);
+      output('ApprovalTopicArn', this.approvalTopic.topicArn, `serinus ${props.serviceName}: approval requests are published here`);
+      output('DiscoveryParameterName', this.discoveryParameter.parameterName, `serinus ${props.serviceName}: SSM parameter the CLI reads`);
+    }
     this.trafficKey = key;
+  }
+
+  /**
+   * A CodePipeline action that runs one rollout: the Step Functions invoke action with the execution
+   * input read from a file of `input` (by default the `imageDetail.json` an Amazon ECR source
+   * action writes; a build may write a `rollout.json`). A rollout that fails, rolls back, times out
+   * or is stopped fails the action with the execution's error and cause.
+   */
+  pipelineAction(options: RolloutPipelineActionOptions): codepipeline_actions.StepFunctionInvokeAction {
+    return rolloutPipelineAction(this.stateMachine, options);
   }
 
   private newApprovalTopic(): sns.Topic {
@@ -364,15 +538,9 @@ export class CanaryRollout extends Construct {
     }
 
     // Workload.
-    const clusterName = typeof props.cluster === 'string' ? props.cluster : props.cluster.clusterName;
+    const clusterName = props.cluster.clusterName;
     if (literal(clusterName) && !WORKLOAD.shape.clusterName.safeParse(clusterName).success) {
       problems.push(`cluster must be an EKS cluster name, got ${JSON.stringify(clusterName)}`);
-    }
-    for (const key of ['namespace', 'stableDeployment', 'canaryDeployment'] as const) {
-      const value = props[key];
-      if (literal(value) && !WORKLOAD.shape[key].safeParse(value).success) {
-        problems.push(`${key} must be a Kubernetes object name (lowercase letters, digits, "-" and "."), got ${JSON.stringify(value)}`);
-      }
     }
     if (literal(props.stableDeployment) && props.stableDeployment === props.canaryDeployment) {
       problems.push('canaryDeployment and stableDeployment must be different Deployments');
@@ -387,6 +555,10 @@ export class CanaryRollout extends Construct {
     const replicas = props.canaryReplicas ?? ROLLOUT_DEFAULTS.canaryReplicas;
     if (!Token.isUnresolved(replicas) && (!Number.isInteger(replicas) || replicas < 1)) {
       problems.push(`canaryReplicas must be an integer of at least 1, got ${replicas}`);
+    }
+
+    if (props.releaseTrain) {
+      problems.push(...releaseTrainProblems(props.releaseTrain).map((problem) => `releaseTrain.${problem}`));
     }
 
     // Health.
@@ -430,6 +602,27 @@ export class CanaryRollout extends Construct {
         );
       }
     }
+    problems.push(
+      ...propProblems(this, {
+        ...(props.listenerArn !== undefined && { listenerArn: props.listenerArn }),
+        ...(props.listenerRuleArn !== undefined && { listenerRuleArn: props.listenerRuleArn }),
+        stableTargetGroupArn: stableArn,
+        canaryTargetGroupArn: canaryArn,
+        ...(props.cluster._clusterArn !== undefined && { clusterArn: props.cluster._clusterArn }),
+        namespace: props.namespace,
+        stableDeployment: props.stableDeployment,
+        canaryDeployment: props.canaryDeployment,
+        alarmArns: (props.alarms ?? []).map((alarm) => alarm.alarmArn),
+        ...(props.approvalTopic && { approvalTopicArn: props.approvalTopic.topicArn }),
+        ...(props.notificationTopic && { notificationTopicArn: props.notificationTopic.topicArn }),
+        ...(props.eventBus && { eventBusArn: props.eventBus.eventBusArn }),
+        ...(props.stateMachineName !== undefined && { stateMachineName: props.stateMachineName }),
+        approval: props.approval,
+        insufficientData: props.insufficientData,
+        afterPromotion: props.afterPromotion,
+        onDrift: props.onDrift,
+      }),
+    );
     return problems;
   }
 }
@@ -467,19 +660,4 @@ function worstCaseSeconds(steps: StepSpec[], props: CanaryRolloutProps, seconds:
   );
   const gates = plan.steps.filter((step) => step.approvalBefore).length + (plan.approvalBeforePromote ? 1 : 0);
   return plan.maxDurationSeconds + gates * seconds.approvalTimeout;
-}
-
-function clusterReference(scope: Construct, cluster: eks.ICluster | string): ClusterReference {
-  if (typeof cluster !== 'string') {
-    return { clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, stableId: cluster.node.addr };
-  }
-  return {
-    clusterName: cluster,
-    clusterArn: Stack.of(scope).formatArn({
-      service: 'eks',
-      resource: 'cluster',
-      resourceName: cluster,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    }),
-  };
 }

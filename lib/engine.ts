@@ -4,7 +4,6 @@
  * IAM to exactly the listener/rule, cluster and state machine that rollout names.
  */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Lazy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,9 +13,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
@@ -30,9 +29,10 @@ import {
   type HandlerName,
   type HandlerNeeds,
 } from '../lambda/handler-names';
-import { acknowledgeManagedPolicy, acknowledgeRule, acknowledgeWildcardResources } from './nag';
+import { acknowledgeManagedPolicy, acknowledgeRule, acknowledgeWildcardResources } from './acknowledgements';
+import { BUNDLE_HANDLER, handlerCode } from './lambda-code';
 
-/** Where the Kubernetes-calling functions run. */
+/** Where the Kubernetes-calling functions run, and how all the engine's functions are deployed. */
 export interface EnginePlacement {
   /**
    * The VPC of the Kubernetes-calling functions, for clusters with a private API endpoint.
@@ -49,6 +49,12 @@ export interface EnginePlacement {
    * @default - one created by Lambda's defaults
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Ship each function's source map and run it with `--enable-source-maps`, so stack traces in the
+   * logs point into serinus's TypeScript. It costs about 70 ms of every cold start.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 }
 
 /** An EKS cluster as the engine needs it. */
@@ -70,6 +76,16 @@ export interface RolloutRegistration {
   readonly alarms: readonly cloudwatch.IAlarm[];
   readonly cluster: ClusterReference;
   readonly namespace: string;
+  /**
+   * Where its approval requests are published.
+   * @default - no approval topic is granted
+   */
+  readonly approvalTopic?: sns.ITopic;
+  /**
+   * The bus its rollout events go to.
+   * @default - no bus is granted
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 /** The partition key of the rollout table, and its execution index. */
@@ -92,7 +108,6 @@ const FENCE_MARGIN = Duration.seconds(60);
  * plus a margin. Cleanup keeps the record ended that long, then the revert is asserted again.
  */
 export const FENCE_SECONDS = Math.max(LONG_TIMEOUT.toSeconds(), SHORT_TIMEOUT.toSeconds()) + FENCE_MARGIN.toSeconds();
-const PACKAGE_ROOT = path.join(__dirname, '..');
 
 const ELB_READ_ACTIONS = [
   'elasticloadbalancing:DescribeListeners',
@@ -132,8 +147,13 @@ export class SerinusEngine extends Construct {
     return new SerinusEngine(stack, id, placement);
   }
 
-  /** One function per handler. */
-  readonly functions: Record<HandlerName, lambda.IFunction>;
+  /** One function per handler, by handler name (`validate`, `shift-weight`, …). */
+  readonly functions: { [handler: string]: lambda.IFunction };
+  /**
+   * The same functions, typed by handler name.
+   * @internal
+   */
+  readonly _functions: Record<HandlerName, lambda.IFunction>;
   /** The rollout table: one item per traffic target, the lock and the rollout record. */
   readonly table: dynamodb.Table;
   /** Holds the schedules that end bakes, and the safety and reassert sweeps of held targets. */
@@ -210,11 +230,12 @@ export class SerinusEngine extends Construct {
       );
     }
 
-    const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {};
+    const functions: Partial<Record<HandlerName, lambda.Function>> = {};
     for (const name of ALL_HANDLERS) {
       functions[name] = this.newFunction(name);
     }
-    this.functions = functions as Record<HandlerName, lambda.IFunction>;
+    this._functions = functions as Record<HandlerName, lambda.IFunction>;
+    this.functions = this._functions;
 
     // No fixed-rate sweeper: a safety schedule created with each lock and deleted with it sweeps
     // that rollout, so nothing runs between rollouts. The schedules invoke the sweeper.
@@ -238,8 +259,9 @@ export class SerinusEngine extends Construct {
    * Adds a rollout: its state machine, alarms, traffic target and cluster namespace. Rules and
    * grants are created with the first registration (EventBridge rejects an empty pattern list,
    * IAM an empty resource list) and widened by each later one.
+   * @internal
    */
-  register(rollout: RolloutRegistration): void {
+  _register(rollout: RolloutRegistration): void {
     const stateMachineArn = rollout.stateMachine.stateMachineArn;
 
     this.schedulerRole.addToPrincipalPolicy(
@@ -283,6 +305,16 @@ export class SerinusEngine extends Construct {
           new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [rollout.cluster.clusterArn] }),
         );
       }
+      if (needs.publishesEvents && rollout.eventBus) {
+        this.rolloutPolicy(group).addStatements(
+          new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [rollout.eventBus.eventBusArn] }),
+        );
+      }
+      if (needs.notifies && rollout.approvalTopic) {
+        this.rolloutPolicy(group).addStatements(
+          new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [rollout.approvalTopic.topicArn] }),
+        );
+      }
     }
     this.grantNamespace(rollout.cluster, rollout.namespace);
 
@@ -300,7 +332,7 @@ export class SerinusEngine extends Construct {
           resources: alarmArns,
           detail: { state: { value: ['ALARM'] } },
         },
-        targets: [this.eventTarget(this.functions['on-alarm'])],
+        targets: [this.eventTarget(this._functions['on-alarm'])],
       });
     }
 
@@ -314,7 +346,7 @@ export class SerinusEngine extends Construct {
           detailType: ['Step Functions Execution Status Change'],
           detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [stateMachineArn] },
         },
-        targets: [this.eventTarget(this.functions.cleanup)],
+        targets: [this.eventTarget(this._functions.cleanup)],
       });
     }
   }
@@ -323,7 +355,7 @@ export class SerinusEngine extends Construct {
     return new iam.Role(this, id, { description, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   }
 
-  private newFunction(name: HandlerName): nodejs.NodejsFunction {
+  private newFunction(name: HandlerName): lambda.Function {
     const needs = HANDLER_NEEDS[name];
     const id = pascalCase(name);
     let role = this.kubernetesRole;
@@ -340,29 +372,20 @@ export class SerinusEngine extends Construct {
       }),
     );
     const inVpc = needs.kubernetes && this.placement.vpc !== undefined;
-    const fn = new nodejs.NodejsFunction(this, id, {
+    const fn = new lambda.Function(this, id, {
       description: `serinus: ${name}`,
-      entry: path.join(PACKAGE_ROOT, 'lambda', 'handlers', `${name}.ts`),
-      handler: 'handler',
-      projectRoot: PACKAGE_ROOT,
-      depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),
+      // Built with the package (scripts/bundle-lambdas.ts): nothing is bundled at the user's synth.
+      code: handlerCode(name, this.placement.sourceMaps ?? false),
+      handler: BUNDLE_HANDLER,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      // The Kubernetes client is the heaviest dependency; more memory is more CPU for its cold start.
+      // Kubernetes calls sign an EKS token and open a TLS connection to the cluster; more memory is more CPU.
       memorySize: needs.kubernetes ? 1024 : 512,
       timeout: LONG_RUNNING.has(name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
       role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: this.environmentFor(needs),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // Ship the SDK versions the tests ran against, not whichever the runtime carries.
-        bundleAwsSDK: true,
-      },
       ...(inVpc
         ? { vpc: this.placement.vpc, vpcSubnets: this.placement.vpcSubnets, securityGroups: this.placement.securityGroups }
         : {}),
@@ -379,7 +402,7 @@ export class SerinusEngine extends Construct {
     return {
       POWERTOOLS_SERVICE_NAME: 'serinus',
       POWERTOOLS_METRICS_NAMESPACE: 'Serinus',
-      NODE_OPTIONS: '--enable-source-maps',
+      ...(this.placement.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       [ENV.fenceSeconds]: String(FENCE_SECONDS),
       ...(needs.table === 'none'
         ? {}
@@ -496,13 +519,20 @@ function unionOfNeeds(all: readonly HandlerNeeds[]): HandlerNeeds {
     schedules: any('schedules'),
     taskCallbacks: any('taskCallbacks'),
     describesExecutions: any('describesExecutions'),
+    publishesEvents: any('publishesEvents'),
+    notifies: any('notifies'),
   };
 }
 
 function engineId(placement: EnginePlacement): string {
-  if (!placement.vpc) return 'SerinusEngine';
+  if (!placement.vpc && !placement.sourceMaps) return 'SerinusEngine';
   const described = JSON.stringify(
-    { vpc: placement.vpc, subnets: placement.vpcSubnets ?? null, securityGroups: placement.securityGroups ?? [] },
+    {
+      vpc: placement.vpc ?? null,
+      subnets: placement.vpcSubnets ?? null,
+      securityGroups: placement.securityGroups ?? [],
+      ...(placement.sourceMaps ? { sourceMaps: true } : {}),
+    },
     (_key, value: unknown) => (Construct.isConstruct(value) ? value.node.path : value),
   );
   return `SerinusEngine${createHash('sha256').update(described).digest('hex').slice(0, 8)}`;

@@ -1,5 +1,11 @@
-export * from './canary-rollout';
-export * from './engine';
-export * from './managed-alarms';
-export { addNagChecks } from './nag';
-export { buildRolloutDefinition, type RolloutWorkflowProps } from './workflow';
+// The package's public API: what a CDK app needs to add canary rollouts, and nothing internal.
+export { CanaryRollout, type CanaryRolloutProps } from './canary-rollout';
+export { EksCluster } from './cluster';
+export { SerinusEngine, type EnginePlacement } from './engine';
+export { CanaryHealthAlarms, type CanaryHealthAlarmsProps, type ManagedAlarmOptions } from './managed-alarms';
+export { type RolloutPipelineActionOptions } from './pipeline-action';
+export { AfterPromotion, Approval, InsufficientData, OnDrift } from './policies';
+export { RolloutDashboard, type RolloutDashboardProps } from './rollout-dashboard';
+export { ReleaseImage, ReleaseTrain, type ReleaseTrainOptions, type ReleaseTrainProps } from './release-train';
+export { DeploymentWindow, FreezePeriod, type FreezePeriodProps } from './windows';
+export { LifecycleHook, type LifecycleHookOptions, type LifecycleHooks } from './hooks';

@@ -218,7 +218,8 @@ export function loadBalancerFullNameFromListenerArn(listenerArn: string): string
   return listenerArn.split('/').slice(1, 4).join('/');
 }
 
-function targetGroupMetrics(loadBalancer: string, targetGroup: string) {
+/** The ALB metrics of one target group: requests, target 5xx, p99 response time. */
+export function targetGroupMetrics(loadBalancer: string, targetGroup: string) {
   const dimensionsMap = { LoadBalancer: loadBalancer, TargetGroup: targetGroup };
   const metric = (metricName: string, statistic: string) =>
     new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap, statistic, period: PERIOD });

@@ -8,16 +8,22 @@ import type { TargetConfig } from '../lambda/domain/types';
 import type { TimedOutState } from '../lambda/domain/failure';
 import { ErrorNames, THROTTLING_ERROR_NAMES } from '../lambda/errors';
 import type { WorkflowHandlerName } from '../lambda/handler-names';
+import { hookStates, type HookPoint, type LifecycleHooks } from './hooks';
+import { windowGate } from './windows';
 
 export interface RolloutWorkflowProps {
   /** One function per workflow handler, from the shared engine. */
   readonly functions: Record<WorkflowHandlerName, lambda.IFunction>;
   /** Where this service's rollouts act. Embedded in the definition; CDK tokens are fine. */
   readonly target: TargetConfig;
-  /** Approval requests (with the task token) are published here. */
+  /** Approval requests, in words, are published here (the token stays on the rollout record). */
   readonly approvalTopic: sns.ITopic;
   /** How long an approval gate waits before the rollout rolls back. */
   readonly approvalTimeout: Duration;
+  /** Gate every weight increase and the promotion on the deployment calendar (`target.calendar`). @default false */
+  readonly windowGates?: boolean;
+  /** User functions run at the hook points. @default - none */
+  readonly hooks?: LifecycleHooks;
 }
 
 /**
@@ -107,6 +113,8 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   });
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });
+  // A release train's image (from its SSM parameter) that stable already runs: a success that says so, no lock.
+  const alreadyRunning = new sfn.Succeed(scope, 'AlreadyRunning', { outputPath: '$.rollout.alreadyRunning' });
   const lock = invoke('Lock', 'acquire-lock', ROLLOUT, '$.lock');
   lock.addCatch(new sfn.Fail(scope, 'LockRefused', { error: ErrorNames.LockHeld, causePath: '$.error.Cause' }), {
     errors: [ErrorNames.LockHeld],
@@ -131,7 +139,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     },
     resultPath: '$.cursor',
   });
-  const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step', '$.cursor.step'), approvalTimedOut));
+  const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step'), approvalTimedOut));
   const shiftWeight = onErrorRollBack(invoke('ShiftWeight', 'shift-weight', STEP, '$.shift'));
   // The settle time after a weight write is part of the bake: start-bake schedules its end at
   // settle + bake seconds, so no Wait state runs between ShiftWeight and Bake.
@@ -145,10 +153,17 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   retryTransient(bake);
   onErrorRollBack(onTimeout(bake, bakeTimedOut));
   const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', STEP, '$.health'));
+  // Deployment windows (lib/windows.ts) and lifecycle hooks (lib/hooks.ts): states only where set.
+  const gate = (id: string, stepPath?: string) =>
+    props.windowGates ? onErrorRollBack(windowGate(scope, id, functions['await-window'], stepPath, retryTransient)) : undefined;
+  const hook = (point: HookPoint, onFailure: sfn.IChainable, next: sfn.IChainable) => {
+    const configured = props.hooks?.[point];
+    return configured ? hookStates(scope, point, configured, target, onFailure, next) : next;
+  };
 
   // Promotion.
   const approvePromotion = onErrorRollBack(
-    onTimeout(approval(scope, 'ApprovePromotion', props, 'promotion', '$.rollout.plan'), approvalTimedOut),
+    onTimeout(approval(scope, 'ApprovePromotion', props, 'promotion'), approvalTimedOut),
   );
 
   // A failed promotion: the canary passed every bake and is serving, so stable gets its previous images
@@ -189,16 +204,20 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   const finish = onErrorRollBack(invoke('Finish', 'finish', ROLLOUT, '$.result'));
   const promoted = new sfn.Succeed(scope, 'Promoted', { outputPath: '$.result' });
 
-  const promotion = promote
+  promote
     .next(checkStable)
     .next(
       new sfn.Choice(scope, 'StableReady?')
-        .when(sfn.Condition.booleanEquals('$.stableReady.ready', true), finish.next(promoted))
+        .when(sfn.Condition.booleanEquals('$.stableReady.ready', true), hook('afterPromote', restoreStable, finish.next(promoted)))
         .otherwise(waitStable.next(checkStable)),
     );
+  const promotionGate = gate('AwaitPromotionWindow');
+  const promotion = hook('beforePromote', rollback, promotionGate ? promotionGate.next(promote) : promote);
 
   const stepLoop = new sfn.Choice(scope, 'MoreSteps?');
-  const stepBody = shiftWeight.next(bake).next(checkHealth).next(stepLoop);
+  const stepGate = gate('AwaitStepWindow', '$.cursor.step');
+  shiftWeight.next(bake).next(checkHealth).next(hook('afterStep', rollback, stepLoop));
+  const stepBody = stepGate ? stepGate.next(shiftWeight) : shiftWeight;
   stepLoop
     .when(
       sfn.Condition.numberLessThanJsonPath('$.cursor.index', '$.rollout.stepCount'),
@@ -215,11 +234,12 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     );
 
   const canaryReady = new sfn.Choice(scope, 'CanaryReady?')
-    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), stepLoop)
+    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), hook('beforeTraffic', rollback, stepLoop))
     .otherwise(waitCanary.next(checkCanary));
 
   return validate.next(
     new sfn.Choice(scope, 'DryRun?')
+      .when(sfn.Condition.isPresent('$.rollout.alreadyRunning'), alreadyRunning)
       .when(sfn.Condition.booleanEquals('$.rollout.request.dryRun', true), dryRun)
       .otherwise(lock.next(deployCanary).next(checkCanary).next(canaryReady)),
   );
@@ -242,24 +262,24 @@ function retryTransient(task: sfn.TaskStateBase): void {
 }
 
 /**
- * An approval gate: publishes the task token with the commands that answer it, and waits. A
- * rejection (SendTaskFailure with error ApprovalRejected) or the timeout rolls the rollout back.
+ * An approval gate: the request-approval function puts the task token on the rollout record and
+ * tells people (the approval topic, the Awaiting Approval event) what is being approved and that
+ * `serinus approve|reject <service>` answers it; then the gate waits. A rejection (SendTaskFailure
+ * with error ApprovalRejected) or the timeout rolls the rollout back.
  */
-function approval(scope: Construct, id: string, props: RolloutWorkflowProps, gate: 'step' | 'promotion', detailPath: string) {
-  return new tasks.SnsPublish(scope, id, {
-    topic: props.approvalTopic,
+function approval(scope: Construct, id: string, props: RolloutWorkflowProps, gate: 'step' | 'promotion') {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.functions['request-approval'],
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    subject: `serinus: approval needed for ${props.target.service}`,
-    message: sfn.TaskInput.fromObject({
-      service: props.target.service,
+    payload: sfn.TaskInput.fromObject({
+      ...(gate === 'step' ? STEP : ROLLOUT),
       gate,
-      'executionArn.$': '$$.Execution.Id',
-      'detail.$': detailPath,
+      approvalTopicArn: props.approvalTopic.topicArn,
       taskToken: sfn.JsonPath.taskToken,
-      approve: 'aws stepfunctions send-task-success --task-output "{}" --task-token <taskToken>',
-      reject: `aws stepfunctions send-task-failure --error ${ErrorNames.ApprovalRejected} --cause "<why>" --task-token <taskToken>`,
     }),
     taskTimeout: sfn.Timeout.duration(props.approvalTimeout),
     resultPath: sfn.JsonPath.DISCARD,
   });
+  retryTransient(task);
+  return task;
 }

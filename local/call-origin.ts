@@ -4,9 +4,9 @@
  * handler (and, for a task state, which workflow state) sent it. Faults and holds can then target
  * one call at one point of a rollout (DeployCanary's PATCH, not Rollback's).
  *
- * The Kubernetes client speaks HTTP through undici, and the fake API serves it from another async
- * context; the origin crosses over as a request header that undici's `request:create` diagnostics
- * channel lets us add in the caller's context.
+ * The Kubernetes adapter speaks HTTPS through node:https, and the fake API serves it from another
+ * async context; the origin crosses over as a request header that Node's `http.client.request.created`
+ * diagnostics channel (undici's `request:create`, for fetch) lets us add in the caller's context.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -53,13 +53,20 @@ const onRequestCreate = (message: unknown): void => {
   const origin = storage.getStore();
   if (origin) (message as { request: UndiciRequest }).request.addHeader(ORIGIN_HEADER, JSON.stringify(origin));
 };
+/** Sent before the request's headers are: `setHeader` still applies. */
+const onHttpRequestCreated = (message: unknown): void => {
+  const origin = storage.getStore();
+  if (origin) (message as { request: { setHeader(key: string, value: string): unknown } }).request.setHeader(ORIGIN_HEADER, JSON.stringify(origin));
+};
+const HTTP_REQUEST_CREATED = 'http.client.request.created';
 let tagging = false;
 
-/** Adds the origin header to every HTTP request undici sends from inside `runAs`. Idempotent. */
+/** Adds the origin header to every HTTP request sent from inside `runAs`. Idempotent. */
 export function tagHttpRequests(): void {
   if (tagging) return;
   tagging = true;
   diagnosticsChannel.subscribe('undici:request:create', onRequestCreate);
+  diagnosticsChannel.subscribe(HTTP_REQUEST_CREATED, onHttpRequestCreated);
 }
 
 /** Stops tagging (the end of a process that ran engines). */
@@ -67,6 +74,7 @@ export function stopTaggingHttpRequests(): void {
   if (!tagging) return;
   tagging = false;
   diagnosticsChannel.unsubscribe('undici:request:create', onRequestCreate);
+  diagnosticsChannel.unsubscribe(HTTP_REQUEST_CREATED, onHttpRequestCreated);
 }
 
 /** Whether a call of `origin` passes a filter on handler and state (an absent filter passes all). */

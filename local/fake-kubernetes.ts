@@ -118,7 +118,7 @@ export interface Held<T> {
 export type ChangeListener = (namespace: string, name: string, deployment: FakeDeployment) => void | Promise<void>;
 
 export interface FakeKubernetesOptions {
-  /** Serve HTTPS with a certificate signed by the test CA (`caPem`). EksWorkloads (client-node) refuses plain HTTP. @default true */
+  /** Serve HTTPS with a certificate signed by the test CA (`caPem`). EksWorkloads refuses plain HTTP. @default true */
   readonly tls?: boolean;
   /** The bearer token every request must carry; without it (or with another) the answer is 401. @default - no check */
   readonly token?: string;
@@ -135,6 +135,8 @@ export interface FakeKubernetes {
   readonly requests: FakeRequest[];
   /** Errors thrown by `onChange` listeners (a harness can assert it stays empty). */
   readonly listenerErrors: unknown[];
+  /** Connections clients opened to the server (TLS handshakes, when it serves TLS). */
+  readonly connections: number;
   /** Creates (or replaces) a Deployment whose rollout is already complete. */
   addDeployment(namespace: string, name: string, init: { containers: FakeContainer[]; replicas: number }): FakeDeployment;
   /** A copy of the stored Deployment. @throws when it does not exist */
@@ -416,6 +418,8 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  let connections = 0;
+  server.on(ca ? 'secureConnection' : 'connection', () => connections++);
   const { port } = server.address() as AddressInfo;
   const url = `${ca ? 'https' : 'http'}://127.0.0.1:${port}`;
 
@@ -424,6 +428,9 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     caPem: ca?.caPem,
     requests,
     listenerErrors,
+    get connections() {
+      return connections;
+    },
     addDeployment(namespace, name, init) {
       const labels = { app: name };
       const deployment: FakeDeployment = {

@@ -7,7 +7,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
-import type { TargetConfig } from '../lambda/domain/types';
+import type { ApprovalRecord, RolloutRecord, TargetConfig } from '../lambda/domain/types';
 import { ENV, type HandlerName } from '../lambda/handler-names';
 import { runAs, stopTaggingHttpRequests, tagHttpRequests } from './call-origin';
 import { installAwsFakes, type AwsFakes } from './fakes/aws';
@@ -17,6 +17,11 @@ import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 
 type Handler = (event: unknown) => Promise<unknown>;
+
+/** A user's lifecycle hook function, run in-process in place of the Lambda function it stands for. */
+export type HookFunction = (event: unknown) => unknown;
+/** How an invocation of a hook function is named in `invocations`. */
+export type HookLabel = `hook:${string}`;
 
 /** Lazy, so importing the engine does not build the runtime before the environment is set. */
 const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
@@ -32,6 +37,8 @@ const HANDLERS: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   finish: () => import('../lambda/handlers/finish'),
   rollback: () => import('../lambda/handlers/rollback'),
   'restore-stable': () => import('../lambda/handlers/restore-stable'),
+  'await-window': () => import('../lambda/handlers/await-window'),
+  'request-approval': () => import('../lambda/handlers/request-approval'),
   'on-alarm': () => import('../lambda/handlers/on-alarm'),
   cleanup: () => import('../lambda/handlers/cleanup'),
   sweeper: () => import('../lambda/handlers/sweeper'),
@@ -89,7 +96,7 @@ export interface LocalEngineOptions {
 type Settings = Required<LocalEngineOptions>;
 
 export interface Invocation {
-  readonly handler: HandlerName;
+  readonly handler: HandlerName | HookLabel;
   /** The workflow state that invoked it, for a task state's invocation. */
   readonly state?: string;
   readonly startedAt: number;
@@ -98,7 +105,7 @@ export interface Invocation {
 }
 
 export interface InvocationHoldSpec {
-  readonly handler?: HandlerName;
+  readonly handler?: HandlerName | HookLabel;
   readonly state?: string;
   /** Any of these states (instead of `state`). */
   readonly states?: readonly string[];
@@ -116,10 +123,16 @@ export interface InvocationHoldSpec {
   readonly at?: 'schedule' | 'start' | 'end';
 }
 
+/** An approval gate waiting, as a person (or `serinus approve`) finds it. */
 export interface ApprovalRequest {
+  /** The task token, read from the rollout record (where the CLI reads it). */
   readonly token: string;
   readonly state: string;
-  readonly message: Record<string, unknown>;
+  /** The record's `approval`. */
+  readonly approval: ApprovalRecord;
+  /** The message published to the approval topic. */
+  readonly message: string;
+  readonly subject?: string;
 }
 
 export interface ExecutionOutcome {
@@ -169,6 +182,7 @@ export class LocalEngine {
   deliverStatusEvents = true;
   private tokens = 0;
   private executions = 0;
+  private readonly hooks = new Map<string, HookFunction>();
 
   private constructor(
     readonly workflow: SynthesizedWorkflow,
@@ -379,17 +393,43 @@ export class LocalEngine {
     await hold.released;
   }
 
+  /**
+   * Runs `fn` wherever the workflow invokes the Lambda function `name` (its name, or its ARN): the
+   * user's lifecycle hooks, which the engine's handler map does not know. Register before the
+   * execution reaches the hook; an unregistered hook fails its task.
+   */
+  registerHook(name: string, fn: HookFunction): void {
+    this.hooks.set(name, fn);
+  }
+
+  private hookOf(functionArn: string): { label: HookLabel; fn: HookFunction } {
+    for (const [name, fn] of this.hooks) {
+      if (functionArn === name || functionArn.endsWith(`:function:${name}`)) return { label: `hook:${name}`, fn };
+    }
+    throw new Error(`no local function behind ${functionArn}: register the hook with engine.registerHook(name, fn)`);
+  }
+
   /** One Lambda invocation: the event and the result cross a JSON boundary, errors arrive as Lambda reports them. */
   async invoke(handler: HandlerName, event: unknown, state?: string): Promise<unknown> {
+    return this.run(handler, async () => (await HANDLERS[handler]()).handler, event, state);
+  }
+
+  /** An invocation of a user's hook function, as `invoke` runs a handler. */
+  private invokeHook(functionArn: string, event: unknown, state: string): Promise<unknown> {
+    const { label, fn } = this.hookOf(functionArn);
+    return this.run(label, () => Promise.resolve(async (payload: unknown) => fn(payload)), event, state);
+  }
+
+  private async run(handler: HandlerName | HookLabel, load: () => Promise<Handler>, event: unknown, state?: string): Promise<unknown> {
     const invocation: Invocation = { handler, startedAt: Date.now(), ...(state !== undefined && { state }) };
     this.invocations.push(invocation);
     const run = (async () => {
-      const module = await HANDLERS[handler]();
+      const fn = await load();
       await this.holdPoint(invocation, 'start');
       try {
         const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
         // Every call the handler makes says which handler and state it comes from (call-origin.ts).
-        const result = await runAs({ handler, ...(state !== undefined && { state }) }, () => module.handler(payload));
+        const result = await runAs({ handler: handler as HandlerName, ...(state !== undefined && { state }) }, () => fn(payload));
         invocation.endedAt = Date.now();
         await this.holdPoint(invocation, 'end');
         return result === undefined ? null : JSON.parse(JSON.stringify(result));
@@ -594,29 +634,51 @@ export class LocalEngine {
           return this.invoke(direct, input, stateName);
         };
       } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-        const handler = this.workflow.handlers[String(state.Parameters?.FunctionName)];
-        if (!handler) throw new Error(`state ${stateName} invokes an unknown function`);
+        const functionArn = String(state.Parameters?.FunctionName);
+        const handler = this.workflow.handlers[functionArn];
         overrides[stateName] = async (input) => {
           await this.scheduleTask(executionName, handler, stateName);
-          return this.waitForToken(executionName, stateName, (token) =>
-            this.invoke(handler, withToken((input as { Payload: unknown }).Payload, token), stateName),
-          );
+          return this.waitForToken(executionName, stateName, async (token) => {
+            const payload = withToken((input as { Payload: unknown }).Payload, token) as { rollout?: { executionArn?: string } };
+            if (!handler) {
+              await this.invokeHook(functionArn, payload, stateName);
+              return;
+            }
+            const published = this.aws.sns.messages.length;
+            await this.invoke(handler, payload, stateName);
+            if (handler === 'request-approval') this.approvalRequested(stateName, payload.rollout?.executionArn, published);
+          });
         };
-      } else if (resource === 'arn:aws:states:::sns:publish.waitForTaskToken') {
+      } else if (resource.startsWith('arn:aws:lambda:')) {
+        // A user's function (a lifecycle hook): found among the registered hooks when it is invoked.
         overrides[stateName] = async (input) => {
           await this.scheduleTask(executionName, undefined, stateName);
-          return this.waitForToken(executionName, stateName, async (token) => {
-            const message = withToken((input as { Message: unknown }).Message, token) as Record<string, unknown>;
-            const request = { token, state: stateName, message };
-            this.approvals.push(request);
-            for (const listener of this.approvalListeners) listener(request);
-          });
+          return this.invokeHook(resource, input, stateName);
         };
       } else {
         throw new Error(`state ${stateName} uses ${resource}, which the local engine does not run`);
       }
     }
     return overrides;
+  }
+
+  /**
+   * What a person sees once a gate asks: the token as the rollout record holds it (the way
+   * `serinus approve` finds it) and the message the approval topic received.
+   */
+  private approvalRequested(state: string, executionArn: string | undefined, publishedBefore: number): void {
+    const record = (this.aws.dynamodb.items(TABLE_NAME) as unknown as RolloutRecord[]).find((item) => item.executionArn === executionArn);
+    if (!record?.approval) throw new Error(`${state} left no approval on the rollout record of ${executionArn}`);
+    const published = this.aws.sns.messages.slice(publishedBefore).at(-1);
+    const request: ApprovalRequest = {
+      token: record.approval.token,
+      state,
+      approval: record.approval,
+      message: published?.message ?? '',
+      ...(published?.subject !== undefined && { subject: published.subject }),
+    };
+    this.approvals.push(request);
+    for (const listener of this.approvalListeners) listener(request);
   }
 
   /** A `.waitForTaskToken` task: start it with a fresh token, then wait for the callback. */

@@ -3,7 +3,7 @@
  * are milliseconds since the run started (real, compressed time).
  */
 
-export type Scenario = 'healthy' | 'faulty' | 'slow' | 'abort' | 'approval';
+export type Scenario = 'healthy' | 'faulty' | 'slow' | 'abort' | 'approval' | 'smoke';
 export type RolloutResult = 'promoted' | 'rolled_back' | 'aborted';
 export type Version = 'v1' | 'v2';
 

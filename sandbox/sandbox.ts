@@ -13,6 +13,7 @@ import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
 import type { RolloutRecord, StepSpec } from '../lambda/domain/types';
 import { ENV } from '../lambda/handler-names';
 import { AlarmEvaluator, SlidingWindow, managedAlarmSpecs, windowStats, type AlarmChange, type Observation } from './alarms';
+import { SMOKE_TEST_FUNCTION, smokeTest, smokeTestContext } from './smoke-test';
 import { startVersionApp, type VersionApp, type VersionBehaviour } from './apps';
 import { Progress, formatDuration, palette, terminalMode, type AlarmView, type EventKind, type Output, type ProgressSnapshot } from './progress';
 import { startWeightedProxy, type TargetGroupName, type WeightedProxy } from './proxy';
@@ -48,7 +49,7 @@ export const DEFAULTS = {
   maxTrafficMs: 10 * 60_000,
 } as const;
 
-export const SCENARIO_NAMES: readonly Scenario[] = ['healthy', 'faulty', 'slow', 'abort', 'approval'];
+export const SCENARIO_NAMES: readonly Scenario[] = ['healthy', 'faulty', 'slow', 'abort', 'approval', 'smoke'];
 
 export interface ScenarioSpec {
   /** One sentence: what happens and what serinus should do. */
@@ -61,6 +62,8 @@ export interface ScenarioSpec {
   readonly approval?: 'beforePromote';
   /** An alarm event must have reached serinus. */
   readonly expectsAlarm?: boolean;
+  /** A `beforeTraffic` lifecycle hook smoke-tests v2 directly before any weight moves (sandbox/smoke-test.ts). */
+  readonly smokeTest?: boolean;
 }
 
 const HEALTHY: VersionBehaviour = { errorRatePercent: 0, latencyMs: 8, jitterMs: 8 };
@@ -103,6 +106,14 @@ export const SCENARIOS: Record<Scenario, ScenarioSpec> = {
     expected: 'promoted',
     weights: [10, 50, 100],
     approval: 'beforePromote',
+  },
+  smoke: {
+    story: 'v2 answers every request with a 500: the beforeTraffic smoke test catches it and serinus rolls back before any user request reaches v2',
+    v1: HEALTHY,
+    v2: { ...HEALTHY, errorRatePercent: 100 },
+    expected: 'rolled_back',
+    weights: [10, 50, 100],
+    smokeTest: true,
   },
 };
 
@@ -164,7 +175,6 @@ export class SandboxUsageError extends Error {
 const STATE_NOTES: Record<string, string> = {
   Validate: 'checking the input, the listener, the Deployments and the alarms',
   Lock: 'taking the lock: one rollout per listener',
-  Settle: 'letting the new weights settle before bake time counts',
   CheckHealth: 'reading the alarms and their history since the bake began',
   PromoteStable: 'promoting: the stable Deployment gets the candidate image',
   Finish: 'all traffic to stable, scaling the canary down, releasing the lock',
@@ -176,9 +186,9 @@ const ACTIVITY: Record<string, string> = {
   Lock: 'taking the lock',
   DeployCanary: 'starting v2 on the canary Deployment',
   CheckCanaryReady: 'waiting for the canary pods',
+  BeforeTrafficHook: 'smoke-testing v2 before it gets traffic',
   WaitForCanary: 'waiting for the canary pods',
   ShiftWeight: 'shifting weights',
-  Settle: 'settling',
   Bake: 'baking',
   CheckHealth: 'checking health',
   ApproveStep: 'waiting for approval',
@@ -357,7 +367,7 @@ class SandboxRecorder {
     if (!workflow) {
       const began = Date.now();
       const { synthesizeSampleWorkflow } = await import('../local/sample-workflow');
-      workflow = synthesizeSampleWorkflow();
+      workflow = synthesizeSampleWorkflow(scenario.smokeTest ? smokeTestContext() : {});
       this.event('info', 'synthesized', `the CDK app's state machine: ${Object.keys(workflow.definition.States).length} states, ${Object.keys(workflow.definedAlarms).length} managed alarms (${Date.now() - began} ms)`);
     }
     if (signal?.aborted) throw new SandboxUsageError('interrupted before the rollout started');
@@ -498,6 +508,10 @@ class SandboxRecorder {
       }
       this.event('weights', `${point.stable} / ${point.canary}`, `stable ${point.stable}% · canary ${point.canary}%${detail ? ` — ${detail}` : ''}`);
     });
+
+    if (scenario.smokeTest) {
+      engine.registerHook(SMOKE_TEST_FUNCTION, smokeTest(`http://127.0.0.1:${apps.v2.port}/`, (passed, reason) => this.event(passed ? 'info' : 'fail', 'smoke test', reason)));
+    }
 
     // The rollout.
     const execution = engine.start({
@@ -696,7 +710,7 @@ class SandboxRecorder {
           this.event('state', state, `${engine.target.workload.stableDeployment} → ${CANDIDATE_IMAGE}`);
         } else if (state === 'Rollback') {
           this.event('fail', state, STATE_NOTES[state]!);
-        } else if (STATE_NOTES[state] && state !== 'Settle' && state !== 'CheckHealth') {
+        } else if (STATE_NOTES[state] && state !== 'CheckHealth') {
           this.event('state', state, STATE_NOTES[state]);
         }
       }

@@ -36,6 +36,24 @@ interface CachedApi {
   readonly expiresAt: number;
 }
 
+type KubeRequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+/**
+ * The Kubernetes client builds a new connection pool for every request, so each call pays a TLS
+ * handshake and parses the cluster's CA again. This config keeps the first pool and hands it to
+ * every later request: a warm container reuses its connection to the API server. The bearer token
+ * travels in a header, not in the pool, and a new token gets a new config (see `api`).
+ */
+class ConnectionReusingKubeConfig extends KubeConfig {
+  private dispatcher: ReturnType<KubeRequestContext['getDispatcher']>;
+
+  override async applySecurityAuthentication(context: KubeRequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    if (this.dispatcher) context.setDispatcher(this.dispatcher);
+    else this.dispatcher = context.getDispatcher();
+  }
+}
+
 export class EksWorkloads implements Workloads {
   /** Endpoints and CAs do not change while a cluster lives: one DescribeCluster per container. */
   private readonly clusters = new Map<string, Promise<ClusterAccess>>();
@@ -169,7 +187,7 @@ export class EksWorkloads implements Workloads {
 
   private async connect(clusterName: string): Promise<AppsV1Api> {
     const [cluster, token] = await Promise.all([this.cluster(clusterName), this.tokenProvider(clusterName)]);
-    const kubeConfig = new KubeConfig();
+    const kubeConfig = new ConnectionReusingKubeConfig();
     kubeConfig.loadFromOptions({
       clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.caData, skipTLSVerify: false }],
       users: [{ name: 'serinus', token }],

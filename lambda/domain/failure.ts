@@ -25,11 +25,36 @@ const TIMEOUTS = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
 
 export function readFailure(raw: unknown): Failure {
   const fields = isObject(raw) ? raw : {};
+  if (fields.Error === ErrorNames.HookFailed && isObject(fields.Cause) && typeof fields.Cause.hook === 'string') {
+    return hookFailure(fields.Cause.hook, fields.Cause.answer);
+  }
   const original = typeof fields.Error === 'string' ? fields.Error.trim() : '';
   const message = causeText(fields.Cause) ?? (typeof raw === 'string' ? raw : undefined);
   const error = namedError(original, fields.timedOut);
   const shown = original === '' ? 'unknown error' : printable(original, 128);
   return { error, cause: truncate(`${shown}: ${message ? printable(message, MAX_CAUSE_LENGTH) : 'no cause given'}`) };
+}
+
+/**
+ * A lifecycle hook that did not pass: the definition hands over `{hook, answer}`, where the answer
+ * is what the hook returned (`{status: 'fail', reason}` or anything not a pass) or the error its
+ * task was caught with (its function failed, or its timeout passed).
+ */
+function hookFailure(hook: string, answer: unknown): Failure {
+  const name = `lifecycle hook ${printable(hook, 64)}`;
+  if (isObject(answer) && typeof answer.Error === 'string') {
+    if (TIMEOUTS.has(answer.Error)) {
+      return { error: ErrorNames.HookTimedOut, cause: `${ErrorNames.HookTimedOut}: ${name} did not answer within its timeout` };
+    }
+    const why = causeText(answer.Cause);
+    return { error: ErrorNames.HookFailed, cause: truncate(`${ErrorNames.HookFailed}: ${name} failed: ${printable(answer.Error, 128)}${why ? `: ${printable(why, MAX_CAUSE_LENGTH)}` : ''}`) };
+  }
+  if (isObject(answer) && answer.status === 'fail') {
+    const reason = typeof answer.reason === 'string' && answer.reason.trim() !== '' ? printable(answer.reason, MAX_CAUSE_LENGTH) : 'no reason given';
+    return { error: ErrorNames.HookFailed, cause: truncate(`${ErrorNames.HookFailed}: ${name} failed: ${reason}`) };
+  }
+  const shown = causeText(answer) ?? String(answer);
+  return { error: ErrorNames.HookFailed, cause: truncate(`${ErrorNames.HookFailed}: ${name} answered ${printable(shown, 512)}, not {"status": "pass"}`) };
 }
 
 /** The named error for what was caught; a timeout is named after the state that timed out. */

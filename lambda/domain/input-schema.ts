@@ -2,9 +2,10 @@
  * The execution input: a zod schema for its shape, and the defaults that turn it into a
  * `RolloutRequest`. Every problem is reported at once, as a sentence that names the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationFailedError } from '../errors';
 import { MAX_STEPS, tryParseStrategy } from './strategy';
+import { freezesInputSchema, parseFreeze, windowsInputSchema } from './windows-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -122,6 +123,11 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
           error: 'must be an object that maps container names to images, such as {"app": "registry/app:1.2.3"}',
         })
         .optional(),
+      // A release train's: the image is the value of this SSM parameter (see `input-forms.ts`).
+      imageParameter: z
+        .string({ error: 'must be the name of an SSM String parameter such as "/releases/app/image"' })
+        .regex(SSM_PARAMETER_NAME, { error: 'must be the name of an SSM String parameter such as "/releases/app/image"' })
+        .optional(),
       strategy: z
         .string({ error: 'must be a preset name such as "Canary10Percent5Minutes"' })
         .transform((name, ctx) => {
@@ -147,14 +153,19 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
           error: 'must be printable text: no control characters (newlines, escapes) and no bidirectional overrides',
         })
         .optional(),
+      // Deployment windows and freezes narrow the service's calendar (lambda/domain/windows.ts).
+      windows: windowsInputSchema.optional(),
+      freezes: freezesInputSchema.optional(),
     })
     .superRefine(
       // Runs even when fields failed, so a missing image is reported alongside a bad weight.
       (input, ctx) => {
         const has = (field: string) => (input as Record<string, unknown>)[field] !== undefined;
-        if (has('image') && has('images')) {
+        if (has('imageParameter') && (has('image') || has('images'))) {
+          ctx.addIssue({ code: 'custom', message: 'give one of "image", "images" and "imageParameter", not several' });
+        } else if (has('image') && has('images')) {
           ctx.addIssue({ code: 'custom', message: 'give either "image" or "images", not both' });
-        } else if (!has('image') && !has('images')) {
+        } else if (!has('image') && !has('images') && !has('imageParameter')) {
           ctx.addIssue({
             code: 'custom',
             message:
@@ -192,37 +203,101 @@ function rolloutInputSchema(containers: readonly string[], floors: Pick<RolloutD
 }
 
 /**
- * Parses and normalises an execution input against the service it targets.
+ * Parses and normalises an execution input against the service it targets. Besides the rollout
+ * input itself (what a `rollout.json` holds), it accepts the `imageDetail.json` of an Amazon ECR
+ * source action, and an `imageParameter` once the caller has read that parameter (`parameter`).
  * @throws ValidationFailedError carrying every problem found, each naming its field.
  */
-export function parseRolloutInput(raw: unknown, target: TargetConfig): RolloutRequest {
+export function parseRolloutInput(raw: unknown, target: TargetConfig, parameter?: ResolvedImageParameter): RolloutRequest {
   if (!isPlainObject(raw)) {
     throw new ValidationFailedError(
       `the execution input must be a JSON object such as {"image": "registry/app:1.2.3"}, got ${describeValue(raw)}`,
     );
   }
+  if (Object.hasOwn(raw, ECR_IMAGE_URI)) {
+    const detail = ecrImageDetailSchema.safeParse(raw);
+    if (!detail.success) throw new ValidationFailedError(unique(toProblems(detail.error.issues, raw)));
+    return parseRolloutInput(detail.data, target);
+  }
   const containers = target.workload.containers;
   const keyProblems = containerKeyProblems(raw.images, containers);
   const parsed = rolloutInputSchema(containers, target.defaults).safeParse(raw);
-  if (!parsed.success || keyProblems.length > 0) {
-    throw new ValidationFailedError(unique([...keyProblems, ...(parsed.error ? toProblems(parsed.error.issues, raw) : [])]));
+  const parameterProblems = parsed.success ? imageParameterProblems(parsed.data.imageParameter, target, parameter) : [];
+  if (!parsed.success || keyProblems.length > 0 || parameterProblems.length > 0) {
+    throw new ValidationFailedError(
+      unique([...keyProblems, ...(parsed.error ? toProblems(parsed.error.issues, raw) : []), ...parameterProblems]),
+    );
   }
   const input = parsed.data;
   const strategy = input.steps
     ? { name: 'custom', steps: input.steps }
     : (input.strategy ?? defaultStrategy(target));
   const defaults = target.defaults;
+  const single = input.imageParameter !== undefined ? parameter?.value : input.image;
   const request: RolloutRequest = {
-    images: input.image !== undefined ? { [containers[0]]: input.image } : { ...input.images },
+    images: single !== undefined ? { [containers[0]]: single } : { ...input.images },
     steps: strategy.steps.map(({ weight, bakeSeconds }) => ({ weight, bakeSeconds })),
     strategyName: strategy.name,
     approval: input.approval ?? defaults.approval ?? DEFAULT_OPTIONS.approval,
     insufficientData: input.insufficientData ?? defaults.insufficientData ?? DEFAULT_OPTIONS.insufficientData,
     afterPromotion: input.afterPromotion ?? defaults.afterPromotion ?? DEFAULT_OPTIONS.afterPromotion,
     dryRun: input.dryRun ?? false,
+    ...(input.reason !== undefined && { reason: input.reason }),
+    ...(input.imageParameter !== undefined && parameter && { imageParameter: { name: parameter.name, version: parameter.version } }),
   };
-  return input.reason !== undefined ? { ...request, reason: input.reason } : request;
+  if (input.windows !== undefined || input.freezes !== undefined) {
+    return { ...request, calendar: { windows: input.windows ?? [], freezes: (input.freezes ?? []).map(parseFreeze) } };
+  }
+  return request;
 }
+
+/** An SSM parameter named by `imageParameter`, as read by the Validate use-case. */
+export interface ResolvedImageParameter {
+  readonly name: string;
+  readonly value: string;
+  readonly version: number;
+}
+
+/**
+ * The SSM parameter an input names that this service may read, so the caller can read it before
+ * parsing; `undefined` when the input names none, or one the construct did not grant.
+ */
+export function requestedImageParameter(raw: unknown, target: TargetConfig): string | undefined {
+  const name = isPlainObject(raw) ? raw.imageParameter : undefined;
+  return typeof name === 'string' && (target.imageParameters ?? []).includes(name) ? name : undefined;
+}
+
+/** Why the parameter an input names cannot give its image: not granted, not read, or not an image reference. */
+function imageParameterProblems(name: string | undefined, target: TargetConfig, parameter: ResolvedImageParameter | undefined): string[] {
+  if (name === undefined) return [];
+  const allowed = target.imageParameters ?? [];
+  if (!allowed.includes(name)) {
+    const granted = allowed.length > 0 ? allowed.map((n) => JSON.stringify(n)).join(', ') : 'none (the construct names a parameter with ReleaseImage.fromParameter)';
+    return [`imageParameter ${JSON.stringify(name)} is not a parameter this service may read; it may read: ${granted}`];
+  }
+  if (parameter?.name !== name) return [`imageParameter ${JSON.stringify(name)} was not read before the input was parsed`];
+  const problem = imageReferenceProblem(parameter.value);
+  return problem === undefined ? [] : [`imageParameter ${JSON.stringify(name)} (version ${parameter.version}) holds an image that cannot be rolled out: ${problem}`];
+}
+
+/**
+ * The `imageDetail.json` an Amazon ECR source action writes: `ImageURI` is the image (by digest);
+ * the other fields are ECR's metadata and are ignored. It carries no rollout options: those come
+ * from the construct, or the build writes a `rollout.json` instead.
+ */
+export const ecrImageDetailSchema = z
+  .looseObject({ ImageURI: imageSchema })
+  .superRefine((detail, ctx) => {
+    const options = Object.keys(detail).filter((key) => ROOT_FIELDS.includes(key));
+    for (const key of options) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `cannot be combined with "${ECR_IMAGE_URI}" (an Amazon ECR imageDetail.json carries only the image); put the rollout options in a rollout.json with "image" instead`,
+      });
+    }
+  })
+  .transform((detail) => ({ image: detail.ImageURI }));
 
 /**
  * The keys of `images` as the input holds them, before any parsing: `{"__proto__": …}` is an own
@@ -316,8 +391,12 @@ const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const REGISTRY = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const MAX_NAME_LENGTH = 255;
+/** An SSM parameter name (or hierarchy path); an ARN is not accepted, the construct grants by name. */
+const SSM_PARAMETER_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
 
 const ROOT_FIELDS = Object.keys(rolloutInputSchema([]).shape);
+/** The field that marks an Amazon ECR imageDetail.json. */
+const ECR_IMAGE_URI = 'ImageURI';
 const STEP_FIELDS = Object.keys(stepSchema.shape);
 
 /** The steps (and their name) to use when the input names neither steps nor a strategy. */
@@ -491,4 +570,20 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
+}
+
+/**
+ * The execution input as a JSON Schema (draft 2020-12), generated from the zod schema Validate uses:
+ * `npm run schema` writes it to schema/rollout-input.schema.json. It describes the shape; what
+ * depends on the service (container names, the construct's approval floor) and the rules across
+ * fields (image or images, strategy or steps) are Validate's, and the CLI checks them with zod.
+ */
+export function rolloutInputJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(rolloutInputSchema([]), { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+  return {
+    $schema: schema.$schema,
+    title: 'serinus rollout input',
+    description: 'The input of a serinus rollout execution. Give "image" or "images"; "strategy" or "steps" (neither: the construct\'s strategy).',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
 }

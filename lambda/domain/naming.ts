@@ -24,6 +24,14 @@ export function bakeScheduleName(executionArn: string, stepIndex: number): strin
   return `serinus-${digest}-step-${stepIndex}`;
 }
 
+/**
+ * The schedule that ends a wait for a deployment window before step `stepIndex` (or, at the step
+ * count, before the promotion). Deterministic for the same reason as `bakeScheduleName`.
+ */
+export function windowScheduleName(executionArn: string, stepIndex: number): string {
+  return bakeScheduleName(executionArn, stepIndex).replace(/-step-(\d+)$/, '-window-$1');
+}
+
 /** The schedule that sweeps a rollout every few minutes while it holds its traffic target. */
 export function safetyScheduleName(targetKey: string, executionArn: string): string {
   return `serinus-safety-${rolloutDigest(targetKey, executionArn)}`;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationFailedError } from '../errors';
 import { AFTER_PROMOTION, APPROVAL_MODES, DRIFT_POLICIES, INSUFFICIENT_DATA_POLICIES, type TargetConfig } from './types';
 
@@ -10,6 +10,14 @@ const ruleArn = arn('elasticloadbalancing', /listener-rule\/app\/[^/]+\/[0-9a-f]
 const targetGroupArn = arn('elasticloadbalancing', /targetgroup\/[^/]+\/[0-9a-f]+/, 'a target group ARN');
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
 const positiveInt = z.number().int().positive();
+
+/** Windows and freezes as the construct or Validate wrote them; the gate parses them again. */
+export const calendarSchema = z
+  .object({
+    windows: z.array(z.string().min(1)),
+    freezes: z.array(z.object({ start: z.string(), end: z.string(), reason: z.string().optional() }).strict()),
+  })
+  .strict();
 
 const stepSchema = z.object({ weight: z.number().int().min(1).max(100), bakeSeconds: z.number().int().min(0).max(86_400) }).strict();
 
@@ -56,6 +64,9 @@ export const targetConfigSchema = z
       })
       .strict(),
     onDrift: z.enum(DRIFT_POLICIES),
+    imageParameters: z.array(z.string().min(1)).optional(),
+    calendar: calendarSchema.optional(),
+    eventBusName: z.string().min(1).max(256).optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
  * The shared vocabulary of a rollout. Pure types: no AWS imports, no I/O.
  */
+import type { DeploymentCalendar } from './windows';
 
 /**
  * The raw ELBv2 `Weight` (0–999) of the stable and the canary target group in the forward action.
@@ -110,6 +111,12 @@ export interface TargetConfig {
   readonly defaults: RolloutDefaults;
   readonly timing: RolloutTiming;
   readonly onDrift: DriftPolicy;
+  /** SSM parameters an input's `imageParameter` may name (a release train's); the functions may read only these. */
+  readonly imageParameters?: string[];
+  /** When weight increases and the promotion may happen (lambda/domain/windows.ts). @default - any time */
+  readonly calendar?: DeploymentCalendar;
+  /** The EventBridge bus the rollout's events go to. @default 'default' */
+  readonly eventBusName?: string;
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -124,6 +131,10 @@ export interface RolloutRequest {
   readonly afterPromotion: AfterPromotion;
   readonly dryRun: boolean;
   readonly reason?: string;
+  /** The SSM parameter the image was read from (the input's `imageParameter`), and its version. */
+  readonly imageParameter?: { readonly name: string; readonly version: number };
+  /** The execution's own windows and freezes: they only narrow the service's calendar. */
+  readonly calendar?: DeploymentCalendar;
 }
 
 /** One step of the plan the workflow loops over. */
@@ -200,6 +211,17 @@ export interface BakeRecord {
   readonly startedAt: string;
 }
 
+/** An approval gate waiting for a person: `serinus approve <service>` answers it with the token. */
+export interface ApprovalRecord {
+  /** The Step Functions task token of the waiting gate. */
+  readonly token: string;
+  readonly gate: 'step' | 'promotion';
+  /** For a step gate: the 1-based number of the step about to get traffic. */
+  readonly step?: number;
+  /** ISO-8601 time the approval was requested. */
+  readonly requestedAt: string;
+}
+
 /** The DynamoDB item that is both the lock on a traffic target and the rollout's record. */
 export interface RolloutRecord {
   /** Partition key: the traffic target (see `targetKey`). */
@@ -234,6 +256,22 @@ export interface RolloutRecord {
   readonly lastShiftAt?: string;
   /** The EventBridge Scheduler schedule that sweeps this rollout while it holds the target. */
   readonly safetySchedule?: string;
+  /** The approval gate waiting now, if any; cleared when the rollout moves on. */
+  readonly approval?: ApprovalRecord;
+  /** What the rollout waits for before its next weight increase or its promotion, while it waits. */
+  readonly waitingFor?: WindowWait;
+}
+
+/** A wait for a deployment window (the gate's token is the record's `bake`, so an alarm ends it). */
+export interface WindowWait {
+  readonly kind: 'deploymentWindow';
+  /** `step` before a weight increase (with its index), `promotion` before the promotion. */
+  readonly gate: 'step' | 'promotion';
+  readonly step?: number;
+  /** ISO-8601 time the next window opens. */
+  readonly opensAt: string;
+  /** Why it is closed now, a sentence. */
+  readonly reason: string;
 }
 
 /** The state machine's default timeout (seven days), when the construct sets none. */

@@ -1,8 +1,14 @@
-import { z } from 'zod';
-import { deps } from '../shared/runtime';
+import * as z from 'zod';
+import { clock, wire } from '../shared/runtime';
+import { health } from '../shared/wiring/health';
+import { router } from '../shared/wiring/router';
+import { store } from '../shared/wiring/store';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { planStepSchema, rolloutContextSchema } from '../use-cases/context';
 import { checkHealth } from '../use-cases/bake';
+
+const deps = wire({ store, health, router, workloads, clock });
 
 const event = z.object({ rollout: rolloutContextSchema, step: planStepSchema });
 

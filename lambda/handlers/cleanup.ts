@@ -1,7 +1,14 @@
-import { z } from 'zod';
-import { deps } from '../shared/runtime';
+import * as z from 'zod';
+import { clock, fenceSeconds, wire } from '../shared/runtime';
+import { router } from '../shared/wiring/router';
+import { events } from '../shared/wiring/events';
+import { store } from '../shared/wiring/store';
+import { timer } from '../shared/wiring/timer';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { cleanupExecution } from '../use-cases/rollback';
+
+const deps = wire({ store, router, workloads, timer, clock, fenceSeconds, events });
 
 /**
  * EventBridge "Step Functions Execution Status Change", read leniently: only the execution and its

@@ -1,7 +1,11 @@
-import { deps } from '../shared/runtime';
+import { clock, wire } from '../shared/runtime';
+import { store } from '../shared/wiring/store';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { contextEvent } from '../use-cases/context';
 import { deployCanary } from '../use-cases/deploy';
+
+const deps = wire({ store, workloads, clock });
 
 /** DeployCanary: the candidate image on the canary Deployment, scaled up. */
 export const handler = stateHandler('DeployCanary', contextEvent, (e) => deployCanary(deps, e.rollout));

@@ -1,7 +1,12 @@
-import { z } from 'zod';
-import { deps } from '../shared/runtime';
+import * as z from 'zod';
+import { wire } from '../shared/runtime';
+import { callbacks } from '../shared/wiring/step-functions';
+import { store } from '../shared/wiring/store';
+import { timer } from '../shared/wiring/timer';
 import { stateHandler } from '../shared/handler';
 import { onAlarm } from '../use-cases/bake';
+
+const deps = wire({ store, callbacks, timer });
 
 /** EventBridge "CloudWatch Alarm State Change". */
 const event = z.object({

@@ -1,9 +1,16 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readFailure } from '../domain/failure';
 import type { TrafficTarget } from '../domain/types';
-import { deps } from '../shared/runtime';
+import { clock, fenceSeconds, wire } from '../shared/runtime';
+import { router } from '../shared/wiring/router';
+import { events } from '../shared/wiring/events';
+import { store } from '../shared/wiring/store';
+import { timer } from '../shared/wiring/timer';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { rollbackExecution } from '../use-cases/rollback';
+
+const deps = wire({ store, router, workloads, timer, clock, fenceSeconds, events });
 
 /**
  * Lenient on purpose: a rollback that refuses its input leaves traffic on the canary. Only what it

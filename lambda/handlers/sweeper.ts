@@ -1,9 +1,17 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../handler-names';
-import { deps } from '../shared/runtime';
+import { clock, fenceSeconds, wire } from '../shared/runtime';
+import { router } from '../shared/wiring/router';
+import { executions } from '../shared/wiring/step-functions';
+import { events } from '../shared/wiring/events';
+import { store } from '../shared/wiring/store';
+import { timer } from '../shared/wiring/timer';
+import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { sweep } from '../use-cases/rollback';
+
+const deps = wire({ store, router, workloads, timer, clock, fenceSeconds, executions, events });
 
 /** The Input of a safety or reassert schedule; anything else (an empty event) sweeps every record. */
 const sweepRequest = z.object({

@@ -11,3 +11,15 @@ export function countEvent(name: string, service: string, value = 1): void {
   single.addDimension('rolloutService', service);
   single.addMetric(name, MetricUnit.Count, value);
 }
+
+/**
+ * The canary's share of the traffic after a weight change: metric `CanaryWeight` in the Serinus
+ * namespace with the single dimension `Service`, the one the dashboard graphs.
+ */
+export function recordCanaryWeight(service: string, percent: number): void {
+  const single = metrics.singleMetric();
+  // Without the default `service` dimension: a metric is found by its exact dimension set.
+  single.clearDefaultDimensions();
+  single.addDimension('Service', service);
+  single.addMetric('CanaryWeight', MetricUnit.Percent, percent);
+}

@@ -1,51 +1,37 @@
 /**
- * The adapters the handlers use, built once per Lambda container from the environment. Building
- * is lazy so a handler that needs no table does not require one to be configured.
+ * What every handler's wiring shares: lazy, once-per-container construction and the settings read
+ * from the environment. The adapters themselves are wired in `./wiring/`, one module per port, so a
+ * handler's bundle holds only the adapters (and SDK clients) it imports.
  */
-import { CloudWatchHealthSignals } from '../adapters/cloudwatch-health-signals';
-import { DynamoDbRolloutStore } from '../adapters/dynamodb-rollout-store';
-import { EksWorkloads } from '../adapters/eks-workloads';
-import { Elbv2TrafficRouter } from '../adapters/elbv2-traffic-router';
-import { SchedulerBakeTimer } from '../adapters/scheduler-bake-timer';
-import { StepFunctionsCallbacks, StepFunctionsExecutions } from '../adapters/step-functions';
-import { DEFAULT_FENCE_SECONDS, ENV, EXECUTION_INDEX } from '../handler-names';
-import {
-  systemClock,
-  type BakeTimer,
-  type Clock,
-  type Executions,
-  type HealthSignals,
-  type RolloutStore,
-  type TaskCallbacks,
-  type TrafficRouter,
-  type Workloads,
-} from '../ports';
+import { DEFAULT_FENCE_SECONDS, ENV } from '../handler-names';
+import { systemClock, type Clock } from '../ports';
 
-export interface Deps {
-  readonly router: TrafficRouter;
-  readonly health: HealthSignals;
-  readonly workloads: Workloads;
-  readonly store: RolloutStore;
-  readonly timer: BakeTimer;
-  readonly callbacks: TaskCallbacks;
-  readonly executions: Executions;
-  readonly clock: Clock;
-  /** How long a handler of an ended execution may still be running: the reassert waits that long. */
-  readonly fenceSeconds: number;
-}
-
-function requiredEnv(name: string): string {
+export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set; the serinus engine sets it on deploy`);
   return value;
 }
 
-/** An object whose properties are built on first read and kept, as a Lambda container keeps its clients. */
-function lazily<T extends object>(builders: { [K in keyof T]: () => T[K] }): T {
-  const built: Partial<T> = {};
+/**
+ * Builds on first call and keeps the result, as a Lambda container keeps its clients. Every handler
+ * in one process (the local engine runs them all) shares the one adapter.
+ */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/**
+ * A handler's dependencies: each property is built on first read, so a handler that needs no table
+ * does not require one to be configured.
+ * ```ts
+ * const deps = wire({ store, router, health, clock });
+ * ```
+ */
+export function wire<T extends object>(builders: { [K in keyof T]: () => T[K] }): T {
   const target = {} as T;
   for (const key of Object.keys(builders) as Array<keyof T>) {
-    Object.defineProperty(target, key, { enumerable: true, get: () => (built[key] ??= builders[key]()) });
+    Object.defineProperty(target, key, { enumerable: true, get: () => builders[key]() });
   }
   return target;
 }
@@ -62,30 +48,14 @@ export function compressPauses(scale: number): void {
   pauseScale = scale;
 }
 
-function pause(ms: number): Promise<void> {
+export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms / pauseScale));
 }
 
-/** The production wiring. Each property builds its adapter on first use. */
-export const deps: Deps = lazily<Deps>({
-  router: () => new Elbv2TrafficRouter(undefined, { sleep: pause }),
-  health: () => new CloudWatchHealthSignals(),
-  workloads: () => new EksWorkloads(),
-  store: () =>
-    new DynamoDbRolloutStore(requiredEnv(ENV.tableName), undefined, {
-      executionIndexName: process.env[ENV.executionIndexName] ?? EXECUTION_INDEX,
-    }),
-  timer: () =>
-    new SchedulerBakeTimer({
-      groupName: requiredEnv(ENV.scheduleGroup),
-      roleArn: requiredEnv(ENV.schedulerRoleArn),
-      sweeperFunctionArn: process.env[ENV.sweeperFunctionArn],
-    }),
-  callbacks: () => new StepFunctionsCallbacks(),
-  executions: () => new StepFunctionsExecutions(),
-  clock: () => systemClock,
-  fenceSeconds: () => fenceSecondsFrom(process.env[ENV.fenceSeconds]),
-});
+export const clock = (): Clock => systemClock;
+
+/** How long a handler of an ended execution may still be running: the reassert waits that long. */
+export const fenceSeconds = (): number => fenceSecondsFrom(process.env[ENV.fenceSeconds]);
 
 /** `SERINUS_FENCE_SECONDS`, or the default when it is unset or not a positive number. */
 export function fenceSecondsFrom(value: string | undefined): number {

@@ -133,7 +133,9 @@ export async function onAlarm(
   );
   for (const record of watching) {
     const bake = record.bake!;
-    const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} during the bake of step ${bake.stepIndex + 1}${change.reason ? `: ${change.reason}` : ''}`;
+    // A wait for a deployment window is kept like a bake (use-cases/window.ts).
+    const during = record.waitingFor ? 'while the rollout waited for a deployment window' : `during the bake of step ${bake.stepIndex + 1}`;
+    const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} ${during}${change.reason ? `: ${change.reason}` : ''}`;
     logger.warn('failing bake on alarm', { executionArn: record.executionArn, alarm: change.alarmName });
     await deps.callbacks.fail(bake.taskToken, ErrorNames.CanaryUnhealthy, cause);
     countEvent('BakesFailedByAlarm', record.service);

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RecordMismatchError } from '../errors';
-import { targetConfigSchema } from '../domain/target-schema';
+import { calendarSchema, targetConfigSchema } from '../domain/target-schema';
 import {
   AFTER_PROMOTION,
   APPROVAL_MODES,
@@ -25,6 +25,18 @@ export interface RolloutContext {
   readonly plan: RolloutPlan;
   /** `plan.steps.length`, for the definition's Choice loop. */
   readonly stepCount: number;
+  /**
+   * Set when the image came from an SSM parameter and stable already runs it: the workflow ends
+   * with this as its output, without taking the lock.
+   */
+  readonly alreadyRunning?: AlreadyRunning;
+}
+
+/** A release with nothing to roll out: the output of the workflow's `AlreadyRunning` state. */
+export interface AlreadyRunning {
+  readonly message: string;
+  readonly images: Record<string, string>;
+  readonly imageParameter: { readonly name: string; readonly version: number };
 }
 
 const stepSpec = z.object({ weight: z.number(), bakeSeconds: z.number() });
@@ -52,6 +64,8 @@ export const rolloutContextSchema = z.object({
     afterPromotion: z.enum(AFTER_PROMOTION),
     dryRun: z.boolean(),
     reason: z.string().optional(),
+    imageParameter: z.object({ name: z.string(), version: z.number() }).optional(),
+    calendar: calendarSchema.optional(),
   }),
   plan: z.object({
     steps: z.array(planStep),

@@ -52,7 +52,8 @@ export async function promoteStable(
   const fence = fenceOf(deps.store, record);
   const previousStable = record.previousStable ?? (await deps.workloads.snapshot(ref));
   await fence();
-  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'promoting', previousStable });
+  // The promotion's approval, if it had one, is answered: the record no longer offers its token.
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'promoting', previousStable }, ['waitingFor', 'approval']);
   await fence();
   await deps.workloads.setImages(ref, rollout.request.images);
   logger.info('stable deployment promoted', { deployment: ref.name, images: rollout.request.images });

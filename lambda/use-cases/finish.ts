@@ -1,8 +1,10 @@
 import { STABLE_ONLY, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
 import { safetyScheduleName } from '../domain/naming';
-import type { BakeTimer, RolloutStore, TrafficRouter, Workloads } from '../ports';
+import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
+import type { BakeTimer, RolloutEvents, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
+import { announce, weightChanged } from './announce';
 import { assertHeld, canaryRef, fenceOf, type RolloutContext } from './context';
 import { dropSafetySchedule } from './lock';
 import { writeGuarded } from './traffic';
@@ -16,7 +18,7 @@ export interface FinishResult {
 
 /** Traffic back to the (now promoted) stable Deployment, canary down, lock and safety schedule released. */
 export async function finishRollout(
-  deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads; timer: BakeTimer },
+  deps: { store: RolloutStore; router: TrafficRouter; workloads: Workloads; timer: BakeTimer; events?: RolloutEvents },
   rollout: RolloutContext,
 ): Promise<FinishResult> {
   const keep = rollout.request.afterPromotion === 'keepCanary';
@@ -53,5 +55,16 @@ export async function finishRollout(
   await dropSafetySchedule(deps.timer, record.safetySchedule ?? safetySchedule);
   logger.info('rollout promoted', { images: rollout.request.images });
   countEvent('RolloutsPromoted', rollout.target.service);
+  weightChanged(rollout.target.service, STABLE_ONLY);
+  await announce(
+    deps.events,
+    rolloutEvent(RolloutEventTypes.promoted, {
+      target: rollout.target,
+      executionArn: rollout.executionArn,
+      request: rollout.request,
+      weights: STABLE_ONLY,
+      ...(record.previousStable && { previousStable: record.previousStable.images }),
+    }),
+  );
   return done;
 }

@@ -2,8 +2,10 @@ import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
 import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type Weights } from '../domain/types';
 import { safetyScheduleName } from '../domain/naming';
-import type { BakeTimer, Clock, RolloutStore, TrafficRouter } from '../ports';
+import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
+import type { BakeTimer, Clock, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
+import { announce } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
 
 /** The lock outlives the state machine's timeout by this much, so cleanup runs before a takeover. */
@@ -16,7 +18,7 @@ const LOCK_GRACE_SECONDS = 3600;
  * its status event is lost, and nothing runs between rollouts.
  */
 export async function acquireLock(
-  deps: { store: RolloutStore; router: TrafficRouter; timer: BakeTimer; clock: Clock },
+  deps: { store: RolloutStore; router: TrafficRouter; timer: BakeTimer; clock: Clock; events?: RolloutEvents },
   rollout: RolloutContext,
 ): Promise<{ startWeights: Weights }> {
   const now = deps.clock.now();
@@ -61,6 +63,10 @@ export async function acquireLock(
     logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
   }
   countEvent('RolloutsStarted', target.service);
+  await announce(
+    deps.events,
+    rolloutEvent(RolloutEventTypes.started, { target, executionArn: rollout.executionArn, request: rollout.request, weights: startWeights }),
+  );
   return { startWeights };
 }
 

@@ -1,8 +1,10 @@
 import { planRollback, type RollbackEnding } from '../domain/rollback';
 import { reassertScheduleName, safetyScheduleName } from '../domain/naming';
-import type { RolloutRecord, SweepRequest, TrafficTarget } from '../domain/types';
-import type { BakeTimer, Clock, Executions, RolloutStore, TrafficRouter, Workloads } from '../ports';
+import { factsOfRecord, rolloutEvent, RolloutEventTypes, type RolloutEventType } from '../domain/rollout-events';
+import { STABLE_ONLY, type RolloutRecord, type SweepRequest, type TrafficTarget } from '../domain/types';
+import type { BakeTimer, Clock, Executions, RolloutEvents, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
+import { announce, weightChanged } from './announce';
 import { canaryRef, stableRef } from './context';
 import { dropSafetySchedule } from './lock';
 
@@ -14,6 +16,8 @@ export interface RollbackDeps {
   readonly clock: Clock;
   /** How long a handler of an ended execution may still be running (the longest function timeout plus a margin). */
   readonly fenceSeconds: number;
+  /** Where the Rolled Back and Aborted events go; published last, so they never delay the revert. */
+  readonly events?: RolloutEvents;
 }
 
 export interface RollbackOutcome {
@@ -69,11 +73,12 @@ async function undoRest(
   why: string,
   traffic: TrafficOutcome,
   mode: 'release' | 'fence',
+  ending: RolloutEventType = RolloutEventTypes.rolledBack,
 ): Promise<RollbackOutcome> {
   const now = deps.clock.now();
   const until = mode === 'release' ? now : new Date(now.getTime() + deps.fenceSeconds * 1000);
-  const ending: RollbackEnding = mode === 'release' ? { kind: 'release' } : { kind: 'fence', reassertAt: until.toISOString() };
-  const plan = planRollback(record, ending);
+  const rollbackEnding: RollbackEnding = mode === 'release' ? { kind: 'release' } : { kind: 'fence', reassertAt: until.toISOString() };
+  const plan = planRollback(record, rollbackEnding);
   logger.warn('rolling back', { why, steps: plan.steps, targetKey: record.targetKey });
 
   await deps.store.end(record.targetKey, record.executionArn, until, why);
@@ -87,6 +92,8 @@ async function undoRest(
     await dropSafetySchedule(deps.timer, safetyOf(record));
   }
   countEvent('RolloutsRolledBack', record.service);
+  weightChanged(record.service, STABLE_ONLY);
+  await announce(deps.events, rolloutEvent(ending, factsOfRecord(record, STABLE_ONLY, why)));
   return { held: true, undone: [...traffic.undone, ...plan.steps], findings: traffic.findings };
 }
 
@@ -128,7 +135,7 @@ export async function cleanupExecution(deps: RollbackDeps, executionArn: string,
   const record = await deps.store.findByExecution(executionArn);
   if (!record) return { held: false, undone: [], findings: [] };
   const traffic = await trafficToStable(deps.router, record.target.traffic);
-  return undoRest(deps, record, `execution ended ${status}`, traffic, 'fence');
+  return undoRest(deps, record, `execution ended ${status}`, traffic, 'fence', endingOf(status));
 }
 
 export type SweepDeps = RollbackDeps & { readonly executions: Executions };
@@ -183,7 +190,7 @@ async function sweepRecord(deps: SweepDeps, record: RolloutRecord): Promise<bool
   const status = await deps.executions.status(record.executionArn);
   if (status === 'RUNNING') return false;
   const traffic = await trafficToStable(deps.router, record.target.traffic);
-  await undoRest(deps, record, `sweeper found execution ${status}`, traffic, 'fence');
+  await undoRest(deps, record, `sweeper found execution ${status}`, traffic, 'fence', endingOf(status));
   return true;
 }
 
@@ -195,6 +202,11 @@ async function reassert(deps: SweepDeps, record: RolloutRecord): Promise<boolean
   await dropSafetySchedule(deps.timer, safetyOf(record));
   logger.info('revert asserted again after the fence; lock released', { targetKey: record.targetKey, traffic: traffic.undone });
   return true;
+}
+
+/** A stopped execution was aborted by someone; any other end is a rollback. */
+function endingOf(status: string): RolloutEventType {
+  return status === 'ABORTED' ? RolloutEventTypes.aborted : RolloutEventTypes.rolledBack;
 }
 
 function sweepRequest(record: RolloutRecord, kind: SweepRequest['kind']): SweepRequest {

@@ -2,8 +2,10 @@ import { CanaryUnhealthyError, DriftDetectedError, NoHealthyTargetsError, Valida
 import { judgeHealth } from '../domain/health';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, TargetConfig, Weights } from '../domain/types';
-import type { Clock, Fence, HealthSignals, RolloutStore, TrafficRouter, WriteWeightsResult } from '../ports';
+import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
+import type { Clock, Fence, HealthSignals, RolloutEvents, RolloutStore, TrafficRouter, WriteWeightsResult } from '../ports';
 import { countEvent, logger } from '../shared/observability';
+import { announce, weightChanged } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
 
 /**
@@ -17,7 +19,7 @@ import { fenceOf, heldRecord, type RolloutContext } from './context';
  * the live weights; otherwise the step's weights are written as planned.
  */
 export async function shiftWeight(
-  deps: { store: RolloutStore; router: TrafficRouter; health: HealthSignals; clock: Clock },
+  deps: { store: RolloutStore; router: TrafficRouter; health: HealthSignals; clock: Clock; events?: RolloutEvents },
   rollout: RolloutContext,
   step: PlanStep,
 ): Promise<{ weights: Weights }> {
@@ -55,9 +57,21 @@ export async function shiftWeight(
   let lastShiftAt = record.lastShiftAt ?? record.startedAt;
   if (wrote) lastShiftAt = writtenAt.toISOString();
   await fence();
-  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt });
+  // The step's approval, if it had one, is answered: the record no longer offers its token.
+  await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt }, ['waitingFor', 'approval']);
   logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
   countEvent('WeightShifts', rollout.target.service);
+  weightChanged(rollout.target.service, wanted);
+  await announce(
+    deps.events,
+    rolloutEvent(RolloutEventTypes.stepReached, {
+      target: rollout.target,
+      executionArn: rollout.executionArn,
+      request: rollout.request,
+      weights: wanted,
+      step: { number: step.index + 1, weight: step.weight },
+    }),
+  );
   return { weights: wanted };
 }
 

@@ -12,22 +12,27 @@ import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cl
 import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EKSServiceException } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient, EventBridgeServiceException } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
+import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
+import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { currentOrigin, originMatches } from '../call-origin';
 import { FakeCloudWatch } from './cloudwatch';
 import { FakeDynamoDb, type TableSpec } from './dynamodb';
 import { FakeElbv2, type FakeElbv2Options } from './elbv2';
+import { FakeEventBridge, FakeSns } from './notifications';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
 import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
+import { FakeSsm } from './ssm';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
 
 export interface AwsCall {
   /** Position in the log, across services. */
   readonly seq: number;
-  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, a served extra client, or what `record` was given. */
+  /** `elbv2`, `cloudwatch`, `dynamodb`, `scheduler`, `sfn`, `ssm`, a served extra client, or what `record` was given. */
   readonly service: string;
   /**
    * The API operation (`ModifyListener`); for the document client the lib-dynamodb class name
@@ -62,6 +67,7 @@ const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
   'SendTaskSuccess',
   'SendTaskFailure',
   'StopExecution',
+  'PutParameter',
 ]);
 
 /**
@@ -151,6 +157,11 @@ export interface AwsFakes {
   readonly dynamodb: FakeDynamoDb;
   readonly scheduler: FakeScheduler;
   readonly sfn: FakeStepFunctions;
+  readonly ssm: FakeSsm;
+  /** Rollout events (PutEvents). Not mutating: news about the rollout, not a change to it. */
+  readonly eventbridge: FakeEventBridge;
+  /** Messages for people (Publish). Not mutating, like events. */
+  readonly sns: FakeSns;
   /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
   mutatingCalls(): AwsCall[];
@@ -169,14 +180,17 @@ export interface AwsFakes {
 }
 
 /** Query-protocol services name their errors without the `Exception` suffix and answer 403 to a denial. */
-const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch']);
+const QUERY_PROTOCOL = new Set(['elbv2', 'cloudwatch', 'sns']);
 const SERVICE_EXCEPTIONS: Record<string, new (options: never) => Error> = {
   elbv2: ElasticLoadBalancingV2ServiceException,
   cloudwatch: CloudWatchServiceException,
   dynamodb: DynamoDBServiceException,
   scheduler: SchedulerServiceException,
   sfn: SFNServiceException,
+  ssm: SSMServiceException,
   eks: EKSServiceException,
+  eventbridge: EventBridgeServiceException,
+  sns: SNSServiceException,
 };
 
 /** The installation that is live; a new one replaces it rather than stacking on it. */
@@ -189,7 +203,10 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   const elbv2 = new FakeElbv2(options.elbv2);
   const cloudwatch = new FakeCloudWatch();
   const dynamodb = new FakeDynamoDb();
+  const eventbridge = new FakeEventBridge();
+  const sns = new FakeSns();
   const scheduler = new FakeScheduler({ sfn, speed: options.speed, firing: options.schedulerFiring });
+  const ssm = new FakeSsm();
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
@@ -281,6 +298,9 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   serve(DynamoDBDocumentClient, 'dynamodb', dynamodb.route(), true);
   serve(SchedulerClient, 'scheduler', scheduler.route());
   serve(SFNClient, 'sfn', sfn.route());
+  serve(SSMClient, 'ssm', ssm.route());
+  serve(EventBridgeClient, 'eventbridge', eventbridge.route());
+  serve(SNSClient, 'sns', sns.route());
   // The fake sits behind the document client; a bare DynamoDBClient would otherwise reach the network.
   serve(DynamoDBClient, 'dynamodb-bare', ({ commandName }) => {
     throw new Error(`${commandName} was sent through DynamoDBClient; FakeDynamoDb serves DynamoDBDocumentClient only`);
@@ -302,6 +322,9 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     dynamodb,
     scheduler,
     sfn,
+    ssm,
+    eventbridge,
+    sns,
     calls,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,

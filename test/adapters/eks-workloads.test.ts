@@ -63,6 +63,24 @@ describe('EksWorkloads connection', () => {
     expect(fake.requests.map((request) => request.status)).toEqual([200, 200, 200, 200, 200]);
   });
 
+  it('reuses its connections to the API server: a TLS handshake per pooled connection, not per call', async () => {
+    // Prepare
+    const before = fake.connections;
+    const requests = fake.requests.length;
+
+    // Act
+    for (let round = 0; round < 3; round++) {
+      await workloads.snapshot(ref);
+      await workloads.setImages(ref, { app: `checkout:1.${round + 1}.0` });
+      await workloads.scale(ref, round + 2);
+      await workloads.rolloutStatus(ref);
+    }
+
+    // Assess: 15 requests; a request sent before the previous answer freed its socket takes a second one.
+    expect(fake.requests.length - requests).toBe(15);
+    expect(fake.connections - before).toBeLessThanOrEqual(2);
+  });
+
   it('mints a new token when the cached one is about to expire, without describing the cluster again', async () => {
     // Prepare
     let now = 1_000_000;

@@ -9,7 +9,10 @@ import {
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeRolloutEvents } from '../../lambda/adapters/eventbridge-rollout-events';
+import { SnsNotifier } from '../../lambda/adapters/sns-notifier';
 import { installAwsFakes, type AwsFakes } from '../../local/fakes/aws';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -22,6 +25,7 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-w
 const sfn = new SFNClient({ region: 'eu-west-1' });
 const scheduler = new SchedulerClient({ region: 'eu-west-1' });
 const eks = new EKSClient({ region: 'eu-west-1' });
+const ssm = new SSMClient({ region: 'eu-west-1' });
 
 function forward(stable: number, canary: number): Action {
   return {
@@ -42,6 +46,37 @@ describe('installAwsFakes', () => {
   afterEach(() => {
     fakes?.restore();
     fakes = undefined;
+  });
+
+  it('records rollout events and approval messages, with the faults of every other service', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    const events = new EventBridgeRolloutEvents();
+    const event = {
+      detailType: 'Rollout Started' as const,
+      detail: { service: 'checkout', executionArn: EXECUTION, weights: { stable: 100, canary: 0 }, images: { candidate: 'registry.local/app:2.0.0' }, summary: 's' },
+    };
+    const fault = fakes.injectFault({ service: 'eventbridge', command: 'PutEvents', kind: 'serverError', times: 'always' });
+
+    // Act
+    const refused = events.publish(event);
+    await expect(refused).rejects.toMatchObject({ name: 'InternalServerException' });
+    fault.remove();
+    await events.publish(event);
+    await new SnsNotifier().notify('arn:aws:sns:eu-west-1:123456789012:approvals', 'subject', 'message');
+
+    // Assess
+    expect(fault.hits).toBe(2);
+    expect(fakes.eventbridge.events).toEqual([
+      { source: 'serinus', detailType: 'Rollout Started', detail: event.detail, eventBusName: 'default', resources: [EXECUTION] },
+    ]);
+    expect(fakes.sns.messages).toEqual([{ topicArn: 'arn:aws:sns:eu-west-1:123456789012:approvals', subject: 'subject', message: 'message' }]);
+    expect(fakes.calls.map((c) => `${c.service}:${c.command}:${c.mutating}`)).toEqual([
+      'eventbridge:PutEvents:false',
+      'eventbridge:PutEvents:false',
+      'eventbridge:PutEvents:false',
+      'sns:Publish:false',
+    ]);
   });
 
   it('logs every command across services in order, and picks out the mutating ones', async () => {
@@ -208,6 +243,34 @@ describe('installAwsFakes', () => {
     // Assess
     expect(whileHeld).toEqual({ weights: { [STABLE]: 90, [CANARY]: 10 }, answered: false });
     expect(answered).toBe(true);
+  });
+
+  it('serves SSM parameters as the API does (versions, ParameterNotFound, Overwrite), with faults from the registry', async () => {
+    // Prepare
+    fakes = installAwsFakes();
+    fakes.ssm.put('/releases/app', 'registry.local/app:1.0.0');
+    const throttled = fakes.injectFault({ service: 'ssm', command: 'GetParameter', kind: 'throttled' });
+
+    // Act
+    const second = await ssm.send(new PutParameterCommand({ Name: '/releases/app', Value: 'registry.local/app:2.0.0', Type: 'String', Overwrite: true }));
+    const read = await ssm.send(new GetParameterCommand({ Name: '/releases/app' }));
+    const missing = await ssm.send(new GetParameterCommand({ Name: '/releases/none' })).catch((error: Error) => error.name);
+    const exists = await ssm.send(new PutParameterCommand({ Name: '/releases/app', Value: 'x:1', Type: 'String' })).catch((error: Error) => error.name);
+
+    // Assess
+    expect(second.Version).toBe(2);
+    expect(read.Parameter).toMatchObject({ Name: '/releases/app', Type: 'String', Value: 'registry.local/app:2.0.0', Version: 2 });
+    expect(read.Parameter?.ARN).toBe('arn:aws:ssm:eu-west-1:123456789012:parameter/releases/app');
+    expect(missing).toBe('ParameterNotFound');
+    expect(exists).toBe('ParameterAlreadyExists');
+    // The throttled read was retried by the SDK: two attempts, one logged fault.
+    expect(throttled.hits).toBe(1);
+    expect(fakes.calls.filter((c) => c.command === 'GetParameter').map(({ attempt, fault }) => ({ attempt, fault }))).toEqual([
+      { attempt: 1, fault: 'throttled' },
+      { attempt: 2, fault: undefined },
+      { attempt: 1, fault: undefined },
+    ]);
+    expect(fakes.mutatingCalls().map((c) => c.command)).toEqual(['PutParameter', 'PutParameter']);
   });
 
   it('serves extra clients, whose commands join the log', async () => {

@@ -8,21 +8,23 @@ import https from 'node:https';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { SAMPLE_CONTEXT_KEY, cdkJsonContext, type SampleConfig } from '../../bin/serinus';
+import { SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
+import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
 import { LocalEngine, type LocalEngineOptions } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import { extractWorkflow, type SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { FLOW_SPEED, STABLE, observed, type Flow } from './flow-support';
 
-const SAMPLE = cdkJsonContext()[SAMPLE_CONTEXT_KEY] as SampleConfig;
+const SAMPLE = { ...FIXTURE_CONFIG, alarmNames: FIXTURE_CONFIG.alarmNames ?? [] };
 
 /** A rule of the sample's listener (its id is made up, as the sample's ARNs are). */
 export const RULE_ARN = SAMPLE.listenerArn.replace(':listener/', ':listener-rule/') + '/9683b2d02a6cabee';
 
 const workflows = new Map<string, SynthesizedWorkflow>();
 
-/** The sample steering one listener rule instead of the listener's default action: cdk.json's context with `listenerRuleArn` set. */
+/** The sample steering one listener rule instead of the listener's default action: the fixture with `listenerRuleArn` set. */
 export function ruleWorkflow(): SynthesizedWorkflow {
   let workflow = workflows.get('rule');
   if (!workflow) {
@@ -32,11 +34,11 @@ export function ruleWorkflow(): SynthesizedWorkflow {
   return workflow;
 }
 
-/** The sample's rollout built with extra construct props (e.g. `onDrift: 'adopt'`), bundling skipped. */
+/** The sample's rollout built with extra construct props (e.g. `onDrift: OnDrift.ADOPT`). */
 export function sampleWorkflowWith(key: string, extra: Partial<CanaryRolloutProps>): SynthesizedWorkflow {
   let workflow = workflows.get(key);
   if (!workflow) {
-    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'SerinusCheckout', { env: { account: SAMPLE.account, region: SAMPLE.region } });
     const managed = SAMPLE.managedAlarms;
     const rollout = new CanaryRollout(stack, 'Checkout', {
@@ -44,7 +46,7 @@ export function sampleWorkflowWith(key: string, extra: Partial<CanaryRolloutProp
       listenerArn: SAMPLE.listenerArn,
       stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
       canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
-      cluster: SAMPLE.clusterName,
+      cluster: EksCluster.fromName(SAMPLE.clusterName),
       namespace: SAMPLE.namespace,
       stableDeployment: SAMPLE.stableDeployment,
       canaryDeployment: SAMPLE.canaryDeployment,
@@ -59,7 +61,7 @@ export function sampleWorkflowWith(key: string, extra: Partial<CanaryRolloutProp
       strategy: SAMPLE.strategy,
       ...extra,
     });
-    workflow = extractWorkflow(rollout.stateMachine, rollout.engine.functions);
+    workflow = extractWorkflow(rollout.stateMachine, rollout.engine._functions);
     workflows.set(key, workflow);
   }
   return workflow;

@@ -4,6 +4,7 @@
  * the whole synthesized workflow. Each ends with a named error whose cause says what was found,
  * traffic back on stable, the lock released and the canary scaled back.
  */
+import { OnDrift } from '../../lib/policies';
 import type { ExecutionOutcome } from '../../local/local-engine';
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, type Flow } from './flow-support';
 import {
@@ -35,7 +36,7 @@ let flow: Flow;
 beforeAll(() => {
   sampleWorkflow();
   ruleWorkflow();
-  sampleWorkflowWith('adopt', { onDrift: 'adopt' });
+  sampleWorkflowWith('adopt', { onDrift: OnDrift.ADOPT });
 }, 120_000);
 
 afterEach(async () => {
@@ -269,7 +270,7 @@ describe('the canary edited during the last bake (finding 7): never promoted', (
 
 describe("onDrift: 'adopt'", () => {
   const ADOPT_PLAN = [10, 25, 50, 100].map((weight) => ({ weight, bakeSeconds: 60 }));
-  const adoptFlow = () => startFlowOn(sampleWorkflowWith('adopt', { onDrift: 'adopt' }));
+  const adoptFlow = () => startFlowOn(sampleWorkflowWith('adopt', { onDrift: OnDrift.ADOPT }));
 
   it('carries on from the live weights: a step the canary already has is baked without a write, the next is written as planned', async () => {
     // Prepare

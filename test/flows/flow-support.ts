@@ -4,6 +4,12 @@ import { RolloutObserver } from '../../local/rollout-observer';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
+let build: () => SynthesizedWorkflow = () => synthesizeSampleWorkflow();
+
+/** A file whose flows need a variant of the sample (e.g. with hooks) says so at its top, before beforeAll runs. */
+export function useWorkflow(builder: () => SynthesizedWorkflow): void {
+  build = builder;
+}
 
 // Synthesis takes seconds (more on a busy machine): done once per file, outside any test's timeout.
 beforeAll(() => {
@@ -12,9 +18,9 @@ beforeAll(() => {
 
 afterAll(() => shutdownLocalEngines());
 
-/** The sample app's rollout, synthesized once per test file (bundling skipped). */
+/** The sample app's rollout (or the file's `useWorkflow`), synthesized once per test file (bundling skipped). */
 export function sampleWorkflow(): SynthesizedWorkflow {
-  cached ??= synthesizeSampleWorkflow();
+  cached ??= build();
   return cached;
 }
 

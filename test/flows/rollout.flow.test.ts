@@ -217,18 +217,32 @@ describe('flow 10: approvals', () => {
     // Prepare
     flow = await startFlow();
     const execution = flow.engine.start({ image: CANDIDATE, steps: steps(10, 100), approval: 'beforePromote' });
-    const request = await flow.engine.nextApproval();
+    await flow.engine.nextApproval();
     expect(flow.engine.kube.deployment(NAMESPACE(), STABLE_DEPLOYMENT()).spec.template.spec.containers[0]!.image).toBe(STABLE);
-    expect(flow.engine.approvals).toHaveLength(1);
-    expect(flow.engine.approvals[0]!.message).toMatchObject({ gate: 'promotion', service: flow.engine.target.service });
+    // What `serinus approve` reads: the token on the rollout record, nothing pasted from a message.
+    const [record] = flow.engine.aws.dynamodb.items('serinus-rollouts') as Array<{ approval?: { token: string; gate: string } }>;
+    expect(record?.approval).toMatchObject({ token: expect.any(String), gate: 'promotion' });
+    const service = flow.engine.target.service;
+    expect(flow.engine.aws.sns.messages).toEqual([
+      expect.objectContaining({ message: expect.stringContaining(`promote app=${CANDIDATE}`) }),
+    ]);
+    expect(flow.engine.aws.sns.messages[0]!.message).toContain(`serinus approve ${service}`);
+    expect(flow.engine.aws.eventbridge.detailTypes()).toContain('Rollout Awaiting Approval');
 
     // Act
-    await flow.engine.approve(request.token);
+    await flow.engine.approve(record!.approval!.token);
     const outcome = await execution.outcome;
 
     // Assess
     expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
     expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
+    expect(flow.engine.aws.eventbridge.detailTypes()).toEqual([
+      'Rollout Started',
+      'Rollout Step Reached',
+      'Rollout Step Reached',
+      'Rollout Awaiting Approval',
+      'Rollout Promoted',
+    ]);
     await expectEndInvariants(flow, outcome, [10, 100]);
   });
 
@@ -245,6 +259,11 @@ describe('flow 10: approvals', () => {
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
     expect(outcome.cause).toMatch(/p99 looks worse/);
+    expect(flow.engine.aws.eventbridge.events.at(-1)).toMatchObject({
+      source: 'serinus',
+      detailType: 'Rollout Rolled Back',
+      detail: { service: flow.engine.target.service, weights: { stable: 100, canary: 0 }, reason: expect.stringMatching(/p99 looks worse/) },
+    });
     expect(flow.observer.stableImages()).toEqual([STABLE]);
     await expectEndInvariants(flow, outcome, [10, 100]);
   });

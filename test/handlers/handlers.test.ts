@@ -64,6 +64,8 @@ const MALFORMED: Record<HandlerName, unknown> = {
   finish: null,
   rollback: { error: { Error: 'CanaryUnhealthy' } },
   'restore-stable': { rollout: { executionArn: EXECUTION } },
+  'await-window': { step: { index: 0, weight: 10 }, taskToken: 'token' },
+  'request-approval': { gate: 'promotion', taskToken: 'token' },
   'on-alarm': { source: 'aws.cloudwatch', detail: {} },
   cleanup: { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'ABORTED' } },
   sweeper: undefined,

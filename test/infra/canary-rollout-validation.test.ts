@@ -1,9 +1,14 @@
-import { Duration, Fn, type Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { SAMPLE_CONTEXT_KEY, SampleConfigError, buildSampleStack } from '../../bin/serinus';
+import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
+import { Approval, OnDrift } from '../../lib/policies';
 import { ValidationFailedError } from '../../lambda/errors';
-import { OTHER, SAMPLE, emptyStack, validRolloutProps } from '../support/synth';
+import { OTHER, SAMPLE, emptyStack, newTestApp, validRolloutProps } from '../support/synth';
 
 /** Builds a rollout from valid props with `overrides` applied. */
 function build(overrides: (stack: Stack) => Partial<CanaryRolloutProps>, existing?: Stack): () => CanaryRollout {
@@ -146,16 +151,33 @@ describe('CanaryRollout props validation', () => {
     expect(build(() => ({ serviceName: 'x'.repeat(64) }))).toThrow(/serviceName must be 1–63 letters, digits/);
   });
 
-  it('requires an EKS cluster name', () => {
+  it('refuses a choice outside its enum, as a JavaScript caller may pass one', () => {
     // Act & Assess
-    expect(build(() => ({ cluster: '-shop' }))).toThrow(/cluster must be an EKS cluster name/);
+    expect(build(() => ({ approval: 'always' as Approval }))).toThrow(
+      /approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "always"/,
+    );
+    expect(build(() => ({ onDrift: 'ignore' as OnDrift }))).toThrow(/onDrift must be one of "revert", "adopt", got "ignore"/);
   });
 
-  it('requires Kubernetes object names for namespace and Deployments', () => {
+  it('requires an EKS cluster name', () => {
     // Act & Assess
-    expect(build(() => ({ namespace: 'Checkout' }))).toThrow(/namespace must be a Kubernetes object name/);
-    expect(build(() => ({ stableDeployment: 'app_v1' }))).toThrow(/stableDeployment must be a Kubernetes object name/);
-    expect(build(() => ({ canaryDeployment: 'app-' }))).toThrow(/canaryDeployment must be a Kubernetes object name/);
+    expect(build(() => ({ cluster: EksCluster.fromName('-shop') }))).toThrow(/cluster must be an EKS cluster name/);
+  });
+
+  it('requires a namespace that is an RFC 1123 label (no dots, at most 63 characters)', () => {
+    // Act & Assess
+    expect(build(() => ({ namespace: 'Checkout' }))).toThrow(/namespace must be a Kubernetes namespace name \(RFC 1123 label/);
+    expect(build(() => ({ namespace: 'shop.checkout' }))).toThrow(/namespace must be a Kubernetes namespace name/);
+    expect(build(() => ({ namespace: 'n'.repeat(64) }))).toThrow(/namespace must be a Kubernetes namespace name/);
+    expect(build(() => ({ namespace: 'n'.repeat(63) }))).not.toThrow();
+  });
+
+  it('requires Deployment names that are RFC 1123 subdomains (dot-separated labels)', () => {
+    // Act & Assess
+    expect(build(() => ({ stableDeployment: 'app_v1' }))).toThrow(/stableDeployment must be a Kubernetes Deployment name \(RFC 1123 subdomain/);
+    expect(build(() => ({ canaryDeployment: 'app-' }))).toThrow(/canaryDeployment must be a Kubernetes Deployment name/);
+    expect(build(() => ({ canaryDeployment: 'app.-canary' }))).toThrow(/canaryDeployment must be a Kubernetes Deployment name/);
+    expect(build(() => ({ canaryDeployment: 'checkout.canary' }))).not.toThrow();
   });
 
   it('requires different stable and canary Deployments', () => {
@@ -262,7 +284,7 @@ describe('CanaryRollout props validation', () => {
     const withGate = build(() => ({
       maxRolloutDuration: Duration.minutes(150),
       approvalTimeout: Duration.hours(2),
-      approval: 'beforePromote',
+      approval: Approval.BEFORE_PROMOTE,
     }));
 
     // Act & Assess
@@ -276,10 +298,149 @@ describe('CanaryRollout props validation', () => {
       serviceName: Fn.importValue('ServiceName'),
       listenerArn: Fn.importValue('ListenerArn'),
       namespace: Fn.importValue('Namespace'),
-      cluster: Fn.importValue('ClusterName'),
+      cluster: EksCluster.fromName(Fn.importValue('ClusterName')),
     }));
 
     // Act & Assess
     expect(act).not.toThrow();
+  });
+});
+
+describe('synth-time checks of ARNs, Kubernetes names and enums', () => {
+  const elsewhere = (arn: string, region: string, account: string) => arn.replace(`:${SAMPLE.region}:`, `:${region}:`).replace(`:${SAMPLE.account}:`, `:${account}:`);
+
+  it("refuses an ARN of another region than the stack's", () => {
+    // Prepare
+    const act = build(() => ({ listenerArn: elsewhere(SAMPLE.listenerArn, 'us-east-1', SAMPLE.account) }));
+
+    // Act & Assess
+    expect(act).toThrow(/listenerArn is in region "us-east-1", but the stack deploys to "eu-west-1"/);
+  });
+
+  it("refuses an ARN of another account than the stack's", () => {
+    // Prepare
+    const act = build((stack) => ({
+      canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Foreign', {
+        targetGroupArn: elsewhere(SAMPLE.canaryTargetGroupArn, SAMPLE.region, '210987654321'),
+      }),
+    }));
+
+    // Act & Assess
+    expect(act).toThrow(/canaryTargetGroup is in account "210987654321", but the stack deploys to "123456789012"/);
+  });
+
+  it('refuses an ARN of the wrong resource type', () => {
+    // Prepare
+    const act = build((stack) => ({
+      stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'NotATargetGroup', { targetGroupArn: SAMPLE.listenerArn }),
+      approvalTopic: sns.Topic.fromTopicArn(stack, 'NotATopic', `arn:aws:sqs:${SAMPLE.region}:${SAMPLE.account}:approvals`),
+    }));
+
+    // Act
+    const problems = (() => {
+      try {
+        act();
+        return [];
+      } catch (error) {
+        return (error as ValidationFailedError).problems;
+      }
+    })();
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/stableTargetGroup must be the ARN of a target group \(elasticloadbalancing:…:targetgroup\/…\)/),
+      expect.stringMatching(/approvalTopic must be the ARN of an SNS topic/),
+    ]);
+  });
+
+  it('judges no region or account in an environment-agnostic stack', () => {
+    // Prepare
+    const stack = new Stack(newTestApp(), 'Agnostic');
+    const act = build(() => ({ listenerArn: elsewhere(SAMPLE.listenerArn, 'us-east-1', '210987654321') }), stack);
+
+    // Act & Assess
+    expect(act).not.toThrow();
+  });
+
+  it.each([
+    ['approval', 'beforePromotion', /approval must be one of "none", "beforeTraffic", "beforePromote", "everyStep", got "beforePromotion" \(did you mean "beforePromote"\?\)/],
+    ['insufficientData', 'Healthy!', /insufficientData must be one of "healthy", "unhealthy", got "Healthy!" \(did you mean "healthy"\?\)/],
+    ['afterPromotion', 'keep', /afterPromotion must be one of "scaleCanaryToZero", "keepCanary", got "keep"$/m],
+    ['onDrift', 'adopted', /onDrift must be one of "revert", "adopt", got "adopted" \(did you mean "adopt"\?\)/],
+  ])('refuses an unknown %s value from a JavaScript caller, with a did-you-mean hint', (key, value, message) => {
+    // Prepare
+    const act = build(() => ({ [key]: value }) as Partial<CanaryRolloutProps>);
+
+    // Act & Assess
+    expect(act).toThrow(message);
+  });
+
+  it('refuses a state machine name Step Functions would refuse', () => {
+    // Act & Assess
+    expect(build(() => ({ stateMachineName: 'checkout releases' }))).toThrow(/stateMachineName must be 1–80 letters, digits, "-" or "_"/);
+  });
+
+  it('prints every problem on a line of its own', () => {
+    // Prepare
+    const act = build(() => ({ namespace: 'Shop', approval: 'always' as never }));
+
+    // Act
+    const message = (() => {
+      try {
+        act();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+
+    // Assess
+    expect(message.split('\n')).toEqual([
+      expect.stringMatching(/^CanaryRollout Test\/Rollout\d+: namespace must be a Kubernetes namespace name/),
+      expect.stringMatching(/^CanaryRollout Test\/Rollout\d+: approval must be one of/),
+    ]);
+  });
+});
+
+describe('the sample app reports its problems in cdk.json key names', () => {
+  const appWith = (config: Record<string, unknown>) => () =>
+    buildSampleStack(new App({ context: { ...fixtureContext(), 'aws:cdk:bundling-stacks': [], [SAMPLE_CONTEXT_KEY]: config } }));
+
+  it("is not the tests' fixture: the tests and the sandbox synthesize local/sample-config.ts, whatever cdk.json says", () => {
+    // Act
+    const context = fixtureContext();
+
+    // Assess
+    expect(context[SAMPLE_CONTEXT_KEY]).toBe(FIXTURE_CONFIG);
+    expect(SAMPLE).toMatchObject(FIXTURE_CONFIG);
+  });
+
+  it('names its stack after the service', () => {
+    // Act
+    const stack = appWith({ ...FIXTURE_CONFIG, serviceName: 'payments' })();
+
+    // Assess
+    expect(stack.stackName).toBe('serinus-payments');
+  });
+
+  it('hints at the key meant for an unknown one, one problem a line', () => {
+    // Act & Assess
+    expect(appWith({ ...FIXTURE_CONFIG, clustername: 'shop', vpc: { vpcID: 'vpc-1' } })).toThrow(
+      /^ {2}- clustername: unknown key \(did you mean "clusterName"\?\)$/m,
+    );
+    expect(appWith({ ...FIXTURE_CONFIG, vpc: { vpcID: 'vpc-1', availabilityZones: ['a'], privateSubnetIds: ['s'] } })).toThrow(
+      /vpc\.vpcID: unknown key \(did you mean "vpcId"\?\)/,
+    );
+  });
+
+  it("names the construct's problems with the key the user wrote, not the prop", () => {
+    // Prepare
+    const act = appWith({ ...FIXTURE_CONFIG, clusterName: '-shop', approval: 'beforePromotion', stableTargetGroupArn: SAMPLE.listenerArn });
+
+    // Act & Assess
+    expect(act).toThrow(SampleConfigError);
+    expect(act).toThrow(/^ {2}- clusterName: must be an EKS cluster name/m);
+    expect(act).toThrow(/^ {2}- stableTargetGroupArn: must be the ARN of a target group/m);
+    expect(act).toThrow(/^ {2}- approval: must be one of .* \(did you mean "beforePromote"\?\)/m);
   });
 });

@@ -2,7 +2,9 @@
  * The synthesized state machine definition: valid Amazon States Language, and a graph whose Fail
  * states, Catch routes and orderings say what the README and DESIGN.md promise.
  */
-import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { readFailure } from '../../lambda/domain/failure';
 import { planRollout } from '../../lambda/domain/planner';
@@ -11,7 +13,10 @@ import { LocalEngine, shutdownLocalEngines } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import type { AslState } from '../../local/synthesized-workflow';
 import { rolloutRequest, targetConfig } from '../support/fixtures';
-import { SAMPLE, synthSample } from '../support/synth';
+import { CanaryRollout } from '../../lib/canary-rollout';
+import { LifecycleHook } from '../../lib/hooks';
+import { DeploymentWindow, FreezePeriod } from '../../lib/windows';
+import { OTHER, SAMPLE, sampleStack, synthSample, validRolloutProps } from '../support/synth';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
 type AslValidator = (
@@ -158,6 +163,16 @@ const CAUGHT_ERRORS: unknown[] = [
   { Error: 'CanaryUnhealthy', Cause: JSON.stringify({ errorType: 'CanaryUnhealthy', errorMessage: 'alarm checkout-5xx' }) },
   { Error: 'x'.repeat(500), Cause: 'very long name' },
   { Error: 'Bad\nName', Cause: 'control character' },
+  // What a lifecycle hook's failure Pass hands over (lib/hooks.ts): its answer, or the error its task was caught with.
+  ...[
+    { status: 'fail', reason: 'smoke test answered 500' },
+    { status: 'fail' },
+    { status: 'pass?' },
+    null,
+    'pass',
+    ...STATES_ERRORS.map((Error) => ({ Error, Cause: 'from Step Functions' })),
+    { Error: 'Sandbox.Timedout', Cause: '{"errorMessage":"Task timed out after 900 seconds"}' },
+  ].map((answer) => ({ Error: ErrorNames.HookFailed, Cause: { hook: 'beforeTraffic', answer } })),
   ...STATES_ERRORS.flatMap((Error) =>
     [undefined, 'bake', 'approval', 'elsewhere', 5].map((timedOut) => ({ Error, Cause: 'from Step Functions', timedOut })),
   ),
@@ -208,6 +223,27 @@ describe('the definition as a graph', () => {
     expect(state('MarkApprovalTimeout')).toMatchObject({ Type: 'Pass', Result: 'approval', ResultPath: '$.error.timedOut', Next: 'Rollback' });
     expect(readFailure({ Error: 'States.Timeout', timedOut: 'bake' }).error).toBe(ErrorNames.BakeTimedOut);
     expect(readFailure({ Error: 'States.Timeout', timedOut: 'approval' }).error).toBe(ErrorNames.ApprovalTimedOut);
+  });
+
+  it('asks for approval through request-approval with a task token: the gate, its step, the topic; no retry of a rejection', () => {
+    // Assess
+    for (const [name, gate, stepPath] of [['ApproveStep', 'step', '$.cursor.step'], ['ApprovePromotion', 'promotion', undefined]] as const) {
+      const gateState = state(name);
+      expect(gateState.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(workflow.handlers[String(gateState.Parameters?.FunctionName)]).toBe('request-approval');
+      expect(gateState.Parameters?.Payload).toEqual({
+        'rollout.$': '$.rollout',
+        ...(stepPath && { 'step.$': stepPath }),
+        gate,
+        approvalTopicArn: expect.stringMatching(/^arn:aws:sns:/),
+        'taskToken.$': '$$.Task.Token',
+      });
+      expect(gateState.TimeoutSeconds).toBe(86_400);
+      const retriers = gateState.Retry as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+      const terminal = retriers.findIndex((r) => r.ErrorEquals.includes(ErrorNames.ApprovalRejected));
+      expect(retriers[terminal]).toMatchObject({ ErrorEquals: expect.arrayContaining(['States.Timeout']), MaxAttempts: 0 });
+      expect(terminal).toBeLessThan(retriers.findIndex((r) => r.ErrorEquals.includes('States.ALL')));
+    }
   });
 
   it("sends Lock's own failure to RollbackLock (heldLock false) and every later failure to Rollback (heldLock true)", () => {
@@ -410,5 +446,98 @@ describe('the synthesized definition, run locally', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: ErrorNames.BakeTimedOut });
     expect(outcome.cause).toMatch(/^States\.Timeout: /);
     expect(outcome.states).toEqual(expect.arrayContaining(['Bake', 'MarkBakeTimeout', 'Rollback', 'RolledBack']));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The states deployment windows and lifecycle hooks add, one at a time (`toStateJson`).
+// ---------------------------------------------------------------------------------------------
+
+describe('the window gates and hook states', () => {
+  const { stack } = sampleStack();
+  const smokeTest = lambda.Function.fromFunctionName(stack, 'SmokeTest', 'payments-smoke-test');
+  const payments = new CanaryRollout(
+    stack,
+    'Payments',
+    validRolloutProps(stack, {
+      serviceName: 'payments',
+      listenerRuleArn: OTHER.ruleArn,
+      windows: [DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')],
+      freezes: [FreezePeriod.of({ start: '2026-12-20', end: '2027-01-04', reason: 'year end' })],
+      hooks: {
+        beforeTraffic: LifecycleHook.invoke(smokeTest, { timeout: Duration.minutes(2) }),
+        afterStep: LifecycleHook.invoke(smokeTest),
+        beforePromote: LifecycleHook.withTaskToken(smokeTest),
+        afterPromote: LifecycleHook.invoke(smokeTest),
+      },
+    }),
+  );
+  const json = (id: string) => stack.resolve((payments.node.findChild(id) as sfn.State).toStateJson()) as AslState;
+
+  it('embeds the calendar in the target configuration', () => {
+    expect(payments._targetConfig.calendar).toEqual({
+      windows: ['MON-FRI 09:00-17:00 Europe/Berlin'],
+      freezes: [{ start: '2026-12-20T00:00:00.000Z', end: '2027-01-05T00:00:00.000Z', reason: 'year end' }],
+    });
+  });
+
+  it.each([
+    ['AwaitStepWindow', { 'rollout.$': '$.rollout', 'step.$': '$.cursor.step' }],
+    ['AwaitPromotionWindow', { 'rollout.$': '$.rollout' }],
+  ])('%s waits on a task token like a bake: terminal errors are not retried, everything is caught into Rollback', (id, payload) => {
+    // Act
+    const state = json(id);
+
+    // Assess
+    expect(JSON.stringify(state.Resource)).toContain('lambda:invoke.waitForTaskToken');
+    expect(state.ResultPath).toBe('$.window');
+    expect((state.Parameters as { Payload: object }).Payload).toEqual({ ...payload, 'taskToken.$': '$$.Task.Token' });
+    const retry = state.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number }>;
+    // The first retrier that matches an error decides: named errors never, a glitch three times.
+    const retrierFor = (error: string) => retry.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+    expect(retrierFor(ErrorNames.NoDeploymentWindow)).toMatchObject({ MaxAttempts: 0 });
+    expect(retrierFor(ErrorNames.CanaryUnhealthy)).toMatchObject({ MaxAttempts: 0 });
+    expect(retrierFor('Error')).toMatchObject({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 });
+    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Rollback', ResultPath: '$.error' }]);
+  });
+
+  it.each([
+    ['BeforeTraffic', 120, 'Rollback', false],
+    ['AfterStep', 300, 'Rollback', false],
+    ['BeforePromote', 3600, 'Rollback', true],
+    ['AfterPromote', 300, 'RestoreStable', false],
+  ])('%sHook retries only the Lambda service, hands every failure to its HookFailed pass, and times out', (name, seconds, onFailure, callback) => {
+    // Act
+    const task = json(`${name}Hook`);
+    const failed = json(`${name}HookFailed`);
+    const choice = json(`${name}HookPassed?`);
+
+    // Assess
+    expect(task).toMatchObject({ TimeoutSeconds: seconds, ResultPath: '$.hookAnswer' });
+    expect(JSON.stringify(task.Resource).includes('waitForTaskToken')).toBe(callback);
+    expect((task.Retry as Array<{ ErrorEquals: string[] }>).flatMap((r) => r.ErrorEquals).filter((e) => !e.startsWith('Lambda.'))).toEqual([]);
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: `${name}HookFailed`, ResultPath: '$.hookAnswer' }]);
+    expect(failed).toMatchObject({
+      Type: 'Pass',
+      Parameters: { Error: ErrorNames.HookFailed, Cause: { hook: name.charAt(0).toLowerCase() + name.slice(1), 'answer.$': '$.hookAnswer' } },
+      ResultPath: '$.error',
+      Next: onFailure,
+    });
+    // The status is compared only once it is known to exist.
+    expect((choice.Choices as Array<Record<string, unknown>>).map((rule) => rule.Next)).toEqual([`${name}HookFailed`, expect.any(String)]);
+    expect((choice.Choices as Array<Record<string, unknown>>)[0]).toMatchObject({ Not: { Variable: '$.hookAnswer.status', IsPresent: true } });
+    expect((choice.Choices as Array<Record<string, unknown>>)[1]).toMatchObject({ Variable: '$.hookAnswer.status', StringEquals: 'pass' });
+    expect(choice.Default).toBe(`${name}HookFailed`);
+  });
+
+  it('names a hook failure HookFailed or HookTimedOut with the hook’s reason, never a States.* error', () => {
+    const hookError = (answer: unknown) => readFailure({ Error: ErrorNames.HookFailed, Cause: { hook: 'beforeTraffic', answer } });
+    expect(hookError({ status: 'fail', reason: 'smoke test answered 500' })).toEqual({
+      error: ErrorNames.HookFailed,
+      cause: 'HookFailed: lifecycle hook beforeTraffic failed: smoke test answered 500',
+    });
+    expect(hookError({ Error: 'States.Timeout', Cause: 'timed out' }).error).toBe(ErrorNames.HookTimedOut);
+    expect(hookError({ Error: 'States.HeartbeatTimeout' }).error).toBe(ErrorNames.HookTimedOut);
+    expect(hookError(null)).toMatchObject({ error: ErrorNames.HookFailed, cause: expect.stringMatching(/answered null, not/) });
   });
 });

@@ -275,7 +275,6 @@ describe('SerinusEngine', () => {
       expect(variables).toEqual({
         POWERTOOLS_SERVICE_NAME: 'serinus',
         POWERTOOLS_METRICS_NAMESPACE: 'Serinus',
-        NODE_OPTIONS: '--enable-source-maps',
         // The longest function timeout (300 s) plus 60 s.
         [ENV.fenceSeconds]: '360',
         ...(needs.table === 'none'
@@ -290,6 +289,30 @@ describe('SerinusEngine', () => {
             }
           : {}),
       });
+    });
+
+    it('deploys the prebuilt bundles, with their source maps and --enable-source-maps only under lambdaSourceMaps', () => {
+      // Prepare
+      const { stack } = emptyStack();
+      const plain = new CanaryRollout(stack, 'Plain', validRolloutProps(stack));
+      const mapped = new CanaryRollout(
+        stack,
+        'Mapped',
+        validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, lambdaSourceMaps: true }),
+      );
+
+      // Act
+      const template = Template.fromStack(stack);
+      const validate = (rollout: CanaryRollout) => functionProps(template, rollout.engine, 'validate');
+
+      // Assess
+      expect(mapped.engine).not.toBe(plain.engine);
+      expect((validate(plain).Environment as { Variables: Json }).Variables).not.toHaveProperty('NODE_OPTIONS');
+      expect((validate(mapped).Environment as { Variables: Json }).Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
+      // The map is part of the asset only with the prop: the two assets differ.
+      const key = (props: Json) => (props.Code as { S3Key: string }).S3Key;
+      expect(key(validate(plain))).toMatch(/^[0-9a-f]{64}\.zip$/);
+      expect(key(validate(mapped))).not.toBe(key(validate(plain)));
     });
 
     it('keeps every log group for three months', () => {

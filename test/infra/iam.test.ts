@@ -1,11 +1,14 @@
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { HANDLER_NEEDS, type HandlerName } from '../../lambda/handler-names';
 import { CanaryRollout } from '../../lib/canary-rollout';
+import { EksCluster } from '../../lib/cluster';
 import { EKS_ACCESS_POLICY, SerinusEngine } from '../../lib/engine';
+import { LifecycleHook } from '../../lib/hooks';
 import { OTHER, SAMPLE, sampleStack, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
@@ -106,6 +109,10 @@ function twoRollouts() {
       namespace: 'payments',
       stableDeployment: 'payments',
       canaryDeployment: 'payments-canary',
+      hooks: {
+        beforeTraffic: LifecycleHook.invoke(lambda.Function.fromFunctionName(stack, 'SmokeTest', 'payments-smoke-test')),
+        afterPromote: LifecycleHook.withTaskToken(lambda.Function.fromFunctionName(stack, 'Synthetic', 'payments-synthetic')),
+      },
     }),
   );
   const template = Template.fromStack(stack);
@@ -193,7 +200,7 @@ describe('IAM scoping', () => {
       {
         roles: [schedulerRole],
         actions: ['states:SendTaskSuccess'],
-        resources: [{ Ref: logicalId(checkout.stateMachine) }, { Ref: logicalId(payments.stateMachine) }],
+        resources: expect.arrayContaining([{ Ref: logicalId(checkout.stateMachine) }, { Ref: logicalId(payments.stateMachine) }]),
         condition: undefined,
       },
     ]);
@@ -225,7 +232,8 @@ describe('IAM scoping', () => {
     );
     for (const grant of grants) {
       expect(grant.actions).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-      expect(grant.resources).toEqual([{ Ref: logicalId(checkout.stateMachine) }, { Ref: logicalId(payments.stateMachine) }]);
+      expect(grant.resources).toHaveLength(2);
+      expect(grant.resources).toEqual(expect.arrayContaining([{ Ref: logicalId(checkout.stateMachine) }, { Ref: logicalId(payments.stateMachine) }]));
     }
   });
 
@@ -364,7 +372,7 @@ describe('IAM scoping', () => {
     expect(roles.map((role) => (role.Properties as Json).ManagedPolicyArns)).toEqual(roles.map(() => undefined));
   });
 
-  it('lets the state machine invoke the engine functions and publish to its approval topic only', () => {
+  it('lets the state machine invoke the engine functions only (request-approval publishes the approval)', () => {
     // Prepare
     const { all, checkout } = fixture;
     const role = logicalId(checkout.stateMachine.role as iam.Role);
@@ -373,13 +381,63 @@ describe('IAM scoping', () => {
     const grants = all.filter((s) => s.roles.includes(role) && !s.resources.includes('*'));
 
     // Assess
-    expect(grants.flatMap((s) => s.actions).sort()).toEqual(['lambda:InvokeFunction', 'sns:Publish']);
+    expect(grants.flatMap((s) => s.actions).sort()).toEqual(['lambda:InvokeFunction']);
     const invoked = withAction(grants, 'lambda:InvokeFunction').flatMap((s) => s.resources);
     for (const resource of invoked) {
       expect(JSON.stringify(resource)).toMatch(/"SerinusEngine[A-Za-z]+[0-9A-F]{8}","Arn"/);
     }
-    expect(withAction(grants, 'sns:Publish').flatMap((s) => s.resources)).toEqual([
-      { Ref: logicalId(checkout.approvalTopic) },
+  });
+
+  it('lets only the event-publishing handlers put events, on the default bus only', () => {
+    // Prepare
+    const { all, engine } = fixture;
+    const bus = `arn:aws:events:${SAMPLE.region}:${SAMPLE.account}:event-bus/default`;
+
+    // Act
+    const grants = withAction(all, 'events:PutEvents');
+
+    // Assess
+    expect([...new Set(grants.flatMap((s) => s.roles))].sort()).toEqual(rolesNeeding(engine, (name) => HANDLER_NEEDS[name].publishesEvents));
+    expect(rolesNeeding(engine, (name) => HANDLER_NEEDS[name].publishesEvents)).toContain(roleOf(engine, 'request-approval'));
+    for (const grant of grants) {
+      expect(grant.actions).toEqual(['events:PutEvents']);
+      expect(grant.resources.map((r) => JSON.stringify(r))).toEqual([expect.stringContaining(':event-bus/default')]);
+      expect(JSON.stringify(grant.resources[0])).toContain(bus.split(':').slice(3).join(':'));
+    }
+  });
+
+  it('lets only request-approval publish to SNS, to the approval topics of the registered rollouts', () => {
+    // Prepare
+    const { all, engine, checkout, payments } = fixture;
+
+    // Act
+    const grants = withAction(all, 'sns:Publish');
+
+    // Assess
+    expect([...new Set(grants.flatMap((s) => s.roles))]).toEqual([roleOf(engine, 'request-approval')]);
+    expect(grants.flatMap((s) => s.resources)).toEqual(
+      expect.arrayContaining([{ Ref: logicalId(checkout.approvalTopic) }, { Ref: logicalId(payments.approvalTopic) }]),
+    );
+    expect(grants.flatMap((s) => s.resources)).toHaveLength(2);
+  });
+
+  it('lets a rollout with lifecycle hooks invoke exactly those functions besides the engine', () => {
+    // Prepare
+    const { all, payments } = fixture;
+    const role = logicalId(payments.stateMachine.role as iam.Role);
+
+    // Act
+    const invoked = withAction(all.filter((s) => s.roles.includes(role)), 'lambda:InvokeFunction')
+      .flatMap((s) => s.resources)
+      .map((resource) => JSON.stringify(resource))
+      .filter((resource) => !/"SerinusEngine[A-Za-z]+[0-9A-F]{8}","Arn"/.test(resource));
+
+    // Assess: each hook function and its versions and aliases, nothing else.
+    expect(invoked.map((resource) => resource.replace(/.*:function:([a-z-]+)(:\*)?".*/, '$1$2')).sort()).toEqual([
+      'payments-smoke-test',
+      'payments-smoke-test:*',
+      'payments-synthetic',
+      'payments-synthetic:*',
     ]);
   });
 });
@@ -419,7 +477,7 @@ describe('EKS access entries', () => {
     new CanaryRollout(
       stack,
       'Payments',
-      validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, cluster: 'billing', namespace: 'payments' }),
+      validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, cluster: EksCluster.fromName('billing'), namespace: 'payments' }),
     );
     const template = Template.fromStack(stack);
 

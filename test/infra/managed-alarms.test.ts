@@ -147,7 +147,7 @@ describe('managed alarms', () => {
     const managed = stack.rollout.managedAlarms!;
 
     // Act
-    const names = stack.resolve(stack.rollout.targetConfig.alarmNames);
+    const names = stack.resolve(stack.rollout._targetConfig.alarmNames);
 
     // Assess
     expect(names).toEqual([

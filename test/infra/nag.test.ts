@@ -2,8 +2,14 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { CfnResource, Validations, type App, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
+// Not re-exported from cdk-nag's root, but the function cdk-nag names findings with.
+import { flattenCfnReference as nagFlatten } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
+import { flattenCfnReference } from '../../lib/acknowledgements';
 import { CanaryRollout } from '../../lib/canary-rollout';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LifecycleHook } from '../../lib/hooks';
+import { DeploymentWindow } from '../../lib/windows';
 import { OTHER, sampleStack, validRolloutProps } from '../support/synth';
 
 interface Finding {
@@ -21,7 +27,19 @@ function findings(app: App): Finding[] {
 function sampleWithVpcRollout(): { app: App; stack: Stack } {
   const { app, stack } = sampleStack({ nag: true });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
-  new CanaryRollout(stack, 'Payments', validRolloutProps(stack, { serviceName: 'payments', listenerRuleArn: OTHER.ruleArn, vpc }));
+  // With a deployment window and lifecycle hooks: their grants are acknowledged like the engine's.
+  const smokeTest = lambda.Function.fromFunctionName(stack, 'SmokeTest', 'payments-smoke-test');
+  new CanaryRollout(
+    stack,
+    'Payments',
+    validRolloutProps(stack, {
+      serviceName: 'payments',
+      listenerRuleArn: OTHER.ruleArn,
+      vpc,
+      windows: [DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')],
+      hooks: { beforeTraffic: LifecycleHook.invoke(smokeTest), beforePromote: LifecycleHook.withTaskToken(smokeTest) },
+    }),
+  );
   return { app, stack };
 }
 
@@ -101,5 +119,22 @@ describe('cdk-nag AwsSolutions', () => {
     for (const ack of acknowledged) {
       expect(ack.reason.length).toBeGreaterThan(60);
     }
+  });
+
+  it('names a resource in an acknowledgment as cdk-nag names it in a finding, without loading cdk-nag', () => {
+    // Prepare
+    const references: unknown[] = [
+      '*',
+      'arn:${AWS::Partition}:states:*',
+      { Ref: 'Table' },
+      { 'Fn::GetAtt': ['Role', 'Arn'] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-west-1:123456789012:schedule/', { Ref: 'Group' }, '/*']] },
+      { 'Fn::Sub': '${Fn.Arn}:*' },
+      { 'Fn::ImportValue': 'Shared' },
+      { 'Fn::Select': [0, ['a']] },
+    ];
+
+    // Act & Assess
+    expect(references.map(flattenCfnReference)).toEqual(references.map(nagFlatten));
   });
 });

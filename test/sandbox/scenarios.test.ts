@@ -18,6 +18,7 @@ import { managedAlarmSpecs } from '../../sandbox/alarms';
 import { parseCommandLine } from '../../sandbox/cli';
 import { fit, stripAnsi, terminalMode } from '../../sandbox/progress';
 import type { RolloutResult, SandboxRun, SandboxSummary, Scenario } from '../../sandbox/run-model';
+import { smokeTestContext } from '../../sandbox/smoke-test';
 import { CANDIDATE_IMAGE, STABLE_IMAGE, SandboxUsageError, runSandbox, type KeyInput, type SandboxOptions } from '../../sandbox/sandbox';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -209,6 +210,29 @@ describe('scenarios', () => {
     expect(keyboard.listenerCount('data')).toBe(0);
   });
 
+  it('smoke: the beforeTraffic smoke test catches a broken v2 before any user request reaches it', async () => {
+    // Prepare: the sample rollout with the smoke test as its beforeTraffic hook.
+    const smokeWorkflow = synthesizeSampleWorkflow(smokeTestContext());
+
+    // Act
+    const { run: outcome, text } = await run('smoke', { workflow: smokeWorkflow });
+
+    // Assess
+    expect(outcome.summary).toMatchObject<Partial<SandboxSummary>>({
+      result: 'rolled_back',
+      ok: true,
+      finalWeights: { stable: 100, canary: 0 },
+      stableImage: STABLE_IMAGE,
+      canaryReplicas: 0,
+      requests: expect.objectContaining({ byVersion: { v1: outcome.summary.requests.total, v2: 0 }, errors: 0, dropped: 0 }),
+    });
+    expect(outcome.summary.requests.total).toBeGreaterThan(0);
+    expect(outcome.summary.cause).toMatch(/^HookFailed: lifecycle hook beforeTraffic failed: smoke test: GET \/ on the canary answered 500, 500, 500, 500, 500/);
+    // The canary never had a weight: the only weights are stable's.
+    expect(outcome.weights.map((w) => w.canary)).toEqual(outcome.weights.map(() => 0));
+    expect(text).toMatch(/smoke test +smoke test: GET \/ on the canary answered 500/);
+  }, 90_000);
+
   it('approval waiting for a keypress without a terminal is an input error, before anything starts', async () => {
     // Act
     const attempt = runSandbox({ scenario: 'approval', workflow, output: sink(), input: Object.assign(new EventEmitter(), { isTTY: false, resume() {}, pause() {} }) as unknown as KeyInput });
@@ -249,7 +273,7 @@ describe('the command line', () => {
   });
 
   it.each<[string[], RegExp]>([
-    [['--scenario', 'chaos'], /--scenario must be one of healthy, faulty, slow, abort, approval; got "chaos"/],
+    [['--scenario', 'chaos'], /--scenario must be one of healthy, faulty, slow, abort, approval, smoke; got "chaos"/],
     [['--speed', 'fast'], /--speed must be a number from 1 to 10000; got "fast"/],
     [['--rate', '0'], /--rate must be a number from 1 to 2000; got "0"/],
     [['--approve', '--reject', '--scenario', 'approval'], /exclude each other/],

@@ -1,20 +1,22 @@
 /**
- * Builds the sample stack (and variants of it) for infra tests, with Lambda bundling skipped so a
- * test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
+ * Builds the sample stack (and variants of it) for infra tests, on the prebuilt Lambda bundles
+ * (jest's global setup builds them), so a test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
  * tests see what `cdk synth` sees.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { SAMPLE_CONTEXT_KEY, buildSampleStack, cdkJsonContext, type SampleConfig, type SerinusCheckoutStack } from '../../bin/serinus';
+import { buildSampleStack, type SampleConfig, type SampleServiceStack } from '../../bin/serinus';
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
-import { addNagChecks } from '../../lib/nag';
+import { EksCluster } from '../../lib/cluster';
+import { addNagChecks } from '../../bin/nag';
+import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 
-const CONTEXT = cdkJsonContext();
+const CONTEXT = fixtureContext();
 
-/** The sample's configuration exactly as cdk.json holds it. */
-export const SAMPLE = CONTEXT[SAMPLE_CONTEXT_KEY] as SampleConfig;
+/** The tests' configuration of the sample app (local/sample-config.ts; cdk.json is the user's). */
+export const SAMPLE: SampleConfig & { alarmNames: string[] } = { alarmNames: [], ...FIXTURE_CONFIG };
 
 /** Other resources of the sample's account and region, for a second rollout in the same stack. */
 export const OTHER = {
@@ -28,38 +30,35 @@ export interface TestAppOptions {
   /** Registers cdk-nag's AwsSolutions checks, as bin/serinus.ts does. */
   readonly nag?: boolean;
   /**
-   * Runs CDK's CloudFormation validation at synth, as cdk.json turns it on for `cdk synth`. It
-   * costs about five seconds a synth, so only the tests of that validation ask for it.
+   * Runs CDK's built-in CloudFormation validation at synth, as `cdk synth` does (cdk.json adds the
+   * default rules). It costs about five seconds a synth, so only the tests of that validation ask for it.
    * @default false
    */
   readonly cfnValidation?: boolean;
 }
 
-/** The context key of CDK's CloudFormation validation at synth (cdk.json sets it). */
-export const CFN_VALIDATION_CONTEXT_KEY = '@aws-cdk/core:validateAgainstDefaultRules';
-
-/** An app with cdk.json's context and no bundling. */
+/** An app with cdk.json's context; assets are not staged. */
 export function newTestApp(options: TestAppOptions = {}): App {
   const app = new App({
     context: {
       ...CONTEXT,
-      // No stack is bundled: NodejsFunction stages its entry without running esbuild.
-      'aws:cdk:bundling-stacks': [],
-      [CFN_VALIDATION_CONTEXT_KEY]: options.cfnValidation ?? false,
+      // The prebuilt bundles are hashed where they are, not copied into each test's assembly.
+      'aws:cdk:disable-asset-staging': true,
     },
+    builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
   if (options.nag) addNagChecks(app);
   return app;
 }
 
 /** The sample app's stack, not yet synthesized: a test may add to it first. */
-export function sampleStack(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack } {
+export function sampleStack(options: TestAppOptions = {}): { app: App; stack: SampleServiceStack } {
   const app = newTestApp(options);
   return { app, stack: buildSampleStack(app) };
 }
 
 /** The sample app's stack and its template. */
-export function synthSample(options: TestAppOptions = {}): { app: App; stack: SerinusCheckoutStack; template: Template } {
+export function synthSample(options: TestAppOptions = {}): { app: App; stack: SampleServiceStack; template: Template } {
   const { app, stack } = sampleStack(options);
   return { app, stack, template: Template.fromStack(stack) };
 }
@@ -83,7 +82,7 @@ export function validRolloutProps(stack: Stack, overrides: Partial<CanaryRollout
     canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Canary${unique}`, {
       targetGroupArn: SAMPLE.canaryTargetGroupArn,
     }),
-    cluster: SAMPLE.clusterName,
+    cluster: EksCluster.fromName(SAMPLE.clusterName),
     namespace: SAMPLE.namespace,
     stableDeployment: SAMPLE.stableDeployment,
     canaryDeployment: SAMPLE.canaryDeployment,

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { ValidationFailedError } from '../../lambda/errors';
-import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput } from '../../lambda/domain/input-schema';
+import { DEFAULT_STRATEGY, imageReferenceProblem, parseRolloutInput, requestedImageParameter } from '../../lambda/domain/input-schema';
 import type { ApprovalMode, InsufficientDataPolicy, RolloutDefaults, RolloutRequest, TargetConfig } from '../../lambda/domain/types';
+import { SCHEMA_PATH, schemaText } from '../../scripts/schema';
 import { targetConfig } from '../support/fixtures';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2';
@@ -195,7 +197,9 @@ describe('parseRolloutInput: rejected inputs', () => {
     ['a reason with a newline', { image: IMAGE, reason: 'ok\nERROR forged log line' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a reason with a bidirectional override', { image: IMAGE, reason: 'release \u202e2.4.1' }, 'reason must be printable text: no control characters (newlines, escapes) and no bidirectional overrides'],
     ['a snake_case field', { image: IMAGE, dry_run: true }, 'unknown field "dry_run" — did you mean "dryRun"?'],
-    ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason'],
+    ['a window that does not parse', { image: IMAGE, windows: ['MON-FRI 9-17 Europe/Berlin'] }, 'windows[0] is not usable: deployment window "MON-FRI 9-17 Europe/Berlin" has an unreadable time range "9-17": must read like "MON-FRI 09:00-17:00 Europe/Berlin": days (MON…SUN, ranges and commas), a time range (HH:MM-HH:MM, 24:00 allowed as an end), an IANA time zone'],
+    ['a freeze without a zone', { image: IMAGE, freezes: [{ start: '2026-12-20T18:00:00', end: '2026-12-21' }] }, 'freezes[0] is not usable: freeze 2026-12-20T18:00:00…2026-12-21 needs start and end as ISO-8601 dates ("2026-12-20") or date-times with a zone ("2026-12-20T18:00:00+01:00"), got "2026-12-20T18:00:00" and "2026-12-21"'],
+    ['a field far from any', { image: IMAGE, cluster: 'prod' }, 'unknown field "cluster"; accepted fields: image, images, imageParameter, strategy, steps, approval, insufficientData, afterPromotion, dryRun, reason, windows, freezes'],
   ])('rejects %s', (_label, raw, problem) => {
     // Act
     const problems = problemsOf(raw);
@@ -368,5 +372,127 @@ describe('parseRolloutInput: prototype keys', () => {
     expect(() => parseRolloutInput(JSON.parse('{"image": "registry.local/app:1.0.0", "__proto__": {"dryRun": true}}'), targetWith())).toThrow(
       /unknown field "__proto__"/,
     );
+  });
+});
+
+describe('parseRolloutInput: the input forms', () => {
+  const PARAMETER = '/serinus/releases/checkout';
+  const target = () => targetConfig({ imageParameters: [PARAMETER], defaults: { strategy: 'AllAtOnce' } });
+  const resolved = (value: string, version = 3) => ({ name: PARAMETER, value, version });
+  const BY_DIGEST = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout@${DIGEST}`;
+  // What an Amazon ECR source action writes (CodePipeline's image definitions file reference).
+  const IMAGE_DETAIL = {
+    ImageSizeInBytes: '44728918',
+    ImageDigest: DIGEST,
+    Version: '1.0',
+    ImagePushedAtTime: 'Mon Jan 21 20:04:00 UTC 2019',
+    RegistryId: '123456789012',
+    RepositoryName: 'checkout',
+    ImageURI: BY_DIGEST,
+    ImageTags: ['release'],
+  };
+  const ALL_AT_ONCE = { steps: [{ weight: 100, bakeSeconds: 0 }], strategyName: 'AllAtOnce' };
+
+  it.each<[string, unknown, ReturnType<typeof resolved> | undefined, Partial<RolloutRequest>]>([
+    ['the rollout input (rollout.json)', { image: IMAGE, reason: 'release 1.4.2' }, undefined, { images: { app: IMAGE }, reason: 'release 1.4.2' }],
+    ["an ECR source action's imageDetail.json", IMAGE_DETAIL, undefined, { images: { app: BY_DIGEST } }],
+    ['an imageDetail.json with only ImageURI', { ImageURI: BY_DIGEST }, undefined, { images: { app: BY_DIGEST } }],
+    [
+      "a release train's imageParameter, once read",
+      { imageParameter: PARAMETER, reason: 'weekly release train' },
+      resolved(IMAGE),
+      { images: { app: IMAGE }, reason: 'weekly release train', imageParameter: { name: PARAMETER, version: 3 } },
+    ],
+    ['an imageParameter with a strategy', { imageParameter: PARAMETER, strategy: 'Canary20Percent1Minutes' }, resolved(IMAGE), {
+      images: { app: IMAGE },
+      steps: [
+        { weight: 20, bakeSeconds: 60 },
+        { weight: 100, bakeSeconds: 0 },
+      ],
+      strategyName: 'Canary20Percent1Minutes',
+      imageParameter: { name: PARAMETER, version: 3 },
+    }],
+  ])('normalises %s to the rollout request, defaults from the construct', (_form, raw, parameter, expected) => {
+    // Act
+    const request = parseRolloutInput(raw, target(), parameter);
+
+    // Assess
+    expect(request).toEqual({ ...rolloutRequestDefaults(), ...ALL_AT_ONCE, ...expected });
+  });
+
+  it.each<[string, unknown, ReturnType<typeof resolved> | undefined, RegExp]>([
+    ['an imageDetail.json with a moving tag', { ImageURI: 'checkout:latest' }, undefined, /^ImageURI "checkout:latest" uses the tag "latest"/],
+    ['an imageDetail.json whose ImageURI is not a string', { ImageURI: 42 }, undefined, /^ImageURI must be an image reference string/],
+    [
+      'an imageDetail.json mixed with rollout options',
+      { ImageURI: BY_DIGEST, strategy: 'AllAtOnce' },
+      undefined,
+      /^strategy cannot be combined with "ImageURI" \(an Amazon ECR imageDetail.json carries only the image\); put the rollout options in a rollout.json/,
+    ],
+    ['an imageParameter the construct did not grant', { imageParameter: '/other/image' }, undefined, /^imageParameter "\/other\/image" is not a parameter this service may read; it may read: "\/serinus\/releases\/checkout"$/],
+    ['an imageParameter that is not a parameter name', { imageParameter: 'not a name!' }, undefined, /^imageParameter must be the name of an SSM String parameter/],
+    ['an imageParameter and an image', { imageParameter: PARAMETER, image: IMAGE }, resolved(IMAGE), /^give one of "image", "images" and "imageParameter", not several$/],
+    [
+      'an imageParameter that holds a moving tag',
+      { imageParameter: PARAMETER },
+      resolved('checkout:latest', 9),
+      /^imageParameter "\/serinus\/releases\/checkout" \(version 9\) holds an image that cannot be rolled out: "checkout:latest" uses the tag "latest"/,
+    ],
+    ['an imageParameter that was not read', { imageParameter: PARAMETER }, undefined, /^imageParameter "\/serinus\/releases\/checkout" was not read before the input was parsed$/],
+  ])('refuses %s, saying why', (_form, raw, parameter, message) => {
+    // Act
+    const parse = () => parseRolloutInput(raw, target(), parameter);
+
+    // Assess
+    expect(parse).toThrow(ValidationFailedError);
+    let problems: string[] = [];
+    try {
+      parse();
+    } catch (error) {
+      problems = (error as ValidationFailedError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('names the parameter to read only when the construct granted it', () => {
+    // Assess
+    expect(requestedImageParameter({ imageParameter: PARAMETER }, target())).toBe(PARAMETER);
+    expect(requestedImageParameter({ imageParameter: '/other/image' }, target())).toBeUndefined();
+    expect(requestedImageParameter({ imageParameter: PARAMETER }, targetConfig())).toBeUndefined();
+    expect(requestedImageParameter([PARAMETER], target())).toBeUndefined();
+  });
+});
+
+function rolloutRequestDefaults(): RolloutRequest {
+  return {
+    images: {},
+    steps: [],
+    strategyName: '',
+    approval: 'none',
+    insufficientData: 'unhealthy',
+    afterPromotion: 'scaleCanaryToZero',
+    dryRun: false,
+  };
+}
+
+describe('the JSON Schema of the execution input', () => {
+  it('is the one the zod schema generates: run `npm run schema` after changing the input', () => {
+    // Act
+    const committed = readFileSync(SCHEMA_PATH, 'utf8');
+
+    // Assess
+    expect(committed).toBe(schemaText());
+  });
+
+  it('describes every field Validate accepts, and no other', () => {
+    // Prepare
+    const schema = JSON.parse(schemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
+
+    // Assess
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      ['afterPromotion', 'approval', 'dryRun', 'freezes', 'image', 'imageParameter', 'images', 'insufficientData', 'reason', 'steps', 'strategy', 'windows'].sort(),
+    );
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.approval).toMatchObject({ enum: ['none', 'beforeTraffic', 'beforePromote', 'everyStep'] });
   });
 });

@@ -153,8 +153,8 @@ function callPoints(flow: Flow): PointShape[] {
  * here all handlers share one module, so the runs start from a cold container instead.
  */
 async function coldKubernetesAccess(): Promise<void> {
-  const { deps } = await import('../../../lambda/shared/runtime');
-  const workloads = deps.workloads as unknown as { clusters?: Map<string, unknown>; apis?: Map<string, unknown> };
+  const wiring = await import('../../../lambda/shared/wiring/workloads');
+  const workloads = wiring.workloads() as unknown as { clusters?: Map<string, unknown>; apis?: Map<string, unknown> };
   workloads.clusters?.clear();
   workloads.apis?.clear();
 }

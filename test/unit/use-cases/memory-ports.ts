@@ -4,6 +4,7 @@
  * call throw, and `afterGet` lets a test end the record between a handler's read and its writes.
  */
 import type { AlarmState, AlarmTransition, DeploymentRef, DeploymentSnapshot, RolloutRecord, RolloutStatus, SweepRequest, TrafficTarget, Weights } from '../../../lambda/domain/types';
+import type { RolloutEvent } from '../../../lambda/domain/rollout-events';
 import { DriftDetectedError, LockHeldError, RecordMismatchError } from '../../../lambda/errors';
 import type {
   BakeTimer,
@@ -12,7 +13,9 @@ import type {
   Executions,
   Fence,
   HealthSignals,
+  Notifier,
   RestoreResult,
+  RolloutEvents,
   RolloutStore,
   TaskCallbacks,
   TrafficRouter,
@@ -220,6 +223,25 @@ export class World {
     status: async () => {
       this.log('executions.status');
       return this.execution;
+    },
+  };
+
+  /** Events published, in order. */
+  readonly published: RolloutEvent[] = [];
+  /** Messages sent to people, in order. */
+  readonly notified: Array<{ topicArn: string; subject: string; message: string }> = [];
+
+  events: RolloutEvents = {
+    publish: async (event) => {
+      this.log(`events.publish:${event.detailType}`);
+      this.published.push(event);
+    },
+  };
+
+  notifier: Notifier = {
+    notify: async (topicArn, subject, message) => {
+      this.log('notifier.notify');
+      this.notified.push({ topicArn, subject, message });
     },
   };
 

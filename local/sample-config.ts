@@ -1,0 +1,34 @@
+/**
+ * The configuration the tests, the flows and the `npm start` sandbox synthesize: a made-up
+ * `checkout` service. Not cdk.json's: editing cdk.json to point at your own service changes what
+ * `cdk deploy` deploys, never what the tests check. The feature flags do come from cdk.json, so
+ * the tests see the CDK behaviour `cdk synth` sees.
+ */
+import { SAMPLE_CONTEXT_KEY, cdkJsonContext, type SampleConfig } from '../bin/serinus';
+
+export const FIXTURE_CONFIG: SampleConfig = {
+  account: '123456789012',
+  region: 'eu-west-1',
+  serviceName: 'checkout',
+  listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/73e2d6bc24d8a067',
+  canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2b8f5c1d9a3e4f60',
+  clusterName: 'shop',
+  namespace: 'checkout',
+  stableDeployment: 'checkout',
+  canaryDeployment: 'checkout-canary',
+  containers: ['app'],
+  alarmNames: ['checkout-availability'],
+  strategy: 'Canary10Percent5Minutes',
+  managedAlarms: {
+    errorRateThresholdPercent: 5,
+    minimumRequests: 20,
+    p99LatencyMilliseconds: 1500,
+    compareWithStable: true,
+  },
+};
+
+/** cdk.json's context (feature flags) with the fixture in place of the sample's configuration. */
+export function fixtureContext(config: SampleConfig = FIXTURE_CONFIG): Record<string, unknown> {
+  return { ...cdkJsonContext(), [SAMPLE_CONTEXT_KEY]: config };
+}

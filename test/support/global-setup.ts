@@ -1,0 +1,19 @@
+/**
+ * Once per jest run, before any test file runs:
+ * - builds the Lambda bundles when lambda/ changed since the last build: the stacks the tests
+ *   synthesize deploy the same prebuilt bundles the package ships (here, so the workers never
+ *   build them concurrently);
+ * - makes a fresh directory where the synthesized sample workflow is kept for every test file of
+ *   the run (local/sample-workflow.ts). Fresh each run, so an edit to lib/ is always seen.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { WORKFLOW_CACHE_ENV } from '../../local/sample-workflow';
+import { ensureBundles } from '../../scripts/bundle-lambdas';
+
+export default function globalSetup(): void {
+  ensureBundles();
+  // Workers start after this runs and inherit the environment.
+  process.env[WORKFLOW_CACHE_ENV] = mkdtempSync(path.join(tmpdir(), 'serinus-workflows-'));
+}
