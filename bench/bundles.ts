@@ -23,18 +23,22 @@ export interface BundleFigures {
   readonly handler: HandlerName;
   readonly bundleKb: number;
   readonly sourceMapKb: number;
-  readonly coldInitMs: number;
-  readonly coldInitWithSourceMapsMs: number;
+  /** Absent with `--skip-cold`. */
+  readonly coldInitMs?: number;
+  readonly coldInitWithSourceMapsMs?: number;
 }
 
 export interface BundleRun {
   /** Which bundles were measured: the shipped dist/bundles (and whether the bench rebuilt them) or the `--bundles` directory. */
   readonly source: string;
+  /** 0 with `--skip-cold`. */
   readonly baselineMs: number;
   readonly handlers: readonly BundleFigures[];
 }
 
-export async function measureBundles(options: { runs: number; shippedDir?: string }): Promise<BundleRun> {
+/** `coldInit: false` measures sizes only (`--skip-cold`): no node process is spawned. */
+export async function measureBundles(options: { runs: number; shippedDir?: string; coldInit?: boolean }): Promise<BundleRun> {
+  const coldInit = options.coldInit ?? true;
   let source: string;
   if (options.shippedDir) {
     source = `${options.shippedDir} (--bundles)`;
@@ -44,7 +48,7 @@ export async function measureBundles(options: { runs: number; shippedDir?: strin
     source = `${path.relative(ROOT, BUNDLES_DIR)} (shipped, scripts/bundle-lambdas.ts${fresh ? '' : '; rebuilt by the bench: lambda/ had changed'})`;
   }
   const files = shippedBundles(options.shippedDir ?? BUNDLES_DIR);
-  const baselineMs = medianLoadMs(undefined, options.runs, false);
+  const baselineMs = coldInit ? medianLoadMs(undefined, options.runs, false) : 0;
   const handlers: BundleFigures[] = [];
   for (const [handler, file] of files) {
     const map = `${file}.map`;
@@ -52,8 +56,12 @@ export async function measureBundles(options: { runs: number; shippedDir?: strin
       handler,
       bundleKb: statSync(file).size / 1024,
       sourceMapKb: existsSync(map) ? statSync(map).size / 1024 : 0,
-      coldInitMs: Math.max(0, medianLoadMs(file, options.runs, false) - baselineMs),
-      coldInitWithSourceMapsMs: Math.max(0, medianLoadMs(file, options.runs, true) - baselineMs),
+      ...(coldInit
+        ? {
+            coldInitMs: Math.max(0, medianLoadMs(file, options.runs, false) - baselineMs),
+            coldInitWithSourceMapsMs: Math.max(0, medianLoadMs(file, options.runs, true) - baselineMs),
+          }
+        : {}),
     });
   }
   return { source, baselineMs, handlers };

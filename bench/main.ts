@@ -3,7 +3,7 @@
  * engine holds up when many teams release at once. Prints a table, or with `--json` one
  * `{"metric","value","unit"}` object per line. Nothing is asserted: these are figures.
  *
- *   npm run bench [-- --json] [--bundles <dir>] [--alarm-runs 20] [--rollouts 100] [--time-scale 50] [--skip concurrency,bundles]
+ *   npm run bench [-- --json] [--bundles <dir>] [--skip-cold] [--alarm-runs 20] [--rollouts 100] [--time-scale 50] [--skip concurrency,bundles]
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -27,6 +27,8 @@ interface Args {
   json: boolean;
   /** Bundles to measure instead of the shipped dist/bundles. */
   bundles?: string;
+  /** Bundle sizes only: no cold-init processes (most of a full run's time). */
+  skipCold: boolean;
   alarmRuns: number;
   rollouts: number;
   timeScale: number;
@@ -35,12 +37,13 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, alarmRuns: 20, rollouts: 100, timeScale: 50, skip: new Set(), staggerMs: 0 };
+  const args: Args = { json: false, skipCold: false, alarmRuns: 20, rollouts: 100, timeScale: 50, skip: new Set(), staggerMs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? '';
     if (arg === '--json') args.json = true;
     else if (arg === '--bundles') args.bundles = value();
+    else if (arg === '--skip-cold') args.skipCold = true;
     else if (arg === '--alarm-runs') args.alarmRuns = Number(value());
     else if (arg === '--rollouts') args.rollouts = Number(value());
     else if (arg === '--time-scale') args.timeScale = Number(value());
@@ -148,15 +151,22 @@ async function main(): Promise<void> {
   );
 
   if (!args.skip.has('bundles')) {
-    progress('bundles and cold init');
-    const bundles = await measureBundles({ runs: 10, shippedDir: args.bundles });
-    metrics.push({ metric: 'bundle_source', value: bundles.source, unit: 'label', note: `bare node process ${bundles.baselineMs.toFixed(0)} ms, subtracted` });
+    progress(args.skipCold ? 'bundle sizes (--skip-cold: no cold init)' : 'bundles and cold init');
+    const bundles = await measureBundles({ runs: 10, shippedDir: args.bundles, coldInit: !args.skipCold });
+    metrics.push({
+      metric: 'bundle_source',
+      value: bundles.source,
+      unit: 'label',
+      note: args.skipCold ? 'sizes only (--skip-cold)' : `bare node process ${bundles.baselineMs.toFixed(0)} ms, subtracted`,
+    });
     for (const b of bundles.handlers) {
-      metrics.push(
-        { metric: `bundle_kb_${b.handler}`, value: b.bundleKb, unit: 'KiB', note: `+ ${b.sourceMapKb.toFixed(0)} KiB source map` },
-        { metric: `cold_init_ms_${b.handler}`, value: b.coldInitMs, unit: 'ms', note: 'median of 10, without source maps' },
-        { metric: `cold_init_ms_${b.handler}_source_maps`, value: b.coldInitWithSourceMapsMs, unit: 'ms', note: '--enable-source-maps, as deployed' },
-      );
+      metrics.push({ metric: `bundle_kb_${b.handler}`, value: b.bundleKb, unit: 'KiB', note: b.sourceMapKb > 0 ? `+ ${b.sourceMapKb.toFixed(0)} KiB source map` : 'no source map' });
+      if (b.coldInitMs !== undefined && b.coldInitWithSourceMapsMs !== undefined) {
+        metrics.push(
+          { metric: `cold_init_ms_${b.handler}`, value: b.coldInitMs, unit: 'ms', note: 'median of 10, without source maps' },
+          { metric: `cold_init_ms_${b.handler}_source_maps`, value: b.coldInitWithSourceMapsMs, unit: 'ms', note: '--enable-source-maps' },
+        );
+      }
     }
   }
 

@@ -41,9 +41,9 @@ const STEP = { 'rollout.$': '$.rollout', 'step.$': '$.cursor.step' };
  * bakes wait on a task token, and every failure after the lock is caught into Rollback, which ends
  * the execution with a cause a person can read.
  *
- * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady
- *   ─ per step: [approval] ─ ShiftWeight ─ Bake (settle time + bake time) ─ CheckHealth
- *   ─ [approval] ─ PromoteStable ─ (poll) CheckStableReady ─ Finish
+ * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady ─ [beforeTraffic hook]
+ *   ─ per step: [approval] ─ [window] ─ ShiftWeight ─ Bake (settle time + bake time) ─ CheckHealth ─ [afterStep hook]
+ *   ─ [approval] ─ [beforePromote hook] ─ [window] ─ PromoteStable ─ (poll) CheckStableReady ─ [afterPromote hook] ─ Finish
  *
  * Lock's own failure ─ RollbackLock (heldLock false); any later failure ─ Rollback (heldLock true);
  * a failed promotion ─ RestoreStable ─ (poll) CheckRestoredReady ─ Rollback.
