@@ -1,4 +1,11 @@
 /**
+ * Error names AWS APIs answer when the account's request rate is exceeded (ELBv2, a Query API,
+ * answers `Throttling`). A handler that still fails with one after the SDK's retries was only
+ * unlucky with a busy account: the workflow retries it longer than other errors.
+ */
+export const THROTTLING_ERROR_NAMES: readonly string[] = ['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException'];
+
+/**
  * Errors that Step Functions matches with `ErrorEquals`. The names are defined here once and
  * imported by both the handlers (which throw them) and the workflow definition (which catches them).
  */

@@ -18,8 +18,17 @@ import type { RolloutEvent } from './domain/rollout-events';
 export interface WriteWeightsResult {
   /** The weights that were live just before the write. */
   readonly previous: Weights;
-  /** The weights read back after the write. */
+  /** The weights read back after the write (the live ones when nothing was written). */
   readonly applied: Weights;
+  /** Whether a Modify call was sent. */
+  readonly wrote: boolean;
+}
+
+/** One read of the forward action, for a caller that needs more than the weights. */
+export interface TrafficReading {
+  readonly weights: Weights;
+  /** Whether the canary target group is in the forward action (at any weight). */
+  readonly canaryAttached: boolean;
 }
 
 /**
@@ -33,6 +42,13 @@ export interface WriteWeightsOptions {
   readonly expected?: Weights;
   /** Awaited immediately before every ModifyListener/ModifyRule sent, an internal retry's too. */
   readonly fence?: Fence;
+  /**
+   * Decides from the live weights of the read the write is built on (so no separate read is
+   * needed): the weights to write, or undefined to write nothing. Runs before the drift check, and
+   * again when a throttled attempt is repeated; it may throw (the pre-shift alarm gate).
+   * @default - write the given weights
+   */
+  readonly decide?: (live: Weights) => Promise<Weights | undefined>;
 }
 
 export interface RestoreResult {
@@ -53,6 +69,8 @@ export interface TrafficRouter {
    *   listener's default rule.
    */
   readWeights(target: TrafficTarget): Promise<Weights>;
+  /** `readWeights`, and whether the canary target group is attached, from the same read. */
+  readTraffic(target: TrafficTarget): Promise<TrafficReading>;
   /**
    * Writes the weights into the forward action, keeping every other action, its Order and the
    * stickiness config, then reads the action back until it shows the written weights.

@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TargetConfig } from '../lambda/domain/types';
 import type { TimedOutState } from '../lambda/domain/failure';
-import { ErrorNames } from '../lambda/errors';
+import { ErrorNames, THROTTLING_ERROR_NAMES } from '../lambda/errors';
 import type { WorkflowHandlerName } from '../lambda/handler-names';
 import { hookStates, type HookPoint, type LifecycleHooks } from './hooks';
 import { windowGate } from './windows';
@@ -41,9 +41,9 @@ const STEP = { 'rollout.$': '$.rollout', 'step.$': '$.cursor.step' };
  * bakes wait on a task token, and every failure after the lock is caught into Rollback, which ends
  * the execution with a cause a person can read.
  *
- * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady
- *   ─ per step: [approval] ─ ShiftWeight ─ Settle ─ Bake ─ CheckHealth
- *   ─ [approval] ─ PromoteStable ─ (poll) CheckStableReady ─ Finish
+ * Validate ─ Lock ─ DeployCanary ─ (poll) CheckCanaryReady ─ [beforeTraffic hook]
+ *   ─ per step: [approval] ─ [window] ─ ShiftWeight ─ Bake (settle time + bake time) ─ CheckHealth ─ [afterStep hook]
+ *   ─ [approval] ─ [beforePromote hook] ─ [window] ─ PromoteStable ─ (poll) CheckStableReady ─ [afterPromote hook] ─ Finish
  *
  * Lock's own failure ─ RollbackLock (heldLock false); any later failure ─ Rollback (heldLock true);
  * a failed promotion ─ RestoreStable ─ (poll) CheckRestoredReady ─ Rollback.
@@ -107,8 +107,9 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     // which says what is wrong with it.
     payload: sfn.TaskInput.fromObject({ 'executionArn.$': '$$.Execution.Id', 'input.$': '$$.Execution.Input', target }),
     payloadResponseOnly: true,
-    // The default ResultPath ($) replaces the raw input with `{ rollout }`.
-    resultSelector: { 'rollout.$': '$' },
+    // The default ResultPath ($) replaces the raw input with `{ rollout, cursor }`: the step loop's
+    // cursor starts here rather than in a Pass state of its own (one state transition less).
+    resultSelector: { 'rollout.$': '$', cursor: { index: 0 } },
   });
   retryTransient(validate);
   const dryRun = new sfn.Succeed(scope, 'DryRunComplete', { outputPath: '$.rollout.plan' });
@@ -129,18 +130,19 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   );
   const waitCanary = new sfn.Wait(scope, 'WaitForCanary', { time: sfn.WaitTime.duration(Duration.seconds(timing.pollSeconds)) });
 
-  // The step loop.
-  const startSteps = new sfn.Pass(scope, 'StartSteps', { parameters: { index: 0 }, resultPath: '$.cursor' });
+  // The step loop. `cursor.index` counts the steps selected so far: SelectStep takes the step at the
+  // index and moves the index on in one state, so no Pass after CheckHealth is needed.
   const selectStep = new sfn.Pass(scope, 'SelectStep', {
     parameters: {
-      'index.$': '$.cursor.index',
+      'index.$': 'States.MathAdd($.cursor.index, 1)',
       'step.$': 'States.ArrayGetItem($.rollout.plan.steps, $.cursor.index)',
     },
     resultPath: '$.cursor',
   });
   const approveStep = onErrorRollBack(onTimeout(approval(scope, 'ApproveStep', props, 'step'), approvalTimedOut));
   const shiftWeight = onErrorRollBack(invoke('ShiftWeight', 'shift-weight', STEP, '$.shift'));
-  const settle = new sfn.Wait(scope, 'Settle', { time: sfn.WaitTime.duration(Duration.seconds(timing.settleSeconds)) });
+  // The settle time after a weight write is part of the bake: start-bake schedules its end at
+  // settle + bake seconds, so no Wait state runs between ShiftWeight and Bake.
   const bake = new tasks.LambdaInvoke(scope, 'Bake', {
     lambdaFunction: functions['start-bake'],
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -158,10 +160,6 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     const configured = props.hooks?.[point];
     return configured ? hookStates(scope, point, configured, target, onFailure, next) : next;
   };
-  const nextStep = new sfn.Pass(scope, 'NextStep', {
-    parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' },
-    resultPath: '$.cursor',
-  });
 
   // Promotion.
   const approvePromotion = onErrorRollBack(
@@ -218,7 +216,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
 
   const stepLoop = new sfn.Choice(scope, 'MoreSteps?');
   const stepGate = gate('AwaitStepWindow', '$.cursor.step');
-  shiftWeight.next(settle).next(bake).next(checkHealth).next(hook('afterStep', rollback, nextStep.next(stepLoop)));
+  shiftWeight.next(bake).next(checkHealth).next(hook('afterStep', rollback, stepLoop));
   const stepBody = stepGate ? stepGate.next(shiftWeight) : shiftWeight;
   stepLoop
     .when(
@@ -236,7 +234,7 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     );
 
   const canaryReady = new sfn.Choice(scope, 'CanaryReady?')
-    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), hook('beforeTraffic', rollback, startSteps.next(stepLoop)))
+    .when(sfn.Condition.booleanEquals('$.canaryReady.ready', true), hook('beforeTraffic', rollback, stepLoop))
     .otherwise(waitCanary.next(checkCanary));
 
   return validate.next(
@@ -248,8 +246,18 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
 }
 
 function retryTransient(task: sfn.TaskStateBase): void {
-  // The first matching retrier wins: terminal errors get zero attempts, anything else three.
+  // The first matching retrier wins: terminal errors get zero attempts, throttling that outlived the
+  // SDK's and the router's retries six more with jittered backoff (a busy account must not fail a
+  // rollout; concurrent rollouts must not retry in step), anything else three.
   task.addRetry({ errors: TERMINAL_ERRORS, maxAttempts: 0 });
+  task.addRetry({
+    errors: [...THROTTLING_ERROR_NAMES],
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
   task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
 }
 

@@ -86,6 +86,11 @@ export interface LocalEngineOptions {
   readonly schedulerFiring?: SchedulerFiring;
   /** Options of the fake ELBv2 (eventual consistency, the account's token bucket). */
   readonly elbv2?: FakeElbv2Options;
+  /**
+   * How much faster than real time the SDK's retry backoff, its adaptive rate limiter and the
+   * adapters' own pauses run. A token bucket on the fake ELBv2 must refill on the same clock. @default 1000
+   */
+  readonly retryTimeScale?: number;
 }
 
 type Settings = Required<LocalEngineOptions>;
@@ -201,6 +206,7 @@ export class LocalEngine {
       schedulerFiring: options.schedulerFiring ?? 'timer',
       waitMs: options.waitMs ?? {},
       elbv2: options.elbv2 ?? {},
+      retryTimeScale: options.retryTimeScale ?? RETRY_TIME_SCALE,
     };
     process.env.AWS_REGION = workflow.region;
     process.env[ENV.tableName] = TABLE_NAME;
@@ -209,9 +215,9 @@ export class LocalEngine {
     process.env[SWEEPER_FUNCTION_ARN_ENV] = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
     process.env[FENCE_SECONDS_ENV] = String(workflow.longestFunctionTimeoutSeconds + FENCE_MARGIN_SECONDS);
 
-    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2, retryTimeScale: RETRY_TIME_SCALE });
+    const aws = installAwsFakes({ speed: settings.speed, schedulerFiring: settings.schedulerFiring, elbv2: settings.elbv2, retryTimeScale: settings.retryTimeScale });
     // The adapters' own pauses (a throttled router step, a read-back) run as fast as the SDK's backoff.
-    (await import('../lambda/shared/runtime')).compressPauses(RETRY_TIME_SCALE);
+    (await import('../lambda/shared/runtime')).compressPauses(settings.retryTimeScale);
     // Kubernetes requests carry the handler and state that sent them, as AWS calls do.
     tagHttpRequests();
     sharedKube ??= startFakeKubernetes();
@@ -222,9 +228,35 @@ export class LocalEngine {
     return engine;
   }
 
-  private seed(): void {
-    const { traffic, workload, alarmNames } = this.target;
-    const { elbv2, cloudwatch, dynamodb, scheduler } = this.aws;
+  /** Targets whose listener, target groups and Deployments the fakes hold: the workflow's, then `addTarget`'s. */
+  private readonly targets: TargetConfig[] = [];
+
+  /**
+   * Seeds the fakes with one more traffic target (its listener or rule, target groups and
+   * Deployments), for executions of `workflowFor(target)`: many rollouts on many listeners at once.
+   */
+  addTarget(target: TargetConfig): void {
+    this.seedTarget(target);
+  }
+
+  /** The engine's workflow with another target (same alarms) embedded in its Validate state. */
+  workflowFor(target: TargetConfig): SynthesizedWorkflow {
+    const states = { ...this.workflow.definition.States };
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task' && this.workflow.handlers[String(state.Resource)] === 'validate') {
+        states[name] = { ...state, Parameters: { ...state.Parameters, target } };
+      }
+    }
+    const workflow = { ...this.workflow, target, definition: { ...this.workflow.definition, States: states } };
+    // Only the target differs from the validated definition: the copy skips the interpreter's validation.
+    machines.set(workflow, new StateMachine(localDefinition(workflow.definition) as never, { validationOptions: { noValidate: true } }));
+    return workflow;
+  }
+
+  private seedTarget(target: TargetConfig): void {
+    this.targets.push(target);
+    const { traffic, workload } = target;
+    const { elbv2 } = this.aws;
     // Adding the forward action creates its target groups.
     const actions = [
       {
@@ -247,10 +279,6 @@ export class LocalEngine {
     } else {
       elbv2.addListener(traffic.listenerArn, actions);
     }
-    for (const name of alarmNames) cloudwatch.addAlarm(name, { state: 'OK' });
-    dynamodb.createTable(TABLE_NAME, { partitionKey: 'targetKey', indexes: { byExecution: 'executionArn' } });
-    scheduler.addGroup(SCHEDULE_GROUP);
-
     const containers = (image: string) => workload.containers.map((name) => ({ name, image }));
     this.kube.addDeployment(workload.namespace, workload.stableDeployment, {
       containers: containers(this.options.stableImage),
@@ -262,6 +290,15 @@ export class LocalEngine {
     });
     this.registerTargets(traffic.stableTargetGroupArn, workload.stableDeployment, STABLE_REPLICAS);
     this.registerTargets(traffic.canaryTargetGroupArn, workload.canaryDeployment, 0);
+  }
+
+  private seed(): void {
+    const { alarmNames } = this.target;
+    const { cloudwatch, dynamodb, scheduler } = this.aws;
+    this.seedTarget(this.target);
+    for (const name of alarmNames) cloudwatch.addAlarm(name, { state: 'OK' });
+    dynamodb.createTable(TABLE_NAME, { partitionKey: 'targetKey', indexes: { byExecution: 'executionArn' } });
+    scheduler.addGroup(SCHEDULE_GROUP);
     // What the AWS Load Balancer Controller's TargetGroupBinding does: available pods become
     // healthy targets of the Deployment's target group.
     let recorded = 0;
@@ -278,11 +315,13 @@ export class LocalEngine {
         }
       }
       recorded = this.kube.requests.length;
-      if (namespace !== workload.namespace) return;
-      if (name === workload.stableDeployment) {
-        this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
-      } else if (name === workload.canaryDeployment) {
-        this.registerTargets(traffic.canaryTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
+      for (const { workload, traffic } of this.targets) {
+        if (namespace !== workload.namespace) continue;
+        if (name === workload.stableDeployment) {
+          this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
+        } else if (name === workload.canaryDeployment) {
+          this.registerTargets(traffic.canaryTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
+        }
       }
     });
 
@@ -429,11 +468,11 @@ export class LocalEngine {
   }
 
   /** Starts an execution of the rollout definition with this input. */
-  start(input: unknown, name = `local-${++this.executions}`): LocalExecution {
+  start(input: unknown, name = `local-${++this.executions}`, workflow: SynthesizedWorkflow = this.workflow): LocalExecution {
     const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
     const states: string[] = [];
     const enteredWaiters = new Map<string, Array<() => void>>();
-    const machine = stateMachineOf(this.workflow);
+    const machine = stateMachineOf(workflow);
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name) as never,

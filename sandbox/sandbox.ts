@@ -175,7 +175,6 @@ export class SandboxUsageError extends Error {
 const STATE_NOTES: Record<string, string> = {
   Validate: 'checking the input, the listener, the Deployments and the alarms',
   Lock: 'taking the lock: one rollout per listener',
-  Settle: 'letting the new weights settle before bake time counts',
   CheckHealth: 'reading the alarms and their history since the bake began',
   PromoteStable: 'promoting: the stable Deployment gets the candidate image',
   Finish: 'all traffic to stable, scaling the canary down, releasing the lock',
@@ -190,7 +189,6 @@ const ACTIVITY: Record<string, string> = {
   BeforeTrafficHook: 'smoke-testing v2 before it gets traffic',
   WaitForCanary: 'waiting for the canary pods',
   ShiftWeight: 'shifting weights',
-  Settle: 'settling',
   Bake: 'baking',
   CheckHealth: 'checking health',
   ApproveStep: 'waiting for approval',
@@ -712,7 +710,7 @@ class SandboxRecorder {
           this.event('state', state, `${engine.target.workload.stableDeployment} → ${CANDIDATE_IMAGE}`);
         } else if (state === 'Rollback') {
           this.event('fail', state, STATE_NOTES[state]!);
-        } else if (STATE_NOTES[state] && state !== 'Settle' && state !== 'CheckHealth') {
+        } else if (STATE_NOTES[state] && state !== 'CheckHealth') {
           this.event('state', state, STATE_NOTES[state]);
         }
       }

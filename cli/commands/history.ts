@@ -132,8 +132,8 @@ export async function historyCommand(ctx: CommandContext, ref: string, options: 
 }
 
 /**
- * Reads the workflow's own states: `Settle` is entered only after ShiftWeight wrote and verified a
- * step's weight; the approval gates are `ApproveStep` and `ApprovePromotion`, each exited once answered.
+ * Reads the workflow's own states: `Bake` is entered only after ShiftWeight wrote and verified a
+ * step's weight (its schedule covers the settle time too); the approval gates are `ApproveStep` and `ApprovePromotion`, each exited once answered.
  */
 function stepsReached(events: HistoryEvent[]): { weights: number[]; count?: number; approvals: number } {
   const weights: number[] = [];
@@ -141,7 +141,7 @@ function stepsReached(events: HistoryEvent[]): { weights: number[]; count?: numb
   let approvals = 0;
   for (const event of events) {
     const entered = event.stateEnteredEventDetails;
-    if (entered?.name === 'Settle') {
+    if (entered?.name === 'Bake') {
       const state = parseObject(entered.input);
       const cursor = state?.cursor as { step?: { weight?: unknown } } | undefined;
       const rollout = state?.rollout as { stepCount?: unknown } | undefined;

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TrafficTarget, Weights } from '../domain/types';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
-import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../errors';
-import type { Fence, RestoreResult, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
+import { DriftDetectedError, THROTTLING_ERROR_NAMES, ValidationFailedError, WeightNotAppliedError } from '../errors';
+import type { Fence, RestoreResult, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
@@ -29,16 +29,17 @@ export interface Elbv2TrafficRouterOptions {
    * outlasts the SDK's own adaptive retries. @default 3
    */
   readonly throttleAttempts?: number;
-  /** Pause before the second attempt of a throttled step; doubles for each further one. @default 2000 */
+  /**
+   * Pause before the second attempt of a throttled step; doubles for each further one, and each
+   * pause is jittered between half and all of it, so concurrent rollouts do not retry in step. @default 2000
+   */
   readonly throttleBackoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Source of the jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
-/**
- * Error codes ELBv2 (a Query-protocol API, which answers `Throttling`) and other AWS APIs use for
- * rate limiting.
- */
-const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const THROTTLING_CODES = new Set(THROTTLING_ERROR_NAMES);
 
 const NOT_FOUND_CODES = new Set(['ListenerNotFoundException', 'RuleNotFoundException', 'ListenerNotFound', 'RuleNotFound']);
 
@@ -65,6 +66,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   private readonly throttleAttempts: number;
   private readonly throttleBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(
     private readonly client = new ElasticLoadBalancingV2Client({ ...clientConfig }),
@@ -75,34 +77,44 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     this.throttleAttempts = Math.max(1, options.throttleAttempts ?? 3);
     this.throttleBackoffMs = options.throttleBackoffMs ?? 2000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
   }
 
   async readWeights(target: TrafficTarget): Promise<Weights> {
-    const view = await this.retryingThrottles(() => this.readForward(target));
-    return view.weights;
+    return (await this.readTraffic(target)).weights;
+  }
+
+  async readTraffic(target: TrafficTarget): Promise<TrafficReading> {
+    const { weights, canaryAttached } = await this.retryingThrottles(() => this.readForward(target));
+    return { weights, canaryAttached };
   }
 
   async writeWeights(target: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> {
-    assertPlanWeights(weights);
-    const { expected, fence } = options;
+    const { expected, fence, decide } = options;
+    if (!decide) assertPlanWeights(weights);
 
     // One read per attempt, so a step retried after throttling checks the guard against fresh weights.
-    const previous = await this.retryingThrottles(async () => {
+    // The same read carries the drift check and the action list the write is built on.
+    const attempt = await this.retryingThrottles(async () => {
       const view = await this.readForward(target);
+      const wanted = decide ? await decide(view.weights) : weights;
+      if (!wanted) return { previous: view.weights, written: undefined };
+      assertPlanWeights(wanted);
       // Live weights equal to the ones being written mean this write already happened (a retried
       // task), not that someone else steered.
-      if (expected && !sameWeights(view.weights, expected) && !sameWeights(view.weights, weights)) {
+      if (expected && !sameWeights(view.weights, expected) && !sameWeights(view.weights, wanted)) {
         throw new DriftDetectedError(
           `${describeTarget(target)} carries ${formatWeights(view.weights)}, but serinus last wrote ` +
             `${formatWeights(expected)}: someone else is steering it, so nothing was written`,
         );
       }
-      await this.modify(target, withWeights(view, target, weights), fence);
-      return view.weights;
+      await this.modify(target, withWeights(view, target, wanted), fence);
+      return { previous: view.weights, written: wanted };
     });
 
-    const applied = await this.readBack(target, weights);
-    return { previous, applied };
+    if (!attempt.written) return { previous: attempt.previous, applied: attempt.previous, wrote: false };
+    const applied = await this.readBack(target, attempt.written);
+    return { previous: attempt.previous, applied, wrote: true };
   }
 
   async attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean> {
@@ -236,7 +248,8 @@ export class Elbv2TrafficRouter implements TrafficRouter {
         if (!isThrottling(error) || attempt >= this.throttleAttempts) {
           throw error;
         }
-        const pauseMs = this.throttleBackoffMs * 2 ** (attempt - 1);
+        const ceilingMs = this.throttleBackoffMs * 2 ** (attempt - 1);
+        const pauseMs = Math.round(ceilingMs / 2 + (this.random() * ceilingMs) / 2);
         logger.warn('ELBv2 throttled the call after the SDK retries; repeating the step', { attempt, pauseMs });
         await this.sleep(pauseMs);
       }

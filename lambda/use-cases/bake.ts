@@ -10,7 +10,10 @@ import { assertNoDrift } from './traffic';
 /**
  * Starts a bake. It checks the alarms once (an alarm already in ALARM sends no event), stores the
  * task token where the alarm handler finds it, then schedules the bake's end. The bake's start time
- * is taken first, so the end-of-bake history check covers any alarm that fires in between.
+ * is taken first, so the end-of-bake history check covers any alarm that fires in between. The
+ * settle time after the weight write is part of the wait (the end is settle + bake seconds away):
+ * one task instead of a Wait state and a task, and the alarm event can fail the token while the
+ * weights settle.
  */
 export async function startBake(
   deps: { store: RolloutStore; health: HealthSignals; timer: BakeTimer; callbacks: TaskCallbacks; clock: Clock },
@@ -36,10 +39,11 @@ export async function startBake(
   });
   // EventBridge Scheduler fires within the minute it is set for, so the end is rounded up to a
   // whole minute: a bake is never shorter than asked.
-  const endsAt = new Date(Math.ceil((startedAt.getTime() + step.bakeSeconds * 1000) / 60_000) * 60_000);
+  const waitSeconds = rollout.target.timing.settleSeconds + step.bakeSeconds;
+  const endsAt = new Date(Math.ceil((startedAt.getTime() + waitSeconds * 1000) / 60_000) * 60_000);
   const output = { stepIndex: step.index, startedAt: startedAt.toISOString() };
   await fence();
-  if (step.bakeSeconds === 0) {
+  if (waitSeconds === 0) {
     await deps.callbacks.succeed(taskToken, output);
   } else {
     await deps.timer.schedule(scheduleName, endsAt, taskToken, output);
@@ -107,11 +111,12 @@ export interface AlarmStateChange {
 }
 
 /**
- * An alarm went to ALARM: fail the task token of every bake that watches it, at once, and drop the
- * bake's end schedule. Rollback starts within seconds instead of at the bake's end.
+ * An alarm went to ALARM: fail the task token of every bake that watches it, at once. Rollback starts
+ * within seconds instead of at the bake's end, and deletes the bake's end schedule (the record names
+ * it): deleting it here too would only be a second call for the same schedule.
  */
 export async function onAlarm(
-  deps: { store: RolloutStore; callbacks: TaskCallbacks; timer: BakeTimer },
+  deps: { store: RolloutStore; callbacks: TaskCallbacks },
   change: AlarmStateChange,
 ): Promise<{ failedBakes: number }> {
   if (change.state !== 'ALARM') return { failedBakes: 0 };
@@ -133,7 +138,6 @@ export async function onAlarm(
     const cause = `alarm "${change.alarmName}" went to ALARM${change.timestamp ? ` at ${change.timestamp}` : ''} ${during}${change.reason ? `: ${change.reason}` : ''}`;
     logger.warn('failing bake on alarm', { executionArn: record.executionArn, alarm: change.alarmName });
     await deps.callbacks.fail(bake.taskToken, ErrorNames.CanaryUnhealthy, cause);
-    await deps.timer.cancel(bake.scheduleName);
     countEvent('BakesFailedByAlarm', record.service);
   }
   return { failedBakes: watching.length };

@@ -39,11 +39,11 @@ export async function finishRollout(
   const fence = fenceOf(deps.store, record);
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'finishing' });
-  // Raw: an operator's 999/1 is not 100/0, so it is written (and drift-checked), never skipped.
-  const live = await deps.router.readWeights(rollout.target.traffic);
-  if (!sameWeights(live, STABLE_ONLY)) {
-    await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights, fence);
-  }
+  // Raw: an operator's 999/1 is not 100/0, so it is written (and drift-checked), never skipped. The
+  // write's own read decides: one read, the write, the read-back.
+  await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights, fence, async (live) =>
+    sameWeights(live, STABLE_ONLY) ? undefined : STABLE_ONLY,
+  );
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { lastWrittenWeights: STABLE_ONLY });
   if (!keep) {

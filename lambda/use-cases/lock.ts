@@ -23,7 +23,8 @@ export async function acquireLock(
 ): Promise<{ startWeights: Weights }> {
   const now = deps.clock.now();
   const { target } = rollout;
-  const startWeights = await deps.router.readWeights(target.traffic);
+  // One read gives both the start weights and whether the canary must be attached.
+  const { weights: startWeights, canaryAttached } = await deps.router.readTraffic(target.traffic);
   const record: RolloutRecord = {
     targetKey: rollout.targetKey,
     executionArn: rollout.executionArn,
@@ -58,7 +59,7 @@ export async function acquireLock(
         : `the stable target group has weight 0 at the start (${formatWeights(startWeights)}); give it the traffic before a rollout`,
     );
   }
-  if (await deps.router.attachCanary(target.traffic, fence)) {
+  if (!canaryAttached && (await deps.router.attachCanary(target.traffic, fence))) {
     logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
   }
   countEvent('RolloutsStarted', target.service);

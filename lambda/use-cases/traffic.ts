@@ -3,7 +3,7 @@ import { judgeHealth } from '../domain/health';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, TargetConfig, Weights } from '../domain/types';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
-import type { Clock, Fence, HealthSignals, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
+import type { Clock, Fence, HealthSignals, RolloutEvents, RolloutStore, TrafficRouter, WriteWeightsResult } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { announce, weightChanged } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
@@ -33,23 +33,29 @@ export async function shiftWeight(
     throw new NoHealthyTargetsError(`the canary target group has no healthy targets; refusing to send it ${step.weight}% of traffic`);
   }
 
-  const live = await asDrift(deps.router.readWeights(traffic));
-  if (adopts(rollout.target, live, record.lastWrittenWeights, step.weight)) {
-    logger.warn('adopted weights set outside serinus: the canary already has this step\'s share', {
-      step: step.index,
-      found: formatWeights(live),
-      expected: formatWeights(record.lastWrittenWeights),
-    });
-    wanted = live;
-  }
+  const planned = wanted;
+  let writtenAt = deps.clock.now();
+  // One read: the router hands the live weights it will build the write on to `decide`, then checks
+  // drift and fences right before its Modify, so no separate read precedes the write.
+  const { wrote } = await writeGuarded(deps.router, rollout.target, planned, record.lastWrittenWeights, fence, async (live) => {
+    wanted = planned;
+    if (adopts(rollout.target, live, record.lastWrittenWeights, step.weight)) {
+      logger.warn('adopted weights set outside serinus: the canary already has this step\'s share', {
+        step: step.index,
+        found: formatWeights(live),
+        expected: formatWeights(record.lastWrittenWeights),
+      });
+      wanted = live;
+    }
+    // Already live: a retry whose write happened, or adopted weights. Nothing to write.
+    if (sameWeights(live, wanted)) return undefined;
+    if (wanted.canary > live.canary) await assertNoAlarm(deps.health, rollout, step);
+    writtenAt = deps.clock.now();
+    return wanted;
+  });
   // A retry whose write already happened keeps the earlier step's start: a wider window, never a narrower one.
   let lastShiftAt = record.lastShiftAt ?? record.startedAt;
-  if (!sameWeights(live, wanted)) {
-    if (wanted.canary > live.canary) await assertNoAlarm(deps.health, rollout, step);
-    const writtenAt = deps.clock.now();
-    await writeGuarded(deps.router, rollout.target, wanted, record.lastWrittenWeights, fence);
-    lastShiftAt = writtenAt.toISOString();
-  }
+  if (wrote) lastShiftAt = writtenAt.toISOString();
   await fence();
   // The step's approval, if it had one, is answered: the record no longer offers its token.
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt }, ['waitingFor', 'approval']);
@@ -100,23 +106,27 @@ async function assertNoAlarm(health: HealthSignals, rollout: RolloutContext, ste
   }
 }
 
-/** Writes weights under the drift policy. Used by steps and by the final return to stable. */
+/**
+ * Writes weights under the drift policy. Used by steps and by the final return to stable. `decide`
+ * (see WriteWeightsOptions) picks the weights from the read the write is built on.
+ */
 export async function writeGuarded(
   router: TrafficRouter,
   target: TargetConfig,
   wanted: Weights,
   lastWritten: Weights,
   fence: Fence,
-): Promise<Weights> {
+  decide?: (live: Weights) => Promise<Weights | undefined>,
+): Promise<WriteWeightsResult> {
+  const options = { fence, ...(decide && { decide }) };
   if (target.onDrift === 'revert') {
-    const { applied } = await asDrift(router.writeWeights(target.traffic, wanted, { expected: lastWritten, fence }));
-    return applied;
+    return asDrift(router.writeWeights(target.traffic, wanted, { ...options, expected: lastWritten }));
   }
-  const { previous, applied } = await asDrift(router.writeWeights(target.traffic, wanted, { fence }));
-  if (!sameWeights(previous, lastWritten)) {
-    logger.warn('adopted weights changed outside serinus', { found: formatWeights(previous), expected: formatWeights(lastWritten) });
+  const result = await asDrift(router.writeWeights(target.traffic, wanted, options));
+  if (result.wrote && !sameWeights(result.previous, lastWritten)) {
+    logger.warn('adopted weights changed outside serinus', { found: formatWeights(result.previous), expected: formatWeights(lastWritten) });
   }
-  return applied;
+  return result;
 }
 
 /** Drift check without a write, for the end of a bake. */

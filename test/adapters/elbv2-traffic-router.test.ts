@@ -72,9 +72,16 @@ function throttled(name = 'Throttling'): ElasticLoadBalancingV2ServiceException 
   return new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message: 'Rate exceeded' });
 }
 
-function newRouter(options: { readBackAttempts?: number; throttleAttempts?: number } = {}) {
+function newRouter(options: { readBackAttempts?: number; throttleAttempts?: number; random?: () => number } = {}) {
   const sleep = jest.fn(async (_ms: number): Promise<void> => undefined);
-  const router = new Elbv2TrafficRouter(new ElasticLoadBalancingV2Client({}), { readBackDelayMs: 1000, throttleBackoffMs: 2000, sleep, ...options });
+  // Jitter at its top by default: the pauses are the ceilings, 2000 then 4000.
+  const router = new Elbv2TrafficRouter(new ElasticLoadBalancingV2Client({}), {
+    readBackDelayMs: 1000,
+    throttleBackoffMs: 2000,
+    sleep,
+    random: () => 0.999_999,
+    ...options,
+  });
   return { router, sleep };
 }
 
@@ -95,6 +102,23 @@ describe('Elbv2TrafficRouter', () => {
       // Assess
       expect(weights).toEqual({ stable: 90, canary: 10 });
       expect(elb.commandCalls(DescribeListenersCommand)[0]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
+    });
+
+    it('reads whether the canary is attached from the same read (readTraffic)', async () => {
+      // Prepare
+      const stableOnly: Action = { Type: 'forward', Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: STABLE, Weight: 1 }] } };
+      elb.on(DescribeListenersCommand).resolvesOnce(listenerWith(stableOnly)).resolves(listenerWith(weighted(100, 0)));
+      const { router } = newRouter();
+
+      // Act
+      const detached = await router.readTraffic(listenerTarget);
+      const attached = await router.readTraffic(listenerTarget);
+
+      // Assess
+      expect(detached).toEqual({ weights: { stable: 1, canary: 0 }, canaryAttached: false });
+      expect(attached).toEqual({ weights: { stable: 100, canary: 0 }, canaryAttached: true });
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 2);
+      expect(elb.commandCalls(DescribeListenersCommand)[1]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
     });
 
     it('reads the weights of a rule', async () => {
@@ -193,7 +217,7 @@ describe('Elbv2TrafficRouter', () => {
       const result = await router.writeWeights(listenerTarget, { stable: 90, canary: 10 });
 
       // Assess
-      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 90, canary: 10 } });
+      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 90, canary: 10 }, wrote: true });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
       expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
         ListenerArn: LISTENER,
@@ -236,7 +260,7 @@ describe('Elbv2TrafficRouter', () => {
       const result = await router.writeWeights(listenerTarget, { stable: 100, canary: 0 });
 
       // Assess
-      expect(result).toEqual({ previous: { stable: 1, canary: 0 }, applied: { stable: 100, canary: 0 } });
+      expect(result).toEqual({ previous: { stable: 1, canary: 0 }, applied: { stable: 100, canary: 0 }, wrote: true });
       expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
         ListenerArn: LISTENER,
         DefaultActions: [
@@ -266,7 +290,7 @@ describe('Elbv2TrafficRouter', () => {
       const result = await router.writeWeights(ruleTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
 
       // Assess
-      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 } });
+      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 }, wrote: true });
       expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toEqual({ RuleArn: RULE, Actions: [weighted(80, 20)] });
       expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
       expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
@@ -296,8 +320,74 @@ describe('Elbv2TrafficRouter', () => {
       const result = await router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
 
       // Assess
-      expect(result).toEqual({ previous: { stable: 80, canary: 20 }, applied: { stable: 80, canary: 20 } });
+      expect(result).toEqual({ previous: { stable: 80, canary: 20 }, applied: { stable: 80, canary: 20 }, wrote: true });
       expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] });
+    });
+
+    it('decides from the one read the write is built on: one Describe before the Modify, one read-back', async () => {
+      // Prepare
+      const order: string[] = [];
+      elb
+        .on(DescribeListenersCommand)
+        .callsFakeOnce(() => (order.push('describe'), listenerWith(weighted(90, 10))))
+        .callsFake(() => (order.push('describe'), listenerWith(weighted(75, 25))));
+      elb.on(ModifyListenerCommand).callsFake(() => (order.push('modify'), {}));
+      const decide = jest.fn(async (live: { stable: number; canary: number }) => {
+        order.push(`decide:${live.stable}/${live.canary}`);
+        return { stable: 75, canary: 25 };
+      });
+      const fence = jest.fn(async () => {
+        order.push('fence');
+      });
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 50, canary: 50 }, { expected: { stable: 90, canary: 10 }, fence, decide });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 75, canary: 25 }, wrote: true });
+      expect(order).toEqual(['describe', 'decide:90/10', 'fence', 'modify', 'describe']);
+      expect(elb.commandCalls(DescribeListenersCommand)[0]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [weighted(75, 25)] });
+    });
+
+    it('writes nothing and reads nothing more when decide finds the weights already live', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(100, 0)));
+      const fence = jest.fn(async () => undefined);
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(ruleTarget, { stable: 100, canary: 0 }, { fence, decide: async () => undefined });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 100, canary: 0 }, applied: { stable: 100, canary: 0 }, wrote: false });
+      expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 1);
+      expect(elb.commandCalls(DescribeRulesCommand)[0]!.args[0].input).toEqual({ RuleArns: [RULE] });
+      expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand);
+      expect(fence).not.toHaveBeenCalled();
+    });
+
+    it('checks drift against what decide chose and writes nothing on drift or when decide throws', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(50, 50)));
+      const { router } = newRouter();
+
+      // Act
+      const drift = router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, {
+        expected: { stable: 90, canary: 10 },
+        decide: async () => ({ stable: 80, canary: 20 }),
+      });
+      const refused = router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, {
+        decide: async () => {
+          throw new Error('alarm gate');
+        },
+      });
+
+      // Assess
+      await expect(drift).rejects.toThrow(DriftDetectedError);
+      await expect(refused).rejects.toThrow('alarm gate');
+      expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
     });
 
     it('refuses a forward to a foreign target group and writes nothing', async () => {
@@ -391,7 +481,7 @@ describe('Elbv2TrafficRouter', () => {
         const result = await router.writeWeights(listenerTarget, { stable: 80, canary: 20 }, { expected: { stable: 90, canary: 10 } });
 
         // Assess
-        expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 } });
+        expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 80, canary: 20 }, wrote: true });
         expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 2);
         const expectedInput = { ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] };
         expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual(expectedInput);
@@ -415,6 +505,21 @@ describe('Elbv2TrafficRouter', () => {
       await expect(result).rejects.toMatchObject({ name: 'Throttling' });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 3);
       expect(sleep.mock.calls).toEqual([[2000], [4000]]);
+    });
+
+    it('jitters each pause between half and all of its ceiling, so concurrent rollouts do not retry in step', async () => {
+      // Prepare
+      elb.on(DescribeListenersCommand).resolves(listenerWith(weighted(90, 10)));
+      elb.on(ModifyListenerCommand).rejects(throttled());
+      const { router, sleep } = newRouter({ throttleAttempts: 3, random: () => 0 });
+
+      // Act
+      const result = router.writeWeights(listenerTarget, { stable: 80, canary: 20 });
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'Throttling' });
+      expect(sleep.mock.calls).toEqual([[1000], [2000]]);
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [weighted(80, 20)] });
     });
 
     it('does not repeat a write that failed for another reason', async () => {

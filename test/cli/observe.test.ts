@@ -31,8 +31,6 @@ const { sfn, dynamodb, elbv2, cloudwatch } = mocks;
 /** Newest first, as GetExecutionHistory returns them with reverseOrder. */
 const RECENT: HistoryEvent[] = [
   entered(14, 'Bake', '2026-12-02T04:38:30Z'),
-  { id: 13, type: 'WaitStateExited', timestamp: new Date('2026-12-02T04:38:30Z'), stateExitedEventDetails: { name: 'Settle' } },
-  entered(12, 'Settle', '2026-12-02T04:38:00Z'),
   entered(11, 'ShiftWeight', '2026-12-02T04:37:55Z'),
   { id: 10, type: 'TaskFailed', timestamp: new Date('2026-12-02T04:37:50Z'), taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'Lambda.TooManyRequestsException' } },
   entered(9, 'ShiftWeight', '2026-12-02T04:37:45Z'),
@@ -68,11 +66,11 @@ describe('serinus status', () => {
         '  alarms    checkout-5xx OK, checkout-p99 ALARM',
         `  images    canary app=${IMAGE}; stable unchanged until promotion`,
         '  events    04:38:30 entered Bake',
-        '            04:38:00 entered Settle',
         '            04:37:55 entered ShiftWeight',
         '            04:37:50 task failed: Lambda.TooManyRequestsException',
         '            04:37:45 entered ShiftWeight',
         '            04:37:44 entered SelectStep',
+        '            04:30:00 execution started',
       ].join('\n'),
     );
     expect(dynamodb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { targetKey: RULE_ARN }, ConsistentRead: true });
@@ -296,8 +294,8 @@ describe('serinus list', () => {
 });
 
 describe('serinus history', () => {
-  const settle = (id: number, weight: number): HistoryEvent =>
-    entered(id, 'Settle', '2026-12-02T03:05:00Z', { cursor: { index: 0, step: { index: 0, weight } }, rollout: { stepCount: 3 } });
+  const baked = (id: number, weight: number): HistoryEvent =>
+    entered(id, 'Bake', '2026-12-02T03:05:00Z', { cursor: { index: 0, step: { index: 0, weight } }, rollout: { stepCount: 3 } });
 
   beforeEach(() => {
     sfn.on(ListExecutionsCommand).resolves({ executions: EXECUTIONS.slice(1) });
@@ -313,11 +311,11 @@ describe('serinus history', () => {
     sfn.on(DescribeExecutionCommand, { executionArn: arnOf(CONSOLE_NAME) }).resolves(
       execution({ name: CONSOLE_NAME, status: 'SUCCEEDED', input: JSON.stringify({ images: { app: OLD_IMAGE } }) }),
     );
-    sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf(PIPELINE_NAME) }).resolves({ events: [settle(5, 10), settle(9, 50)] });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf(PIPELINE_NAME) }).resolves({ events: [baked(5, 10), baked(9, 50)] });
     sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf(CONSOLE_NAME) }).resolves({
       events: [
-        settle(5, 10),
-        settle(9, 100),
+        baked(5, 10),
+        baked(9, 100),
         { id: 12, type: 'TaskStateExited', timestamp: new Date('2026-12-01T09:20:00Z'), stateExitedEventDetails: { name: 'ApprovePromotion' } },
       ],
     });

@@ -57,8 +57,8 @@ it('covers every non-terminal state of the definition', () => {
 
 /** States a healthy rollout with a gate before every step and before promotion passes through. */
 const HAPPY_PATH = new Set([
-  'Validate', 'DryRun?', 'Lock', 'DeployCanary', 'CheckCanaryReady', 'WaitForCanary', 'CanaryReady?', 'StartSteps', 'MoreSteps?',
-  'SelectStep', 'ApproveStep?', 'ApproveStep', 'ShiftWeight', 'Settle', 'Bake', 'CheckHealth', 'NextStep', 'ApprovePromotion?',
+  'Validate', 'DryRun?', 'Lock', 'DeployCanary', 'CheckCanaryReady', 'WaitForCanary', 'CanaryReady?', 'MoreSteps?',
+  'SelectStep', 'ApproveStep?', 'ApproveStep', 'ShiftWeight', 'Bake', 'CheckHealth', 'ApprovePromotion?',
   'ApprovePromotion', 'PromoteStable', 'CheckStableReady', 'WaitForStable', 'StableReady?', 'Finish',
 ]);
 

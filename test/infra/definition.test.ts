@@ -278,6 +278,28 @@ describe('the definition as a graph', () => {
     expect((s.Catch as Catcher[]).map((c) => c.Next)).toEqual(['RollbackFailed']);
   });
 
+  it.each(['Validate', 'Lock', 'ShiftWeight', 'Bake', 'CheckHealth', 'Finish'])(
+    '%s retries throttling that outlived the SDK longer, with full jitter, before its other retriers',
+    (name) => {
+      // Prepare
+      const retriers = state(name).Retry as Array<{ ErrorEquals: string[] }>;
+      const retrierFor = (error: string) => retriers.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+
+      // Assess
+      for (const error of ['Throttling', 'ThrottlingException']) {
+        expect(retrierFor(error)).toEqual({
+          ErrorEquals: ['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException'],
+          IntervalSeconds: 5,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
+        });
+      }
+      expect(retrierFor(ErrorNames.DriftDetected)).toEqual(expect.objectContaining({ MaxAttempts: 0 }));
+    },
+  );
+
   it('restores stable and waits for it before a failed promotion moves traffic', () => {
     // Assess
     for (const name of ['PromoteStable', 'CheckStableReady']) {
@@ -312,9 +334,9 @@ describe('the definition as a graph', () => {
 
   it('promotes only through every step health check, and succeeds only through a ready stable and Finish', () => {
     // Assess
-    // The one path that skips CheckHealth is a plan with no steps (StartSteps straight to promotion),
+    // The one path that skips CheckHealth is a plan with no steps (CanaryReady? straight to promotion),
     // and the planner refuses such a plan.
-    expect(reachable('PromoteStable', (e) => e.from !== 'CheckHealth' && e.from !== 'StartSteps')).toBe(false);
+    expect(reachable('PromoteStable', (e) => e.from !== 'CheckHealth' && e.from !== 'CanaryReady?')).toBe(false);
     expect(() => planRollout(rolloutRequest({ steps: [] }), targetConfig())).toThrow(/at least one step/);
     expect(reachable('Promoted', (e) => e.from !== 'Finish')).toBe(false);
     expect(reachable('Finish', (e) => !(e.from === 'StableReady?' && e.kind === 'choice' && e.rule?.BooleanEquals === true))).toBe(false);

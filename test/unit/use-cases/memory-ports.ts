@@ -128,8 +128,15 @@ export class World {
       this.log('router.readWeights');
       return this.weights;
     },
-    writeWeights: async (_target: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> => {
+    readTraffic: async () => {
+      this.log('router.readWeights');
+      return { weights: this.weights, canaryAttached: true };
+    },
+    writeWeights: async (_target: TrafficTarget, planned: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> => {
       const previous = this.weights;
+      // The adapter decides from the read its write is built on.
+      const weights = options.decide ? await options.decide(previous) : planned;
+      if (!weights) return { previous, applied: previous, wrote: false };
       const same = previous.stable === weights.stable && previous.canary === weights.canary;
       if (options.expected && !same && (previous.stable !== options.expected.stable || previous.canary !== options.expected.canary)) {
         throw new DriftDetectedError('drift');
@@ -137,7 +144,7 @@ export class World {
       await options.fence?.();
       this.log(`router.modify:${weights.stable}/${weights.canary}`);
       this.weights = weights;
-      return { previous, applied: weights };
+      return { previous, applied: weights, wrote: true };
     },
     attachCanary: async (_target, fence?: Fence) => {
       this.log('router.attachCanary');
