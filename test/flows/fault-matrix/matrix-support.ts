@@ -11,44 +11,20 @@
  */
 import type { FaultKind } from '../../../local/fakes/aws';
 import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalExecution } from '../../../local/local-engine';
-import { RolloutObserver } from '../../../local/rollout-observer';
-import { synthesizeSampleWorkflow } from '../../../local/sample-workflow';
-import type { SynthesizedWorkflow } from '../../../local/synthesized-workflow';
+import { CANDIDATE, FLOW_SPEED, STABLE, observed, sampleWorkflow, type Flow } from '../flow-support';
 
-export const CANDIDATE = 'registry.local/app:2.0.0';
-export const STABLE = 'registry.local/app:1.0.0';
-
-export interface Flow {
-  readonly engine: LocalEngine;
-  readonly observer: RolloutObserver;
-  close(): Promise<void>;
-}
-
-let workflow: SynthesizedWorkflow | undefined;
-
-/** The sample app's rollout, synthesized once per file. */
-function matrixWorkflow(): SynthesizedWorkflow {
-  workflow ??= synthesizeSampleWorkflow();
-  return workflow;
-}
-
-/** As the flow tests start one: Kubernetes rollouts complete at once, bakes end when their schedule is created. */
+/**
+ * As the flow tests start one (Kubernetes rollouts complete at once, bakes end when their schedule
+ * is created), but with the reassert schedules left to fire: a cell's end invariants pass the fence.
+ */
 async function startFlow(): Promise<Flow> {
-  const engine = await LocalEngine.start(matrixWorkflow(), {
-    speed: 1_000_000,
+  const engine = await LocalEngine.start(sampleWorkflow(), {
+    speed: FLOW_SPEED,
     rolloutDelayMs: 0,
     schedulerFiring: 'immediate',
     stableImage: STABLE,
   });
-  const observer = new RolloutObserver(engine);
-  return {
-    engine,
-    observer,
-    close: async () => {
-      observer.close();
-      await engine.close();
-    },
-  };
+  return observed(engine);
 }
 
 export const FAULT_KINDS: readonly FaultKind[] = ['throttled', 'serverError', 'timeout', 'accessDenied', 'lostReply'];

@@ -11,11 +11,9 @@ import { finishRollout } from '../../../lambda/use-cases/finish';
 import { acquireLock } from '../../../lambda/use-cases/lock';
 import { cleanupExecution, rollbackExecution, sweep } from '../../../lambda/use-cases/rollback';
 import { shiftWeight } from '../../../lambda/use-cases/traffic';
-import { EXECUTION_ARN, LISTENER_ARN, rolloutRecord, rolloutRequest, targetConfig } from '../../support/fixtures';
-import { MUTATING, World } from './memory-ports';
+import { EXECUTION_ARN, LISTENER_ARN, rolloutRequest, targetConfig } from '../../support/fixtures';
+import { CANDIDATE, MUTATING, OLD, World, midRollout } from './memory-ports';
 
-const CANDIDATE = 'checkout:1.4.2';
-const OLD = 'checkout:1.4.1';
 const SAFETY = safetyScheduleName(LISTENER_ARN, EXECUTION_ARN);
 const STEP: PlanStep = { index: 0, weight: 10, bakeSeconds: 300, approvalBefore: false, timeoutSeconds: 900 };
 const LAST: PlanStep = { index: 1, weight: 100, bakeSeconds: 0, approvalBefore: false, timeoutSeconds: 600 };
@@ -32,22 +30,7 @@ function context(overrides: Partial<RolloutContext> = {}): RolloutContext {
   };
 }
 
-/** A world mid-rollout: the canary runs the candidate with 2 ready replicas; the record holds `fields`. */
-function world(fields: Partial<RolloutRecord> = {}): World {
-  const w = new World();
-  w.deployments.set('checkout-canary', { images: { app: CANDIDATE }, replicas: 2, available: 2 });
-  w.deployments.set('checkout', { images: { app: OLD }, replicas: 4, available: 4 });
-  w.records.set(
-    LISTENER_ARN,
-    rolloutRecord({
-      request: rolloutRequest({ images: { app: CANDIDATE } }),
-      previousCanary: { images: { app: OLD }, replicas: 0 },
-      safetySchedule: SAFETY,
-      ...fields,
-    }),
-  );
-  return w;
-}
+const world = midRollout;
 
 type Run = (w: World) => Promise<unknown>;
 

@@ -4,7 +4,9 @@
  * call throw, and `afterGet` lets a test end the record between a handler's read and its writes.
  */
 import type { AlarmState, AlarmTransition, DeploymentRef, DeploymentSnapshot, RolloutRecord, RolloutStatus, SweepRequest, TrafficTarget, Weights } from '../../../lambda/domain/types';
+import { safetyScheduleName } from '../../../lambda/domain/naming';
 import type { RolloutEvent } from '../../../lambda/domain/rollout-events';
+import { EXECUTION_ARN, LISTENER_ARN, rolloutRecord, rolloutRequest } from '../../support/fixtures';
 import { DriftDetectedError, LockHeldError, RecordMismatchError } from '../../../lambda/errors';
 import type {
   BakeTimer,
@@ -25,6 +27,30 @@ import type {
 } from '../../../lambda/ports';
 
 /** Calls that change something outside the handler. */
+/** The image a rollout rolls out, and the one stable ran before it. */
+export const CANDIDATE = 'checkout:1.4.2';
+export const OLD = 'checkout:1.4.1';
+
+/**
+ * A world mid-rollout: the canary runs the candidate with 2 ready replicas, stable the old image
+ * with 4, and the rollout's record (holding its safety schedule) has `fields`.
+ */
+export function midRollout(fields: Partial<RolloutRecord> = {}): World {
+  const w = new World();
+  w.deployments.set('checkout-canary', { images: { app: CANDIDATE }, replicas: 2, available: 2 });
+  w.deployments.set('checkout', { images: { app: OLD }, replicas: 4, available: 4 });
+  w.records.set(
+    LISTENER_ARN,
+    rolloutRecord({
+      request: rolloutRequest({ images: { app: CANDIDATE } }),
+      previousCanary: { images: { app: OLD }, replicas: 0 },
+      safetySchedule: safetyScheduleName(LISTENER_ARN, EXECUTION_ARN),
+      ...fields,
+    }),
+  );
+  return w;
+}
+
 export const MUTATING = /^(store\.(update|release|end|acquire)|router\.modify|workloads\.(setImages|scale)|timer\.(schedule|scheduleSweep|cancel)|callbacks\.(succeed|fail))/;
 
 export class World {

@@ -4,7 +4,6 @@
  * gate's token on the record and its message in words, the CanaryWeight metric, and that a bus
  * that refuses never fails or holds back a rollout or its rollback.
  */
-import { safetyScheduleName } from '../../../lambda/domain/naming';
 import type { PlanStep, RolloutRecord } from '../../../lambda/domain/types';
 import { RecordMismatchError } from '../../../lambda/errors';
 import { requestApproval } from '../../../lambda/use-cases/approval';
@@ -14,11 +13,9 @@ import { finishRollout } from '../../../lambda/use-cases/finish';
 import { acquireLock } from '../../../lambda/use-cases/lock';
 import { cleanupExecution, rollbackExecution, sweep } from '../../../lambda/use-cases/rollback';
 import { shiftWeight } from '../../../lambda/use-cases/traffic';
-import { EXECUTION_ARN, LISTENER_ARN, rolloutRecord, rolloutRequest, targetConfig } from '../../support/fixtures';
-import { World } from './memory-ports';
+import { EXECUTION_ARN, LISTENER_ARN, rolloutRequest, targetConfig } from '../../support/fixtures';
+import { CANDIDATE, OLD, World, midRollout } from './memory-ports';
 
-const CANDIDATE = 'checkout:1.4.2';
-const OLD = 'checkout:1.4.1';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:serinus-approvals';
 const STEP: PlanStep = { index: 0, weight: 10, bakeSeconds: 300, approvalBefore: true, timeoutSeconds: 900 };
 const LAST: PlanStep = { index: 1, weight: 100, bakeSeconds: 0, approvalBefore: false, timeoutSeconds: 600 };
@@ -35,21 +32,8 @@ function context(overrides: Partial<RolloutContext> = {}): RolloutContext {
   };
 }
 
-function world(fields: Partial<RolloutRecord> = {}): World {
-  const w = new World();
-  w.deployments.set('checkout-canary', { images: { app: CANDIDATE }, replicas: 2, available: 2 });
-  w.deployments.set('checkout', { images: { app: OLD }, replicas: 4, available: 4 });
-  w.records.set(
-    LISTENER_ARN,
-    rolloutRecord({
-      request: rolloutRequest({ images: { app: CANDIDATE }, reason: 'release 1.4.2' }),
-      previousCanary: { images: { app: OLD }, replicas: 0 },
-      safetySchedule: safetyScheduleName(LISTENER_ARN, EXECUTION_ARN),
-      ...fields,
-    }),
-  );
-  return w;
-}
+const world = (fields: Partial<RolloutRecord> = {}): World =>
+  midRollout({ request: rolloutRequest({ images: { app: CANDIDATE }, reason: 'release 1.4.2' }), ...fields });
 
 const HELD = { targetKey: LISTENER_ARN, executionArn: EXECUTION_ARN, traffic: targetConfig().traffic, heldLock: true };
 
