@@ -24,10 +24,13 @@ export interface WriteWeightsResult {
   readonly wrote: boolean;
 }
 
-/** One read of the forward action, for a caller that needs more than the weights. */
+/** One read of the live traffic split, for a caller that needs more than the weights. */
 export interface TrafficReading {
   readonly weights: Weights;
-  /** Whether the canary target group is in the forward action (at any weight). */
+  /**
+   * Whether the canary side is ready to be given weight without a further write (ALB: the canary
+   * target group is in the forward action, so the load balancer health-checks it).
+   */
   readonly canaryAttached: boolean;
 }
 
@@ -40,7 +43,7 @@ export type Fence = () => Promise<void>;
 export interface WriteWeightsOptions {
   /** When set, the live weights must equal these (raw) before the write. */
   readonly expected?: Weights;
-  /** Awaited immediately before every ModifyListener/ModifyRule sent, an internal retry's too. */
+  /** Awaited immediately before every mutating call sent, an internal retry's too. */
   readonly fence?: Fence;
   /**
    * Decides from the live weights of the read the write is built on (so no separate read is
@@ -52,48 +55,67 @@ export interface WriteWeightsOptions {
 }
 
 export interface RestoreResult {
-  /** Whether a Modify call was sent. */
+  /** Whether a mutating call was sent. */
   readonly wrote: boolean;
-  /** The listener or rule is gone, or has no forward action: there is no traffic to steer. */
+  /** The steered object is gone, or steers nothing: there is no traffic to steer. */
   readonly nothingToSteer: boolean;
   /** What was found besides stable and canary, in sentences a person can act on. */
   readonly findings: string[];
 }
 
-/** Steers traffic between the stable and the canary target group. */
+/** Which side of a rollout. */
+export type Side = 'stable' | 'canary';
+
+/**
+ * Steers traffic between the stable and the canary side of one `TrafficTarget`. Speaks in raw
+ * weights: read, write, verify. One adapter per router kind (lambda/adapters/routers.ts picks it by
+ * `target.kind`); what only some routers can do is optional and discoverable.
+ */
 export interface TrafficRouter {
   /**
-   * The live raw weights of the forward action.
-   * @throws ValidationFailedError when the target has no forward action, or the action holds a
-   *   target group other than stable and canary, or lacks the stable one, or the target is a
-   *   listener's default rule.
+   * The live raw weights.
+   * @throws ValidationFailedError when the target cannot be steered as configured (its adapter names
+   *   the field or object at fault).
    */
   readWeights(target: TrafficTarget): Promise<Weights>;
-  /** `readWeights`, and whether the canary target group is attached, from the same read. */
+  /** `readWeights`, and whether the canary side is attached, from the same read. */
   readTraffic(target: TrafficTarget): Promise<TrafficReading>;
   /**
-   * Writes the weights into the forward action, keeping every other action, its Order and the
-   * stickiness config, then reads the action back until it shows the written weights.
+   * Writes the weights, keeping everything else of the steered object, then verifies (reads back)
+   * until the live split shows the written weights.
    * @throws DriftDetectedError when `options.expected` does not hold (nothing is written).
    * @throws WeightNotAppliedError when the read-back never shows the written weights.
    * @throws RecordMismatchError from `options.fence` (nothing is written).
    */
   writeWeights(target: TrafficTarget, weights: Weights, options?: WriteWeightsOptions): Promise<WriteWeightsResult>;
   /**
-   * Puts the canary target group into the forward action at weight 0 when it is missing: the load
-   * balancer health-checks only target groups an action references.
+   * Makes the canary side attached at weight 0 when it is not (`readTraffic().canaryAttached`).
    * @returns whether it wrote.
    */
   attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean>;
   /**
-   * Never refuses: whatever the forward action holds (a third target group, the stable one missing
-   * or replaced, both weights 0, a single target group), it ends with the canary at 0 and the stable
-   * target group carrying the traffic; other target groups go to 0 and are named in `findings`.
-   * The rule or listener gone → `nothingToSteer`.
+   * Never refuses: whatever the steered object holds, it ends with the canary at 0 and the stable
+   * side carrying the traffic; anything else found is named in `findings`. The object gone →
+   * `nothingToSteer`. A tester route, where the router has one, is removed as well.
    */
   restoreStable(target: TrafficTarget, fence?: Fence): Promise<RestoreResult>;
-  /** How many targets of the target group are `healthy`. */
-  healthyTargets(targetGroupArn: string): Promise<number>;
+  /**
+   * How many healthy targets serve one side, where the router can see them (an ALB target group).
+   * @returns undefined when this router has no such view; readiness then rests on the Deployment.
+   */
+  healthyTargets(target: TrafficTarget, side: Side): Promise<number | undefined>;
+  /** The tester route, for routers that have one (`target.testerHeader`). */
+  readonly testerRoute?: TesterRoute;
+}
+
+/** Requests with the target's `testerHeader` go to the canary while a rollout runs. */
+export interface TesterRoute {
+  /** Creates the route, or keeps the one already there. @returns whether it wrote. */
+  open(target: TrafficTarget, fence?: Fence): Promise<boolean>;
+  /** Removes the route; a missing one is not an error. Never refuses. @returns whether it wrote. */
+  close(target: TrafficTarget): Promise<boolean>;
+  /** Whether the route exists now. */
+  isOpen(target: TrafficTarget): Promise<boolean>;
 }
 
 /** CloudWatch alarms that judge the canary. */

@@ -1,6 +1,6 @@
 /**
- * Steers an ALB listener's default action, or one listener rule, between the stable and the
- * canary target group by editing the forward action's ForwardConfig weights.
+ * The `alb` router: steers an ALB listener's default action, or one listener rule, between the
+ * stable and the canary target group by editing the forward action's ForwardConfig weights.
  */
 import {
   type Action,
@@ -13,9 +13,10 @@ import {
   type TargetGroupTuple,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TrafficTarget, Weights } from '../domain/types';
+import { albTarget, type AlbTarget } from './alb-target';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
 import { DriftDetectedError, THROTTLING_ERROR_NAMES, ValidationFailedError, WeightNotAppliedError } from '../errors';
-import type { Fence, RestoreResult, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
+import type { Fence, RestoreResult, Side, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
@@ -84,12 +85,14 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return (await this.readTraffic(target)).weights;
   }
 
-  async readTraffic(target: TrafficTarget): Promise<TrafficReading> {
+  async readTraffic(traffic: TrafficTarget): Promise<TrafficReading> {
+    const target = albTarget(traffic);
     const { weights, canaryAttached } = await this.retryingThrottles(() => this.readForward(target));
     return { weights, canaryAttached };
   }
 
-  async writeWeights(target: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> {
+  async writeWeights(traffic: TrafficTarget, weights: Weights, options: WriteWeightsOptions = {}): Promise<WriteWeightsResult> {
+    const target = albTarget(traffic);
     const { expected, fence, decide } = options;
     if (!decide) assertPlanWeights(weights);
 
@@ -117,7 +120,8 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return { previous: attempt.previous, applied, wrote: true };
   }
 
-  async attachCanary(target: TrafficTarget, fence?: Fence): Promise<boolean> {
+  async attachCanary(traffic: TrafficTarget, fence?: Fence): Promise<boolean> {
+    const target = albTarget(traffic);
     return this.retryingThrottles(async () => {
       const view = await this.readForward(target);
       if (view.canaryAttached) return false;
@@ -126,7 +130,8 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     });
   }
 
-  async restoreStable(target: TrafficTarget, fence?: Fence): Promise<RestoreResult> {
+  async restoreStable(traffic: TrafficTarget, fence?: Fence): Promise<RestoreResult> {
+    const target = albTarget(traffic);
     let actions: Action[];
     try {
       actions = await this.retryingThrottles(() => this.readActions(target));
@@ -146,7 +151,9 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return { wrote: true, nothingToSteer: false, findings: plan.findings };
   }
 
-  async healthyTargets(targetGroupArn: string): Promise<number> {
+  async healthyTargets(traffic: TrafficTarget, side: Side): Promise<number> {
+    const target = albTarget(traffic);
+    const targetGroupArn = side === 'canary' ? target.canaryTargetGroupArn : target.stableTargetGroupArn;
     const output = await this.retryingThrottles(() =>
       this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
     );
@@ -154,7 +161,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   }
 
   /** Reads until the action shows `expected`, because ELBv2 applies a change eventually. */
-  private async readBack(target: TrafficTarget, expected: Weights): Promise<Weights> {
+  private async readBack(target: AlbTarget, expected: Weights): Promise<Weights> {
     let seen: Weights | undefined;
     for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
       if (attempt > 1) {
@@ -172,7 +179,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   }
 
   /** Reads until the action routes nothing to the canary and the stable target group carries traffic. */
-  private async readBackRestored(target: TrafficTarget): Promise<void> {
+  private async readBackRestored(target: AlbTarget): Promise<void> {
     let seen = '';
     for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
       if (attempt > 1) {
@@ -188,12 +195,12 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     );
   }
 
-  private async readForward(target: TrafficTarget): Promise<ForwardView> {
+  private async readForward(target: AlbTarget): Promise<ForwardView> {
     const actions = await this.readActions(target);
     return inspect(target, actions);
   }
 
-  private async readActions(target: TrafficTarget): Promise<Action[]> {
+  private async readActions(target: AlbTarget): Promise<Action[]> {
     try {
       if (target.ruleArn) {
         const output = await this.client.send(new DescribeRulesCommand({ RuleArns: [target.ruleArn] }));
@@ -227,7 +234,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   }
 
   /** The fence runs last, right before the Modify call, so nothing can end the rollout in between but the call itself. */
-  private async modify(target: TrafficTarget, actions: Action[], fence?: Fence): Promise<void> {
+  private async modify(target: AlbTarget, actions: Action[], fence?: Fence): Promise<void> {
     if (fence) await fence();
     if (target.ruleArn) {
       await this.client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: actions }));
@@ -261,7 +268,7 @@ function isThrottling(error: unknown): boolean {
   return error instanceof Error && THROTTLING_CODES.has(error.name);
 }
 
-function describeTarget(target: TrafficTarget): string {
+function describeTarget(target: AlbTarget): string {
   return target.ruleArn ? `listener rule ${target.ruleArn}` : `the default action of listener ${target.listenerArn}`;
 }
 
@@ -269,7 +276,7 @@ function describeTarget(target: TrafficTarget): string {
  * Finds the single forward action and reads its raw weights.
  * @throws ValidationFailedError when the action cannot be steered between stable and canary.
  */
-function inspect(target: TrafficTarget, actions: Action[]): ForwardView {
+function inspect(target: AlbTarget, actions: Action[]): ForwardView {
   const where = describeTarget(target);
   const { stableTargetGroupArn: stable, canaryTargetGroupArn: canary } = target;
   const forwardIndexes = actions.flatMap((action, index) => (action.Type === 'forward' ? [index] : []));
@@ -319,7 +326,7 @@ interface RestorePlan {
  * target group at 0. An action that already routes nothing to the canary or a foreign target group
  * is left as it is. Never throws: a shape it cannot steer is `nothingToSteer` with a finding.
  */
-function planRestore(target: TrafficTarget, actions: Action[]): RestorePlan {
+function planRestore(target: AlbTarget, actions: Action[]): RestorePlan {
   const where = describeTarget(target);
   const { stableTargetGroupArn: stable, canaryTargetGroupArn: canary } = target;
   const forwardIndex = actions.findIndex((action) => action.Type === 'forward');
@@ -398,7 +405,7 @@ function targetGroupsOf(action: Action, where: string): Array<{ arn: string; wei
  * The full action list for ModifyListener/ModifyRule, which replace every action: the others as
  * read, the forward action with only its target group weights changed.
  */
-function withWeights(view: ForwardView, target: TrafficTarget, weights: Weights): Action[] {
+function withWeights(view: ForwardView, target: AlbTarget, weights: Weights): Action[] {
   return view.actions.map((action, index) => {
     if (index !== view.forwardIndex) {
       return forModify(action);

@@ -2,12 +2,6 @@ import * as z from 'zod';
 import { ValidationFailedError } from '../errors';
 import { AFTER_PROMOTION, APPROVAL_MODES, DRIFT_POLICIES, INSUFFICIENT_DATA_POLICIES, type TargetConfig } from './types';
 
-const arn = (service: string, resource: RegExp, what: string) =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource.source}$`), `must be ${what}`);
-
-const listenerArn = arn('elasticloadbalancing', /listener\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+/, 'an Application Load Balancer listener ARN');
-const ruleArn = arn('elasticloadbalancing', /listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+/, 'an ALB listener rule ARN');
-const targetGroupArn = arn('elasticloadbalancing', /targetgroup\/[^/]+\/[0-9a-f]+/, 'a target group ARN');
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
 const positiveInt = z.number().int().positive();
 
@@ -19,20 +13,27 @@ export const calendarSchema = z
   })
   .strict();
 
+/** A tester route's header: an HTTP token name and a visible-ASCII value. */
+export const testerHeaderSchema = z
+  .object({
+    name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/, 'must be an HTTP header name'),
+    value: z.string().regex(/^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$/, 'must be 1–128 visible ASCII characters'),
+  })
+  .strict();
+
 const stepSchema = z.object({ weight: z.number().int().min(1).max(100), bakeSeconds: z.number().int().min(0).max(86_400) }).strict();
 
 export const targetConfigSchema = z
   .object({
     service: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-_]{0,62}$/, 'must be 1–63 letters, digits, "-" or "_"'),
+    // The router's own fields are its adapter's to check (lambda/adapters/routers.ts).
     traffic: z
       .object({
-        listenerArn,
-        ruleArn: ruleArn.optional(),
-        stableTargetGroupArn: targetGroupArn,
-        canaryTargetGroupArn: targetGroupArn,
+        kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a router kind'),
+        key: z.string().min(1).max(1024),
+        testerHeader: testerHeaderSchema.optional(),
       })
-      .strict()
-      .refine((t) => t.stableTargetGroupArn !== t.canaryTargetGroupArn, 'stable and canary must be different target groups'),
+      .passthrough(),
     workload: z
       .object({
         clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name'),
@@ -67,6 +68,10 @@ export const targetConfigSchema = z
     imageParameters: z.array(z.string().min(1)).optional(),
     calendar: calendarSchema.optional(),
     eventBusName: z.string().min(1).max(256).optional(),
+    rollbackPace: z
+      .object({ steps: z.number().int().min(2).max(10), intervalSeconds: z.number().int().min(1).max(60), evenOnAlarm: z.boolean() })
+      .strict()
+      .optional(),
   })
   .strict();
 

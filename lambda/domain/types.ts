@@ -15,14 +15,31 @@ export interface Weights {
 
 export const STABLE_ONLY: Weights = Object.freeze({ stable: 100, canary: 0 });
 
-/** Where a rollout shifts traffic. Fixed by the construct; an execution cannot change it. */
+/**
+ * Where a rollout steers traffic: an ALB listener or rule, an Ingress action, an Istio route, the
+ * replica ratio behind a Service. `kind` picks the router adapter at run time
+ * (lambda/adapters/routers.ts); every other field is the router's own and only its adapter reads
+ * it. Fixed by the construct; an execution cannot change it.
+ */
 export interface TrafficTarget {
-  /** The listener. When `ruleArn` is unset, its default action is the one steered. */
-  readonly listenerArn: string;
-  /** A listener rule whose forward action is steered instead of the listener's default action. */
-  readonly ruleArn?: string;
-  readonly stableTargetGroupArn: string;
-  readonly canaryTargetGroupArn: string;
+  /** The router that steers it (`alb`, `ingress`, `istio`, `replica-ratio`, …). */
+  readonly kind: string;
+  /** What the lock is keyed on: one rollout at a time per steered listener, rule, route or Service. */
+  readonly key: string;
+  /**
+   * While a rollout runs, requests carrying this header go to the canary whatever the weights, so
+   * people and smoke tests can try the candidate first. Only routers with a tester route accept it.
+   * @default - no tester route
+   */
+  readonly testerHeader?: TesterHeader;
+  /** The router's own fields (ARNs, object names), checked by its adapter. */
+  readonly [field: string]: unknown;
+}
+
+/** An HTTP header, and the value that sends a request to the canary. */
+export interface TesterHeader {
+  readonly name: string;
+  readonly value: string;
 }
 
 /**
@@ -117,6 +134,19 @@ export interface TargetConfig {
   readonly calendar?: DeploymentCalendar;
   /** The EventBridge bus the rollout's events go to. @default 'default' */
   readonly eventBusName?: string;
+  /** How a rollback takes the canary's weight away. @default - at once, in one write */
+  readonly rollbackPace?: RollbackPace;
+}
+
+/**
+ * A gradual rollback: the canary's weight walks down to 0 in `steps` equal writes, `intervalSeconds`
+ * apart, for a stable side that was scaled down or needs warm-up. An alarm-driven rollback still
+ * reverts at once unless `evenOnAlarm`.
+ */
+export interface RollbackPace {
+  readonly steps: number;
+  readonly intervalSeconds: number;
+  readonly evenOnAlarm: boolean;
 }
 
 /** The execution input after parsing and applying defaults. */
@@ -277,9 +307,9 @@ export interface WindowWait {
 /** The state machine's default timeout (seven days), when the construct sets none. */
 export const DEFAULT_MAX_ROLLOUT_SECONDS = 7 * 24 * 3600;
 
-/** The lock key of a traffic target: the rule when one is steered, else the listener. */
+/** The lock key of a traffic target, as its router chose it. */
 export function targetKey(traffic: TrafficTarget): string {
-  return traffic.ruleArn ?? traffic.listenerArn;
+  return traffic.key;
 }
 
 export interface RolloutStatus {

@@ -1,6 +1,7 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
+import { EksConnections } from '../../lambda/adapters/eks-connection';
 import type { DeploymentRef } from '../../lambda/domain/types';
 import { ValidationFailedError } from '../../lambda/errors';
 import { type FakeKubernetes, startFakeKubernetes } from '../../local/fake-kubernetes';
@@ -28,7 +29,7 @@ beforeEach(async () => {
   });
   eksMock.on(DescribeClusterCommand).resolves({ cluster: fake.eksCluster('prod') });
   tokenProvider = jest.fn(async (_clusterName: string) => TOKEN);
-  workloads = new EksWorkloads(new EKSClient({}), tokenProvider);
+  workloads = new EksWorkloads(new EksConnections(new EKSClient({}), tokenProvider));
 });
 
 afterEach(async () => {
@@ -84,7 +85,7 @@ describe('EksWorkloads connection', () => {
   it('mints a new token when the cached one is about to expire, without describing the cluster again', async () => {
     // Prepare
     let now = 1_000_000;
-    workloads = new EksWorkloads(new EKSClient({}), tokenProvider, { now: () => now });
+    workloads = new EksWorkloads(new EksConnections(new EKSClient({}), tokenProvider, { now: () => now }));
     await workloads.snapshot(ref);
 
     // Act

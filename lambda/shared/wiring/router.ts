@@ -1,5 +1,13 @@
-import { Elbv2TrafficRouter } from '../../adapters/elbv2-traffic-router';
+import { TrafficRouters } from '../../adapters/routers';
 import type { TrafficRouter } from '../../ports';
 import { once, pause } from '../runtime';
 
-export const router = once((): TrafficRouter => new Elbv2TrafficRouter(undefined, { sleep: pause }));
+/** The Kubernetes side loads only when a router of a Kubernetes kind is first used. */
+export const router = once(
+  (): TrafficRouter =>
+    new TrafficRouters({
+      sleep: pause,
+      kube: async () => (await import('./workloads')).kube(),
+      workloads: async () => (await import('./workloads')).workloads(),
+    }),
+);

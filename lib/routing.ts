@@ -1,0 +1,194 @@
+/**
+ * How a rollout steers traffic: one `routing` value, built by a static factory per router kind.
+ * Each kind brings its traffic target (what its adapter in lambda/adapters/ reads), the IAM its
+ * functions need, whether they call the Kubernetes API, and the metrics managed alarms can use.
+ */
+import { Token } from 'aws-cdk-lib';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
+import type { TesterHeader, TrafficTarget } from '../lambda/domain/types';
+import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
+
+/** The stable and the canary target group of an ALB forward action. */
+export interface AlbTargetGroups {
+  /** The target group of the stable Deployment. */
+  readonly stable: elbv2.ITargetGroup;
+  /** The target group of the canary Deployment; it stays in the forward action at weight 0 between rollouts. */
+  readonly canary: elbv2.ITargetGroup;
+}
+
+/** An HTTP header that sends a request to the canary while a rollout runs. */
+export interface TesterRouteOptions {
+  /** The header's name, e.g. `x-canary`. */
+  readonly headerName: string;
+  /** The value that selects the canary, e.g. `always`. */
+  readonly headerValue: string;
+}
+
+/** Options of the ALB factories. */
+export interface AlbRoutingOptions extends AlbTargetGroups {
+  /**
+   * Requests with this header go to the canary target group while a rollout runs: a listener rule
+   * with an http-header condition, created at Lock with a free priority and removed on promotion,
+   * rollback and cleanup.
+   * @default - no tester route
+   */
+  readonly testerRoute?: TesterRouteOptions;
+}
+
+/** The CloudWatch dimensions of the ALB and its target groups, for managed alarms and the dashboard. */
+export interface AlbMetricDimensions {
+  readonly loadBalancerFullName: string;
+  readonly stableTargetGroupFullName: string;
+  readonly canaryTargetGroupFullName: string;
+}
+
+/** What the construct knows when it binds a routing. */
+export interface RoutingBindContext {
+  /** The EKS cluster of the Deployments. */
+  readonly clusterName: string;
+  /** The namespace of the Deployments. */
+  readonly namespace: string;
+  readonly stableDeployment: string;
+  readonly canaryDeployment: string;
+}
+
+/**
+ * A routing bound to its rollout.
+ * @internal
+ */
+export interface BoundRouting {
+  /** The traffic target every state receives; may hold tokens. */
+  readonly target: TrafficTarget;
+  /** IAM for the functions that write traffic (each names its resources). */
+  readonly writeStatements: iam.PolicyStatement[];
+  /** Whether the traffic functions call the Kubernetes API of the cluster (the namespace's access entry). */
+  readonly kubernetes: boolean;
+  /** ALB metric dimensions, when the router steers an ALB whose target groups serinus knows. */
+  readonly albMetrics?: AlbMetricDimensions;
+  /** Problems with the options, each a sentence starting with the option's name. */
+  readonly problems: string[];
+  /** A sentence naming what is steered, for messages. */
+  readonly description: string;
+}
+
+/** How a rollout steers traffic between stable and canary. Build one with a static factory. */
+export abstract class TrafficRouting {
+  /**
+   * The default action of an ALB listener: its forward action's two target group weights.
+   */
+  static albListener(listener: elbv2.IApplicationListener, options: AlbRoutingOptions): TrafficRouting {
+    return new AlbRouting(listener.listenerArn, undefined, options);
+  }
+
+  /** `albListener` for a listener known only by its ARN. */
+  static albListenerArn(listenerArn: string, options: AlbRoutingOptions): TrafficRouting {
+    return new AlbRouting(listenerArn, undefined, options);
+  }
+
+  /**
+   * One rule of an ALB listener: its forward action's two target group weights. Not the listener's
+   * default rule: ELBv2 changes that one only through the listener (use `albListener`).
+   */
+  static albRule(listener: elbv2.IApplicationListener, ruleArn: string, options: AlbRoutingOptions): TrafficRouting {
+    return new AlbRouting(listener.listenerArn, ruleArn, options);
+  }
+
+  /** `albRule` for a listener known only by its ARN. */
+  static albRuleArn(listenerArn: string, ruleArn: string, options: AlbRoutingOptions): TrafficRouting {
+    return new AlbRouting(listenerArn, ruleArn, options);
+  }
+
+  /** @internal */
+  abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;
+const RULE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)\/[0-9a-f]+$/;
+
+const literal = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
+
+/** A tester header as the target carries it. */
+export function testerHeaderOf(options: TesterRouteOptions | undefined): { testerHeader?: TesterHeader } {
+  return options ? { testerHeader: { name: options.headerName, value: options.headerValue } } : {};
+}
+
+/** Problems with a tester route's header, each starting with `testerRoute`. */
+export function testerRouteProblems(options: TesterRouteOptions | undefined): string[] {
+  if (!options) return [];
+  const problems: string[] = [];
+  // RFC 9110 token characters; ALB matches header names case-insensitively.
+  if (literal(options.headerName) && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/.test(options.headerName)) {
+    problems.push(`testerRoute.headerName must be an HTTP header name of 1–40 token characters, got ${JSON.stringify(options.headerName)}`);
+  }
+  if (literal(options.headerValue) && !/^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$/.test(options.headerValue)) {
+    problems.push(`testerRoute.headerValue must be 1–128 visible ASCII characters, got ${JSON.stringify(options.headerValue)}`);
+  }
+  return problems;
+}
+
+class AlbRouting extends TrafficRouting {
+  constructor(
+    private readonly listenerArn: string,
+    private readonly ruleArn: string | undefined,
+    private readonly options: AlbRoutingOptions,
+  ) {
+    super();
+  }
+
+  override _bind(): BoundRouting {
+    const { listenerArn, ruleArn, options } = this;
+    const stableTargetGroupArn = options.stable.targetGroupArn;
+    const canaryTargetGroupArn = options.canary.targetGroupArn;
+    const target: AlbTarget = {
+      kind: ALB_ROUTER,
+      key: albTargetKey({ listenerArn, ...(ruleArn !== undefined && { ruleArn }) }),
+      listenerArn,
+      ...(ruleArn !== undefined && { ruleArn }),
+      stableTargetGroupArn,
+      canaryTargetGroupArn,
+      ...testerHeaderOf(options.testerRoute),
+    };
+    const writeStatements = [
+      // The whole point of scoping: a rollout may only rewrite the one action it names.
+      ruleArn
+        ? new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: [ruleArn] })
+        : new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: [listenerArn] }),
+    ];
+    return {
+      target,
+      writeStatements,
+      kubernetes: false,
+      albMetrics: {
+        loadBalancerFullName: loadBalancerFullNameFromListenerArn(listenerArn),
+        stableTargetGroupFullName: targetGroupFullName(stableTargetGroupArn),
+        canaryTargetGroupFullName: targetGroupFullName(canaryTargetGroupArn),
+      },
+      problems: this.problems(stableTargetGroupArn, canaryTargetGroupArn),
+      description: ruleArn ? `listener rule ${ruleArn}` : `listener ${listenerArn}`,
+    };
+  }
+
+  private problems(stableArn: string, canaryArn: string): string[] {
+    const problems: string[] = [];
+    const listenerMatch = literal(this.listenerArn) ? LISTENER_ARN.exec(this.listenerArn) : null;
+    if (literal(this.listenerArn) && !listenerMatch) {
+      problems.push(`routing: the listener must be an Application Load Balancer listener ARN, got ${JSON.stringify(this.listenerArn)}`);
+    }
+    if (literal(this.ruleArn)) {
+      const ruleMatch = RULE_ARN.exec(this.ruleArn);
+      if (!ruleMatch) {
+        problems.push(`routing: the rule must be an ALB listener rule ARN, got ${JSON.stringify(this.ruleArn)}`);
+      } else if (listenerMatch && ruleMatch[1] !== listenerMatch[1]) {
+        problems.push('routing: the rule must be a rule of the listener');
+      }
+    }
+    if (this.options.stable === this.options.canary || (literal(stableArn) && stableArn === canaryArn)) {
+      problems.push('routing: canary and stable must be different target groups');
+    }
+    problems.push(...testerRouteProblems(this.options.testerRoute).map((problem) => `routing.${problem}`));
+    return problems;
+  }
+}
