@@ -166,10 +166,29 @@ export interface FakeKubernetes {
   holdRollout(namespace: string, name: string): { readonly reached: Promise<void>; release(): Promise<void> };
   /** Called after every change of a Deployment (spec or status). @returns a function that unsubscribes */
   onChange(listener: ChangeListener): () => void;
+  /**
+   * Stores any other namespaced object (an Ingress, an Istio VirtualService) at its API path, e.g.
+   * `/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web`. The fake then serves GET, PATCH
+   * (merge, JSON and — treated as merge — strategic merge patches) and PUT, which answers 409
+   * Conflict when the body's `metadata.resourceVersion` is not the stored one, as the API server does.
+   */
+  putObject(path: string, object: Record<string, unknown>): FakeObject;
+  /** A copy of a stored object. @throws when it does not exist */
+  object(path: string): FakeObject;
+  /** Called after every change of a stored object, with its path. @returns a function that unsubscribes */
+  onObjectChange(listener: (path: string, object: FakeObject) => void | Promise<void>): () => void;
   /** What EKS DescribeCluster would return for this endpoint (`cluster` field), CA base64-encoded. */
   eksCluster(name: string): { name: string; endpoint: string; status: 'ACTIVE'; certificateAuthority: { data?: string } };
   close(): Promise<void>;
 }
+
+/** An object of the generic store: any kind, with the metadata the API server maintains. */
+export type FakeObject = Record<string, unknown> & {
+  metadata: { name: string; namespace: string; resourceVersion: string; generation: number; annotations?: Record<string, string> };
+};
+
+/** `/apis/<group>/<version>/namespaces/<ns>/<resource>/<name>` or the core group's `/api/v1/…`. */
+const OBJECT_PATH = /^\/(?:apis\/[^/]+|api)\/[^/]+\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/;
 
 const DEPLOYMENT_PATH = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/;
 /** Lists that a strategic merge patch merges element by element, keyed by `name`. */
@@ -210,6 +229,65 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   const holds: Array<ActiveHold<KubeHoldSpec, FakeRequest>> = [];
   const rolloutHolds = new Map<string, RolloutHold>();
   let resourceVersion = 1000;
+  const objects = new Map<string, FakeObject>();
+  const objectListeners = new Set<(path: string, object: FakeObject) => void | Promise<void>>();
+
+  async function commitObject(path: string, next: FakeObject, current: FakeObject | undefined): Promise<FakeObject> {
+    if (current && deepEqual(next, current)) return current;
+    const specChanged = !current || !deepEqual({ ...next, metadata: undefined, status: undefined }, { ...current, metadata: undefined, status: undefined });
+    next.metadata = {
+      ...next.metadata,
+      name: current?.metadata.name ?? next.metadata.name,
+      namespace: current?.metadata.namespace ?? next.metadata.namespace,
+      generation: (current?.metadata.generation ?? 0) + (specChanged ? 1 : 0),
+      resourceVersion: String(++resourceVersion),
+    };
+    objects.set(path, next);
+    for (const listener of objectListeners) {
+      try {
+        await listener(path, clone(next));
+      } catch (error) {
+        listenerErrors.push(error);
+      }
+    }
+    return next;
+  }
+
+  async function routeObject(method: string, path: string, contentType: string | undefined, body: unknown): Promise<unknown> {
+    const match = OBJECT_PATH.exec(path);
+    const namespace = decodeURIComponent(match![1]);
+    const resource = decodeURIComponent(match![2]);
+    const name = decodeURIComponent(match![3]);
+    if (forbidden.has(namespace)) {
+      const verb = method === 'GET' ? 'get' : method === 'PUT' ? 'update' : 'patch';
+      throw new HttpError(
+        403,
+        'Forbidden',
+        `${resource} "${name}" is forbidden: User "arn:aws:sts::123456789012:assumed-role/serinus/fn" cannot ${verb} resource "${resource}" in the namespace "${namespace}"`,
+      );
+    }
+    const current = objects.get(path);
+    if (!current) throw new HttpError(404, 'NotFound', `${resource} "${name}" not found`);
+    if (method === 'GET') return clone(current);
+    if (method === 'PATCH') {
+      const type = contentType === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : contentType;
+      const patched = applyPatch(clone(current), type, body) as FakeObject;
+      return clone(await commitObject(path, patched, current));
+    }
+    if (method === 'PUT') {
+      if (!isObject(body) || !isObject(body.metadata)) throw new HttpError(400, 'BadRequest', 'the body must be an object with metadata');
+      const version = body.metadata.resourceVersion;
+      if (version !== undefined && version !== current.metadata.resourceVersion) {
+        throw new HttpError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      }
+      return clone(await commitObject(path, clone(body) as FakeObject, current));
+    }
+    throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported by the fake`);
+  }
 
   const matches = (spec: KubeRequestMatch, method: string, path: string, body: unknown, origin?: CallOrigin): boolean => {
     const bare = path.split('?')[0];
@@ -308,7 +386,9 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   }
 
   async function route(method: string, path: string, contentType: string | undefined, body: unknown): Promise<unknown> {
-    const match = DEPLOYMENT_PATH.exec(path.split('?')[0]);
+    const bare = path.split('?')[0];
+    if (!DEPLOYMENT_PATH.test(bare) && OBJECT_PATH.test(bare)) return routeObject(method, bare, contentType, body);
+    const match = DEPLOYMENT_PATH.exec(bare);
     if (!match) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${method} ${path})`);
     const namespace = decodeURIComponent(match[1]);
     const name = decodeURIComponent(match[2]);
@@ -504,6 +584,32 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       listeners.add(changeListener);
       return () => listeners.delete(changeListener);
     },
+    putObject(path, object) {
+      const match = OBJECT_PATH.exec(path);
+      if (!match) throw new Error(`fake Kubernetes: ${path} is not a namespaced object path`);
+      const metadata = (isObject(object.metadata) ? object.metadata : {}) as Partial<FakeObject['metadata']>;
+      const stored = clone({
+        ...object,
+        metadata: {
+          ...metadata,
+          namespace: decodeURIComponent(match[1]),
+          name: decodeURIComponent(match[3]),
+          generation: 1,
+          resourceVersion: String(++resourceVersion),
+        },
+      }) as FakeObject;
+      objects.set(path, stored);
+      return clone(stored);
+    },
+    object(path) {
+      const object = objects.get(path);
+      if (!object) throw new Error(`fake Kubernetes has no object at ${path}`);
+      return clone(object);
+    },
+    onObjectChange(listener) {
+      objectListeners.add(listener);
+      return () => objectListeners.delete(listener);
+    },
     eksCluster(name) {
       return {
         name,
@@ -516,6 +622,8 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       for (const rollout of pending.values()) clearTimeout(rollout.timer);
       pending.clear();
       items.clear();
+      objects.clear();
+      objectListeners.clear();
       armedFailures.clear();
       forbidden.clear();
       listeners.clear();
