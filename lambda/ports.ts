@@ -104,6 +104,12 @@ export interface TrafficRouter {
    * @returns undefined when this router has no such view; readiness then rests on the Deployment.
    */
   healthyTargets(target: TrafficTarget, side: Side): Promise<number | undefined>;
+  /**
+   * Replicas the canary Deployment runs before its first weight is written. A router whose traffic
+   * follows ready pods (the replica ratio) answers 0: a canary pod would take traffic at once.
+   * @returns undefined for the workload's `canaryReplicas`
+   */
+  canaryReplicasBeforeTraffic?(target: TrafficTarget): Promise<number | undefined>;
   /** The tester route, for routers that have one (`target.testerHeader`). */
   readonly testerRoute?: TesterRoute;
 }

@@ -84,6 +84,11 @@ export class TrafficRouters implements TrafficRouter {
     return (await this.routerFor(target)).healthyTargets(target, side);
   }
 
+  async canaryReplicasBeforeTraffic(target: TrafficTarget): Promise<number | undefined> {
+    const router = await this.routerFor(target);
+    return router.canaryReplicasBeforeTraffic ? router.canaryReplicasBeforeTraffic(target) : undefined;
+  }
+
   readonly testerRoute: TesterRoute = {
     open: async (target, fence) => (await this.testerRouteOf(target)).open(target, fence),
     close: async (target) => (await this.routerFor(target)).testerRoute?.close(target) ?? false,
