@@ -24,7 +24,7 @@ const APP = `
 const { App, Stack } = require('aws-cdk-lib');
 const cloudwatch = require('aws-cdk-lib/aws-cloudwatch');
 const elbv2 = require('aws-cdk-lib/aws-elasticloadbalancingv2');
-const { CanaryRollout, EksCluster, Approval } = require('serinus');
+const { CanaryRollout, EksCluster, Approval, TrafficRouting } = require('serinus');
 
 const app = new App({ context: { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:enable-asset-metadata': true } });
 const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -34,9 +34,10 @@ const targetGroup = (id, name, hash) =>
   });
 new CanaryRollout(stack, 'Checkout', {
   serviceName: 'checkout',
-  listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2',
-  stableTargetGroup: targetGroup('Stable', 'checkout', '73e2d6bc24d8a067'),
-  canaryTargetGroup: targetGroup('Canary', 'checkout-canary', '2b8f5c1d9a3e4f60'),
+  routing: TrafficRouting.albListenerArn('arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2', {
+    stable: targetGroup('Stable', 'checkout', '73e2d6bc24d8a067'),
+    canary: targetGroup('Canary', 'checkout-canary', '2b8f5c1d9a3e4f60'),
+  }),
   cluster: EksCluster.fromName('shop'),
   namespace: 'checkout',
   stableDeployment: 'checkout',
