@@ -490,6 +490,24 @@ describe('IstioTrafficRouter.testerRoute', () => {
     expect(writes()).toEqual([put(read, [admin, tester, primary([stable(100), canary(0)])])]);
   });
 
+  it('takes a tester route the API server returns with sorted keys as already open', async () => {
+    // Prepare: the API server keeps a custom object as a JSON map and returns its keys sorted.
+    const sorted = {
+      match: [{ headers: { 'x-canary': { exact: 'always' } }, uri: { prefix: '/' } }],
+      name: 'serinus-tester-primary',
+      route: [{ destination: { host: 'web', port, subset: 'canary' } }],
+      timeout: '5s',
+    };
+    fake.putObject(path, virtualService([sorted, primary([stable(100), canary(0)])]));
+
+    // Act
+    const wrote = await router.testerRoute.open(target);
+
+    // Assess
+    expect(wrote).toBe(false);
+    expect(writes()).toEqual([]);
+  });
+
   it('closes it, and closing again or closing on a gone VirtualService is not an error', async () => {
     // Prepare
     fake.putObject(path, virtualService([admin, tester, primary([stable(100), canary(0)])]));
