@@ -127,7 +127,7 @@ export class IstioTrafficRouter implements TrafficRouter {
     try {
       outcome = await this.update(target, fence, async (vs) => {
         const plan = planRestore(vs.spec, ref);
-        const value = { nothingToSteer: plan.nothingToSteer, findings: plan.findings.map((f) => `${describeTarget(target)}: ${f}`) };
+        const value = { nothingToSteer: plan.nothingToSteer, findings: plan.findings.map((f) => `virtualservice "${target.virtualService}" in namespace "${target.namespace}": ${f}`) };
         return { value, ...(plan.spec && { spec: plan.spec }) };
       });
     } catch (error) {
@@ -282,7 +282,8 @@ function explain(target: IstioTarget, action: string, error: unknown): unknown {
   const status = statusOf(error);
   const where = `${describeTarget(target)} (cluster "${target.clusterName}")`;
   if (status === 404) {
-    return new VirtualServiceGoneError(`${where} does not exist (networking.istio.io/${target.apiVersion})`, { cause: error });
+    const older = target.apiVersion === 'v1' ? '; on Istio before 1.22, which serves no v1, set the routing\'s apiVersion to v1beta1' : '';
+    return new VirtualServiceGoneError(`${where} does not exist (networking.istio.io/${target.apiVersion})${older}`, { cause: error });
   }
   if (status === 403) {
     return new ValidationFailedError(

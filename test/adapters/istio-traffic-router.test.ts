@@ -135,7 +135,10 @@ describe('IstioTrafficRouter reads', () => {
 
     // Assess
     await expect(result).rejects.toThrow(ValidationFailedError);
-    await expect(result).rejects.toThrow('route "primary" of virtualservice "web" in namespace "shop" (cluster "prod") does not exist (networking.istio.io/v1)');
+    await expect(result).rejects.toThrow(
+      'route "primary" of virtualservice "web" in namespace "shop" (cluster "prod") does not exist (networking.istio.io/v1); ' +
+        "on Istio before 1.22, which serves no v1, set the routing's apiVersion to v1beta1",
+    );
   });
 
   it('explains a 403 with the RBAC the Lambda role needs, which AmazonEKSEditPolicy does not give', async () => {
@@ -395,7 +398,7 @@ describe('IstioTrafficRouter.restoreStable', () => {
     // Assess
     expect(result.wrote).toBe(true);
     expect(result.findings).toEqual([
-      'route "primary" of virtualservice "web" in namespace "shop": route "primary" routed to host "legacy" (weight 20), which is neither the stable nor the canary destination; set to 0',
+      'virtualservice "web" in namespace "shop": route "primary" routed to host "legacy" (weight 20), which is neither the stable nor the canary destination; set to 0',
     ]);
     expect((stored().spec as { http: unknown[] }).http).toEqual([primary([stable(100), canary(0), { destination: { host: 'legacy' }, weight: 0 }])]);
   });
