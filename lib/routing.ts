@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
 import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
+import { bindIstio, type IstioRoutingOptions } from './routing-istio';
 
 /** The stable and the canary target group of an ALB forward action. */
 export interface AlbTargetGroups {
@@ -115,8 +116,26 @@ export abstract class TrafficRouting {
     return new AlbRouting(listenerArn, ruleArn, options);
   }
 
+  /**
+   * One named http route of an Istio VirtualService: the weights of its stable and canary
+   * destinations (two subsets of one host, or two hosts), edited through the Kubernetes API.
+   */
+  static istio(options: IstioRoutingOptions): TrafficRouting {
+    return new IstioRouting(options);
+  }
+
   /** @internal */
   abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+class IstioRouting extends TrafficRouting {
+  constructor(private readonly options: IstioRoutingOptions) {
+    super();
+  }
+
+  override _bind(scope: Construct, context: RoutingBindContext): BoundRouting {
+    return bindIstio(scope, context, this.options);
+  }
 }
 
 const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;

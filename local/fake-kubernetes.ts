@@ -175,12 +175,22 @@ export interface FakeKubernetes {
   putObject(path: string, object: Record<string, unknown>): FakeObject;
   /** A copy of a stored object. @throws when it does not exist */
   object(path: string): FakeObject;
+  /**
+   * Runs `check` on the object a PUT or PATCH would store, before it is stored, as a validating
+   * admission webhook does. A returned message refuses the write with 400, as the API server
+   * answers a webhook's denial that carries no code (apiserver webhook errors: ToStatusErr).
+   * @returns a function that removes the check
+   */
+  onAdmission(check: AdmissionCheck): () => void;
   /** Called after every change of a stored object, with its path. @returns a function that unsubscribes */
   onObjectChange(listener: (path: string, object: FakeObject) => void | Promise<void>): () => void;
   /** What EKS DescribeCluster would return for this endpoint (`cluster` field), CA base64-encoded. */
   eksCluster(name: string): { name: string; endpoint: string; status: 'ACTIVE'; certificateAuthority: { data?: string } };
   close(): Promise<void>;
 }
+
+/** A validating admission check: the denial message, or undefined to admit. */
+export type AdmissionCheck = (path: string, object: FakeObject) => string | undefined;
 
 /** An object of the generic store: any kind, with the metadata the API server maintains. */
 export type FakeObject = Record<string, unknown> & {
@@ -231,9 +241,14 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   let resourceVersion = 1000;
   const objects = new Map<string, FakeObject>();
   const objectListeners = new Set<(path: string, object: FakeObject) => void | Promise<void>>();
+  const admissionChecks = new Set<AdmissionCheck>();
 
   async function commitObject(path: string, next: FakeObject, current: FakeObject | undefined): Promise<FakeObject> {
     if (current && deepEqual(next, current)) return current;
+    for (const check of admissionChecks) {
+      const denial = check(path, clone(next));
+      if (denial !== undefined) throw new HttpError(400, 'BadRequest', denial);
+    }
     const specChanged = !current || !deepEqual({ ...next, metadata: undefined, status: undefined }, { ...current, metadata: undefined, status: undefined });
     next.metadata = {
       ...next.metadata,
@@ -606,6 +621,10 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       if (!object) throw new Error(`fake Kubernetes has no object at ${path}`);
       return clone(object);
     },
+    onAdmission(check) {
+      admissionChecks.add(check);
+      return () => admissionChecks.delete(check);
+    },
     onObjectChange(listener) {
       objectListeners.add(listener);
       return () => objectListeners.delete(listener);
@@ -624,6 +643,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       items.clear();
       objects.clear();
       objectListeners.clear();
+      admissionChecks.clear();
       armedFailures.clear();
       forbidden.clear();
       listeners.clear();
