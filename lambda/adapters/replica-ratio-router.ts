@@ -165,7 +165,9 @@ export class ReplicaRatioRouter implements TrafficRouter {
    */
   async restoreStable(traffic: TrafficTarget, fence?: Fence): Promise<RestoreResult> {
     const target = replicaRatioTarget(traffic);
-    const [stable, canary] = await Promise.all([this.inspect(target, 'stable'), this.inspect(target, 'canary')]);
+    // One after the other: two requests either way, and their order stays the same from run to run.
+    const stable = await this.inspect(target, 'stable');
+    const canary = await this.inspect(target, 'canary');
     const stableName = describeDeployment(target, 'stable');
     if (!stable) {
       return {
@@ -243,7 +245,8 @@ export class ReplicaRatioRouter implements TrafficRouter {
   }
 
   private async read(target: ReplicaRatioTarget): Promise<RatioView> {
-    const [stable, canary] = await Promise.all([this.inspect(target, 'stable'), this.inspect(target, 'canary')]);
+    const stable = await this.inspect(target, 'stable');
+    const canary = await this.inspect(target, 'canary');
     const missing = (['stable', 'canary'] as const).filter((side) => !(side === 'stable' ? stable : canary));
     if (!stable || !canary) {
       throw new ValidationFailedError(
