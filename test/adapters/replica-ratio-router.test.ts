@@ -8,6 +8,7 @@ import { TrafficRouters } from '../../lambda/adapters/routers';
 import { RATIO_ANNOTATION, formatRatioRecord, type RatioRecord } from '../../lambda/domain/replica-ratio';
 import type { TrafficTarget, Weights } from '../../lambda/domain/types';
 import { DriftDetectedError, RecordMismatchError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
+import type { TrafficRouter } from '../../lambda/ports';
 import { logger } from '../../lambda/shared/observability';
 import { type FakeKubernetes, type FakeRequest, startFakeKubernetes } from '../../local/fake-kubernetes';
 
@@ -47,7 +48,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  sleep = jest.fn(async () => fake.settleRollouts());
+  sleep = jest.fn(async (_ms: number) => fake.settleRollouts());
   jest.spyOn(logger, 'info').mockImplementation(() => undefined);
 });
 
@@ -605,7 +606,7 @@ describe('ReplicaRatioRouter capabilities', () => {
 
     // Assess
     expect(answers).toEqual([false, undefined, 0]);
-    expect(router.testerRoute).toBeUndefined();
+    expect((router as TrafficRouter).testerRoute).toBeUndefined();
     expect(fake.requests).toEqual([]);
   });
 
