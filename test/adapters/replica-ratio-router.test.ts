@@ -5,7 +5,7 @@ import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
 import { ReplicaRatioRouter } from '../../lambda/adapters/replica-ratio-router';
 import { REPLICA_RATIO_ROUTER, replicaRatioTarget, type ReplicaRatioTarget } from '../../lambda/adapters/replica-ratio-target';
 import { TrafficRouters } from '../../lambda/adapters/routers';
-import { RATIO_ANNOTATION, formatRatioRecord, type RatioRecord } from '../../lambda/domain/replica-ratio';
+import { RATIO_ANNOTATION, formatRatioRecord, parseRatioRecord, type RatioRecord } from '../../lambda/domain/replica-ratio';
 import type { TrafficTarget, Weights } from '../../lambda/domain/types';
 import { DriftDetectedError, RecordMismatchError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
 import type { TrafficRouter } from '../../lambda/ports';
@@ -245,20 +245,21 @@ describe('ReplicaRatioRouter.writeWeights', () => {
   });
 
   it('finishes its own write that stopped half way instead of calling it drift', async () => {
-    // Prepare: the stable's scale-down fails after the canary was scaled up.
+    // Prepare: the stable's scale-down fails after the canary was scaled up and got ready.
     deployments(4, 0);
     const router = newRouter();
     fake.injectFault({ kind: 'serverError', method: 'PATCH', path: `${STABLE}/scale` });
-    const first = await router.writeWeights(target, w(20), { expected: w(0) }).catch((error: unknown) => error);
+    const first = await router.writeWeights(target, w(30), { expected: w(0) }).catch((error: unknown) => error);
     fake.requests.length = 0;
 
     // Act
-    const retried = await router.writeWeights(target, w(20), { expected: w(0) });
+    const retried = await router.writeWeights(target, w(30), { expected: w(0) });
 
-    // Assess: the record and the canary are kept; only the stable's scale-down is sent.
+    // Assess: 4 stable and 1 canary pod stand for 20%, neither what was written nor what is asked;
+    // the record and the canary are kept, only the stable's scale-down is sent.
     expect(first).toBeInstanceOf(Error);
     expect(patches()).toEqual([scale(STABLE, 3)]);
-    expect(retried).toMatchObject({ previous: w(20), applied: w(20), wrote: true });
+    expect(retried).toMatchObject({ previous: w(20), applied: w(30), wrote: true });
   });
 
   it('awaits the fence right before each mutating call', async () => {
@@ -481,18 +482,34 @@ describe('ReplicaRatioRouter.restoreStable', () => {
     expect(result.nothingToSteer).toBe(false);
     expect(result.findings).toEqual(findings.map((finding) => expect.stringMatching(finding)));
     expect(fake.deployment('shop', 'checkout').spec.replicas).toBe(expected.stable);
-    if (expected.canary !== undefined) expect(fake.deployment('shop', 'checkout-canary').spec.replicas).toBe(expected.canary);
+    if (expected.canary !== undefined) {
+      const canaryDeployment = fake.deployment('shop', 'checkout-canary');
+      expect(canaryDeployment.spec.replicas).toBe(expected.canary);
+      expect(parseRatioRecord(canaryDeployment.metadata.annotations?.[RATIO_ANNOTATION])).toMatchObject({
+        weights: w(0),
+        replicas: { stable: expected.stable, canary: 0 },
+      });
+    }
     await fake.settleRollouts();
     expect(await router.readWeights(target).catch(() => undefined)).toEqual(expected.canary === undefined ? undefined : w(0));
   });
 
   it('takes away a canary whose rollout failed', async () => {
-    // Prepare
+    // Prepare: the controller leaves a stalled Deployment's ProgressDeadlineExceeded condition in
+    // place when it is scaled ("Kubernetes takes no action on a stalled Deployment other than to report
+    // a status condition", Kubernetes docs, Deployments › Failed Deployment), so gone pods are all
+    // that counts.
     deployments(3, 1);
     await recorded(midway);
-    fake.setStatus('shop', 'checkout-canary', {
-      availableReplicas: 0,
-      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "checkout-canary-new" has timed out progressing.' }],
+    const stalled = {
+      conditions: [
+        { type: 'Progressing', status: 'False' as const, reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "checkout-canary-new" has timed out progressing.' },
+      ],
+    };
+    fake.setStatus('shop', 'checkout-canary', stalled);
+    sleep.mockImplementation(async () => {
+      await fake.settleRollouts();
+      fake.setStatus('shop', 'checkout-canary', stalled);
     });
     const router = newRouter();
 
@@ -502,6 +519,7 @@ describe('ReplicaRatioRouter.restoreStable', () => {
     // Assess
     expect(result).toEqual({ wrote: true, nothingToSteer: false, findings: [] });
     expect(fake.deployment('shop', 'checkout-canary').spec.replicas).toBe(0);
+    expect(fake.deployment('shop', 'checkout-canary').status.availableReplicas).toBe(0);
   });
 
   it('says there is nothing to steer when the stable Deployment is gone, and leaves the canary serving', async () => {
