@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
 import type { TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
+import { bindReplicaRatio, type ReplicaRatioRoutingOptions } from './routing-replica-ratio';
 
 /** The stable and the canary target group of an ALB forward action. */
 export interface AlbTargetGroups {
@@ -101,8 +102,27 @@ export abstract class TrafficRouting {
     return new AlbRouting(listenerArn, ruleArn, options);
   }
 
+  /**
+   * The ready pods behind one Service, for an NLB, another L4 Service or a single target group, where
+   * nothing can weight: the stable and the canary Deployment's pods both match the Service's selector,
+   * and serinus scales the two so that the canary's share of the pods approximates each step's weight.
+   */
+  static replicaRatio(options: ReplicaRatioRoutingOptions): TrafficRouting {
+    return new ReplicaRatioRouting(options);
+  }
+
   /** @internal */
   abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+class ReplicaRatioRouting extends TrafficRouting {
+  constructor(private readonly options: ReplicaRatioRoutingOptions) {
+    super();
+  }
+
+  override _bind(scope: Construct, context: RoutingBindContext): BoundRouting {
+    return bindReplicaRatio(scope, context, this.options);
+  }
 }
 
 const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;
