@@ -22,6 +22,18 @@ export interface WriteWeightsResult {
   readonly applied: Weights;
   /** Whether a Modify call was sent. */
   readonly wrote: boolean;
+  /** Where the router can only approximate the weights (the replica ratio): the split it achieved. */
+  readonly achieved?: AchievedSplit;
+}
+
+/** The canary's share a router achieved for the weights it was asked to write. */
+export interface AchievedSplit {
+  /** The canary's share, in percent. */
+  readonly canaryPercent: number;
+  /** Achieved minus requested share, in percentage points. */
+  readonly roundingError: number;
+  /** A sentence: `canary 1 of 4 pods (25%, 5 points above the 20% asked)`. */
+  readonly description: string;
 }
 
 /** One read of the live traffic split, for a caller that needs more than the weights. */
@@ -143,6 +155,22 @@ export interface Workloads {
   setImages(ref: DeploymentRef, images: Record<string, string>): Promise<void>;
   scale(ref: DeploymentRef, replicas: number): Promise<void>;
   rolloutStatus(ref: DeploymentRef): Promise<RolloutStatus>;
+  /**
+   * The rollout status and the annotations, from one read; for routers that keep state on a
+   * Deployment (the replica ratio).
+   * @returns undefined when the Deployment does not exist
+   */
+  inspect?(ref: DeploymentRef): Promise<DeploymentInspection | undefined>;
+  /** Sets the given annotations, leaving the others and every other field alone. */
+  annotate?(ref: DeploymentRef, annotations: Record<string, string>): Promise<void>;
+}
+
+/** A Deployment as `Workloads.inspect` reads it. */
+export interface DeploymentInspection {
+  /** `desired` is `spec.replicas`. */
+  readonly status: RolloutStatus;
+  /** `metadata.annotations` (empty when it has none). */
+  readonly annotations: Record<string, string>;
 }
 
 /** The DynamoDB item that locks a traffic target and records the rollout. */

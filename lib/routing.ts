@@ -11,6 +11,7 @@ import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb
 import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
 import { bindIstio, type IstioRoutingOptions } from './routing-istio';
+import { bindReplicaRatio, type ReplicaRatioRoutingOptions } from './routing-replica-ratio';
 
 /** The stable and the canary target group of an ALB forward action. */
 export interface AlbTargetGroups {
@@ -124,8 +125,27 @@ export abstract class TrafficRouting {
     return new IstioRouting(options);
   }
 
+  /**
+   * The ready pods behind one Service, for an NLB, another L4 Service or a single target group, where
+   * nothing can weight: the stable and the canary Deployment's pods both match the Service's selector,
+   * and serinus scales the two so that the canary's share of the pods approximates each step's weight.
+   */
+  static replicaRatio(options: ReplicaRatioRoutingOptions): TrafficRouting {
+    return new ReplicaRatioRouting(options);
+  }
+
   /** @internal */
   abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+class ReplicaRatioRouting extends TrafficRouting {
+  constructor(private readonly options: ReplicaRatioRoutingOptions) {
+    super();
+  }
+
+  override _bind(scope: Construct, context: RoutingBindContext): BoundRouting {
+    return bindReplicaRatio(scope, context, this.options);
+  }
 }
 
 class IstioRouting extends TrafficRouting {

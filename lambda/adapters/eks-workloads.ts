@@ -6,11 +6,11 @@
  * Lambda role with AmazonEKSEditPolicy scoped to the service's namespace; a private endpoint needs
  * this Lambda in the cluster's VPC.
  */
-import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeploymentRef, DeploymentSnapshot, RolloutStatus } from '../domain/types';
 import { ValidationFailedError } from '../errors';
-import type { Workloads } from '../ports';
+import type { DeploymentInspection, Workloads } from '../ports';
 import { evaluateRolloutStatus } from '../domain/rollout-status';
 import { EksConnections } from './eks-connection';
 
@@ -67,6 +67,29 @@ export class EksWorkloads implements Workloads {
 
   async rolloutStatus(ref: DeploymentRef): Promise<RolloutStatus> {
     return toRolloutStatus(ref.name, await this.read(ref));
+  }
+
+  async inspect(ref: DeploymentRef): Promise<DeploymentInspection | undefined> {
+    const deployment = await this.call(ref, 'read', async (api) => {
+      try {
+        return await api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace });
+      } catch (error) {
+        if (error instanceof ApiException && Number(error.code) === 404) return undefined;
+        throw error;
+      }
+    });
+    if (!deployment) return undefined;
+    return { status: toRolloutStatus(ref.name, deployment), annotations: { ...deployment.metadata?.annotations } };
+  }
+
+  async annotate(ref: DeploymentRef, annotations: Record<string, string>): Promise<void> {
+    // A merge patch of metadata only: the spec, and so the generation, stay as they are.
+    await this.call(ref, 'annotate', (api) =>
+      api.patchNamespacedDeployment(
+        { name: ref.name, namespace: ref.namespace, body: { metadata: { annotations } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
   }
 
   private read(ref: DeploymentRef): Promise<V1Deployment> {

@@ -32,6 +32,7 @@ export type RouterFactory = (services: RouterServices) => Promise<TrafficRouter>
 export const ROUTER_ADAPTERS: Readonly<Record<string, RouterFactory>> = {
   alb: async ({ sleep }) => new (await import('./elbv2-traffic-router')).Elbv2TrafficRouter(undefined, { sleep }),
   istio: async ({ sleep, kube }) => new (await import('./istio-traffic-router')).IstioTrafficRouter({ connections: await kube(), sleep }),
+  'replica-ratio': async ({ sleep, workloads }) => new (await import('./replica-ratio-router')).ReplicaRatioRouter(await workloads(), { sleep }),
 };
 
 /** One `TrafficRouter` over every kind: each call goes to the adapter of its target's kind. */
