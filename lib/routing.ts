@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
 import type { TesterHeader, TrafficTarget } from '../lambda/domain/types';
+import { bindIngress, type IngressRoutingOptions } from './routing-ingress';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
 
 /** The stable and the canary target group of an ALB forward action. */
@@ -101,8 +102,27 @@ export abstract class TrafficRouting {
     return new AlbRouting(listenerArn, ruleArn, options);
   }
 
+  /**
+   * An ALB that the AWS Load Balancer Controller owns through an Ingress: the weights of the
+   * Ingress's `alb.ingress.kubernetes.io/actions.<actionName>` annotation, verified on the listener
+   * rule the controller reconciles. Direct listener edits would be reverted by the controller.
+   */
+  static ingress(options: IngressRoutingOptions): TrafficRouting {
+    return new IngressRouting(options);
+  }
+
   /** @internal */
   abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+class IngressRouting extends TrafficRouting {
+  constructor(private readonly options: IngressRoutingOptions) {
+    super();
+  }
+
+  override _bind(scope: Construct, context: RoutingBindContext): BoundRouting {
+    return bindIngress(scope, context, this.options);
+  }
 }
 
 const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;

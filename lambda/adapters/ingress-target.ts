@@ -42,7 +42,7 @@ const ingressTargetSchema = z
     actionName: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be an annotation name segment (letters, digits, "-", "_", ".")'),
     stableService: dnsLabel,
     canaryService: dnsLabel,
-    servicePort: z.string().regex(/^([1-9]\d{0,4}|[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?)$/, 'must be a port number or a Service port name'),
+    servicePort: z.string().regex(/^([1-9]\d{0,4}|(?=[-a-z0-9]*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?)$/, 'must be a port number or a Service port name'),
     listenerArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+$/, 'must be an Application Load Balancer listener ARN'),
