@@ -5,6 +5,7 @@
  * the router's own pauses, and the bucket's refill. So a throttle means the same here as in AWS.
  */
 import { LocalEngine } from '../local/local-engine';
+import { albTarget, albTargetKey } from '../lambda/adapters/alb-target';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
 import type { TargetConfig } from '../lambda/domain/types';
 
@@ -47,14 +48,17 @@ export interface ConcurrencyResult {
 export function targetNumber(base: TargetConfig, n: number): TargetConfig {
   const id = n.toString(16).padStart(16, '0');
   const arnWith = (arn: string, name: string) => arn.replace(/\/[^/]+\/([0-9a-f]+)$/, `/${name}/${id}`);
+  const traffic = albTarget(base.traffic);
+  const listenerArn = traffic.listenerArn.replace(/\/[0-9a-f]+$/, `/${id}`);
+  const { ruleArn: _rule, ...rest } = traffic;
   return {
     ...base,
     traffic: {
-      ...base.traffic,
-      listenerArn: base.traffic.listenerArn.replace(/\/[0-9a-f]+$/, `/${id}`),
-      ruleArn: undefined,
-      stableTargetGroupArn: arnWith(base.traffic.stableTargetGroupArn, `stable-${n}`),
-      canaryTargetGroupArn: arnWith(base.traffic.canaryTargetGroupArn, `canary-${n}`),
+      ...rest,
+      key: albTargetKey({ listenerArn }),
+      listenerArn,
+      stableTargetGroupArn: arnWith(traffic.stableTargetGroupArn, `stable-${n}`),
+      canaryTargetGroupArn: arnWith(traffic.canaryTargetGroupArn, `canary-${n}`),
     },
     workload: { ...base.workload, stableDeployment: `app-${n}`, canaryDeployment: `app-${n}-canary` },
   };
@@ -103,8 +107,9 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
       failures[kind] = (failures[kind] ?? 0) + 1;
     }
     const endedSafe = targets.filter((t) => {
-      const w = engine.aws.elbv2.weights(t.traffic.listenerArn);
-      return w[t.traffic.stableTargetGroupArn] === 100 && (w[t.traffic.canaryTargetGroupArn] ?? 0) === 0;
+      const traffic = albTarget(t.traffic);
+      const w = engine.aws.elbv2.weights(traffic.listenerArn);
+      return w[traffic.stableTargetGroupArn] === 100 && (w[traffic.canaryTargetGroupArn] ?? 0) === 0;
     }).length;
     const elbv2 = engine.aws.calls.filter((c) => c.service === 'elbv2');
     // The runtime's one router client, as each handler of this process shares it (a Lambda

@@ -18,6 +18,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { CanaryRollout, type CanaryRolloutProps } from '../lib/canary-rollout';
 import { EksCluster } from '../lib/cluster';
+import { TrafficRouting } from '../lib/routing';
 import { acknowledgeRule, acknowledgeWildcardResources } from '../lib/acknowledgements';
 import { ReleaseImage } from '../lib/release-train';
 
@@ -46,10 +47,10 @@ function exampleRollout(stack: Stack, props: ShopProps, service: ExampleService,
   const pascal = service.name.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase());
   return new CanaryRollout(stack, pascal, {
     serviceName: service.name,
-    listenerArn: props.listenerArn,
-    listenerRuleArn: `${props.listenerArn.replace(':listener/', ':listener-rule/')}/${service.ruleId}`,
-    stableTargetGroup: targetGroup(`${pascal}Stable`, service.name, service.stableTargetGroupId),
-    canaryTargetGroup: targetGroup(`${pascal}Canary`, `${service.name}-canary`, service.canaryTargetGroupId),
+    routing: TrafficRouting.albRuleArn(props.listenerArn, `${props.listenerArn.replace(':listener/', ':listener-rule/')}/${service.ruleId}`, {
+      stable: targetGroup(`${pascal}Stable`, service.name, service.stableTargetGroupId),
+      canary: targetGroup(`${pascal}Canary`, `${service.name}-canary`, service.canaryTargetGroupId),
+    }),
     cluster: EksCluster.fromName(props.clusterName),
     namespace: service.namespace,
     stableDeployment: service.name,

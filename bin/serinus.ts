@@ -17,6 +17,7 @@ import * as z from 'zod';
 import { ValidationFailedError } from '../lambda/errors';
 import { CanaryRollout } from '../lib/canary-rollout';
 import { EksCluster } from '../lib/cluster';
+import { TrafficRouting } from '../lib/routing';
 import { HOOK_POINTS, LifecycleHook, type LifecycleHooks } from '../lib/hooks';
 import { Approval } from '../lib/policies';
 import { didYouMean } from '../lib/prop-checks';
@@ -152,14 +153,7 @@ export class SampleServiceStack extends Stack {
     try {
       this.rollout = new CanaryRollout(this, 'Rollout', {
         serviceName: config.serviceName,
-        listenerArn: config.listenerArn,
-        listenerRuleArn: config.listenerRuleArn,
-        stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'StableTargetGroup', {
-          targetGroupArn: config.stableTargetGroupArn,
-        }),
-        canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'CanaryTargetGroup', {
-          targetGroupArn: config.canaryTargetGroupArn,
-        }),
+        routing: sampleRouting(this, config),
         cluster: EksCluster.fromName(config.clusterName),
         namespace: config.namespace,
         stableDeployment: config.stableDeployment,
@@ -274,4 +268,15 @@ if (require.main === module) {
     process.exit(1);
   }
   if (!runByCli) app.synth();
+}
+
+/** The sample's ALB listener, or one of its rules, and its two target groups. */
+function sampleRouting(scope: Construct, config: SampleConfig): TrafficRouting {
+  const targetGroups = {
+    stable: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(scope, 'StableTargetGroup', { targetGroupArn: config.stableTargetGroupArn }),
+    canary: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(scope, 'CanaryTargetGroup', { targetGroupArn: config.canaryTargetGroupArn }),
+  };
+  return config.listenerRuleArn
+    ? TrafficRouting.albRuleArn(config.listenerArn, config.listenerRuleArn, targetGroups)
+    : TrafficRouting.albListenerArn(config.listenerArn, targetGroups);
 }

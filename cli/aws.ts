@@ -15,6 +15,7 @@ import {
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { RolloutRecord, TrafficTarget } from '../lambda/domain/types';
 import { targetKey } from '../lambda/domain/types';
+import { ALB_ROUTER, albTarget } from '../lambda/adapters/alb-target';
 import { CliError, type CliClients, ExitCode } from './context';
 
 /** Error names that mean the caller has no usable credentials. */
@@ -103,7 +104,22 @@ export interface LiveWeights {
   readonly others: ReadonlyArray<{ readonly targetGroupArn: string; readonly weight: number }>;
 }
 
-export async function readLiveWeights(clients: CliClients, traffic: TrafficTarget): Promise<LiveWeights> {
+export async function readLiveWeights(clients: CliClients, target: TrafficTarget): Promise<LiveWeights> {
+  if (target.kind !== ALB_ROUTER) {
+    // Every other router is read through its own adapter, with the caller's credentials.
+    const { TrafficRouters } = await import('../lambda/adapters/routers');
+    const { EksConnections } = await import('../lambda/adapters/eks-connection');
+    const { EksWorkloads } = await import('../lambda/adapters/eks-workloads');
+    const kube = new EksConnections();
+    const routers = new TrafficRouters({
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      kube: async () => kube,
+      workloads: async () => new EksWorkloads(kube),
+    });
+    const weights = await aws(`read the ${target.kind} traffic split`, () => routers.readWeights(target));
+    return { ...weights, others: [] };
+  }
+  const traffic = albTarget(target);
   let actions: Action[];
   if (traffic.ruleArn) {
     const ruleArn = traffic.ruleArn;

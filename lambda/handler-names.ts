@@ -76,11 +76,13 @@ const undo: HandlerNeeds = {
 
 export const HANDLER_NEEDS: Record<HandlerName, HandlerNeeds> = {
   validate: { ...none, kubernetes: true, readsTraffic: true, readsAlarms: true },
-  // Lock attaches the canary target group at weight 0 and creates the safety schedule.
-  'acquire-lock': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true, publishesEvents: true },
+  // Lock attaches the canary target group at weight 0 and creates the safety schedule. Every
+  // function that reads or writes traffic may call the Kubernetes API: Ingress, Istio and
+  // replica-ratio routers steer through it.
+  'acquire-lock': { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', schedules: true, publishesEvents: true },
   'deploy-canary': { ...none, kubernetes: true, table: 'readWrite' },
   'check-canary-ready': { ...none, kubernetes: true, readsTraffic: true },
-  'shift-weight': { ...none, readsTraffic: true, writesTraffic: true, table: 'readWrite', publishesEvents: true },
+  'shift-weight': { ...none, kubernetes: true, readsTraffic: true, writesTraffic: true, table: 'readWrite', publishesEvents: true },
   'start-bake': { ...none, readsAlarms: true, table: 'readWrite', schedules: true, taskCallbacks: true },
   // The end of a bake rechecks the canary Deployment itself, not only the alarms.
   'check-health': { ...none, kubernetes: true, readsAlarms: true, readsTraffic: true, table: 'readWrite' },

@@ -7,7 +7,6 @@ import { CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -35,9 +34,7 @@ import type { EksCluster } from './cluster';
 import { SerinusEngine } from './engine';
 import {
   CanaryHealthAlarms,
-  loadBalancerFullNameFromListenerArn,
   managedAlarmProblems,
-  targetGroupFullName,
   type ManagedAlarmOptions,
 } from './managed-alarms';
 import { rolloutPipelineAction, type RolloutPipelineActionOptions } from './pipeline-action';
@@ -47,6 +44,7 @@ import { hookFunctions, type LifecycleHooks } from './hooks';
 import { deploymentCalendar, type DeploymentWindow, type FreezePeriod } from './windows';
 import { propProblems } from './prop-checks';
 import { RolloutDashboard } from './rollout-dashboard';
+import { type BoundRouting, gradualRollbackProblems, type GradualRollbackOptions, rollbackPaceOf, type TrafficRouting } from './routing';
 import { buildRolloutDefinition } from './workflow';
 
 export interface CanaryRolloutProps {
@@ -55,26 +53,17 @@ export interface CanaryRolloutProps {
    */
   readonly serviceName: string;
   /**
-   * The ALB listener whose forward action is steered (or whose rule is, with `listenerRuleArn`).
-   * Give this or `listenerArn`.
-   * @default - `listenerArn`
+   * How traffic is steered between stable and canary: `TrafficRouting.albListener(listener, {
+   * stable, canary })`, `albRule`, `ingress`, `istio` or `replicaRatio`.
    */
-  readonly listener?: elbv2.IApplicationListener;
+  readonly routing: TrafficRouting;
   /**
-   * The ARN of the ALB listener, when there is no `listener` construct. Give this or `listener`.
-   * @default - `listener`
+   * Walk the canary's weight down in a few short steps when a rollout rolls back, for a stable side
+   * that was scaled down or needs warm-up. A rollback for the canary's health still reverts at once
+   * unless `evenOnAlarm`; a stop or a timeout always does.
+   * @default - every rollback takes the canary's weight to 0 in one write
    */
-  readonly listenerArn?: string;
-  /**
-   * A rule of the listener whose forward action is steered instead of the listener's default
-   * action. The listener is still required: it is the rule's listener.
-   * @default - the listener's default action is steered
-   */
-  readonly listenerRuleArn?: string;
-  /** The target group of the stable Deployment. */
-  readonly stableTargetGroup: elbv2.ITargetGroup;
-  /** The target group of the canary Deployment; it stays in the forward action at weight 0 between rollouts. */
-  readonly canaryTargetGroup: elbv2.ITargetGroup;
+  readonly gradualRollback?: GradualRollbackOptions;
   /**
    * The EKS cluster: `EksCluster.fromCluster(cluster)` or `EksCluster.fromName('shop')`. Its
    * authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
@@ -258,8 +247,6 @@ export const ROLLOUT_DEFAULTS = {
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 // The construct accepts exactly the names the runtime's target schema accepts.
 const { service: SERVICE_NAME, workload: WORKLOAD } = targetConfigSchema.shape;
-const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)$/;
-const RULE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/([^/]+\/[0-9a-f]+\/[0-9a-f]+)\/[0-9a-f]+$/;
 
 /**
  * Canary rollouts of one service on EKS behind an ALB.
@@ -294,17 +281,16 @@ export class CanaryRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
-    const listenerArn = props.listener?.listenerArn ?? props.listenerArn ?? '';
-    const traffic = {
-      listenerArn,
-      ...(props.listenerRuleArn === undefined ? {} : { ruleArn: props.listenerRuleArn }),
-      stableTargetGroupArn: props.stableTargetGroup.targetGroupArn,
-      canaryTargetGroupArn: props.canaryTargetGroup.targetGroupArn,
-    };
-
+    const routing = props.routing._bind(this, {
+      clusterName: props.cluster.clusterName,
+      namespace: props.namespace,
+      stableDeployment: props.stableDeployment,
+      canaryDeployment: props.canaryDeployment,
+    });
+    const traffic = routing.target;
     const key = targetKey(traffic);
     const timing = resolvedTiming(props);
-    const problems = this.problemsWith(props, key, timing);
+    const problems = this.problemsWith(props, routing, timing);
     if (problems.length > 0) {
       const error = new ValidationFailedError(problems.map((problem) => `CanaryRollout ${this.node.path}: ${problem}`));
       // One problem a line: a list a person reads top to bottom.
@@ -325,9 +311,10 @@ export class CanaryRollout extends Construct {
     if (props.managedAlarms) {
       this.managedAlarms = new CanaryHealthAlarms(this, 'ManagedAlarms', {
         serviceName: props.serviceName,
-        loadBalancerFullName: props.managedAlarms.loadBalancerFullName ?? loadBalancerFullNameFromListenerArn(listenerArn),
-        canaryTargetGroupFullName: targetGroupFullName(traffic.canaryTargetGroupArn),
-        stableTargetGroupFullName: targetGroupFullName(traffic.stableTargetGroupArn),
+        // Checked above: managed alarms need a routing with ALB metrics.
+        loadBalancerFullName: props.managedAlarms.loadBalancerFullName ?? routing.albMetrics!.loadBalancerFullName,
+        canaryTargetGroupFullName: routing.albMetrics!.canaryTargetGroupFullName,
+        stableTargetGroupFullName: routing.albMetrics!.stableTargetGroupFullName,
         options: props.managedAlarms,
       });
     }
@@ -362,6 +349,7 @@ export class CanaryRollout extends Construct {
       ...(props.releaseTrain?.image.parameter && { imageParameters: [props.releaseTrain.image.parameter.parameterName] }),
       ...(calendar && { calendar }),
       ...(props.eventBus && { eventBusName: props.eventBus.eventBusName }),
+      ...(props.gradualRollback && { rollbackPace: rollbackPaceOf(props.gradualRollback) }),
     };
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', DEFAULT_EVENT_BUS);
 
@@ -412,7 +400,7 @@ export class CanaryRollout extends Construct {
 
     this.engine._register({
       stateMachine: this.stateMachine,
-      traffic,
+      routing,
       alarms: this.alarms,
       cluster,
       namespace: props.namespace,
@@ -463,9 +451,12 @@ export class CanaryRollout extends Construct {
       this.dashboard = new RolloutDashboard(this, 'Dashboard', {
         serviceName: props.serviceName,
         stateMachine: this.stateMachine,
-        loadBalancerFullName: props.managedAlarms?.loadBalancerFullName ?? loadBalancerFullNameFromListenerArn(listenerArn),
-        canaryTargetGroupFullName: targetGroupFullName(traffic.canaryTargetGroupArn),
-        stableTargetGroupFullName: targetGroupFullName(traffic.stableTargetGroupArn),
+        ...(routing.albMetrics && {
+          albMetrics: {
+            ...routing.albMetrics,
+            loadBalancerFullName: props.managedAlarms?.loadBalancerFullName ?? routing.albMetrics.loadBalancerFullName,
+          },
+        }),
         alarms: this.alarms,
       });
     }
@@ -498,7 +489,8 @@ export class CanaryRollout extends Construct {
   }
 
   /** Every problem with the props, each a sentence; empty when they are usable. */
-  private problemsWith(props: CanaryRolloutProps, trafficKey: string, timing: Timing): string[] {
+  private problemsWith(props: CanaryRolloutProps, routing: BoundRouting, timing: Timing): string[] {
+    const trafficKey = routing.target.key;
     const problems: string[] = [];
     const literal = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
 
@@ -507,33 +499,13 @@ export class CanaryRollout extends Construct {
     }
 
     // Traffic.
-    if ((props.listener === undefined) === (props.listenerArn === undefined)) {
-      problems.push('give exactly one of listener and listenerArn');
-    }
-    const listenerArn = props.listener?.listenerArn ?? props.listenerArn;
-    const listenerMatch = literal(listenerArn) ? LISTENER_ARN.exec(listenerArn) : null;
-    if (literal(listenerArn) && !listenerMatch) {
-      problems.push(`listenerArn must be an Application Load Balancer listener ARN, got ${JSON.stringify(listenerArn)}`);
-    }
-    if (literal(props.listenerRuleArn)) {
-      const ruleMatch = RULE_ARN.exec(props.listenerRuleArn);
-      if (!ruleMatch) {
-        problems.push(`listenerRuleArn must be an ALB listener rule ARN, got ${JSON.stringify(props.listenerRuleArn)}`);
-      } else if (listenerMatch && ruleMatch[1] !== listenerMatch[1]) {
-        problems.push('listenerRuleArn must be a rule of the listener (listener or listenerArn)');
-      }
-    }
-    const stableArn = props.stableTargetGroup.targetGroupArn;
-    const canaryArn = props.canaryTargetGroup.targetGroupArn;
-    if (props.stableTargetGroup === props.canaryTargetGroup || (literal(stableArn) && stableArn === canaryArn)) {
-      problems.push('canaryTargetGroup and stableTargetGroup must be different target groups');
-    }
+    problems.push(...routing.problems);
     if (literal(trafficKey)) {
       const other = Stack.of(this)
         .node.findAll()
         .find((c): c is CanaryRollout => c instanceof CanaryRollout && c !== this && c.trafficKey === trafficKey);
       if (other) {
-        problems.push(`${trafficKey} is already steered by CanaryRollout ${other.node.path}; one rollout per listener or rule`);
+        problems.push(`${routing.description} is already steered by CanaryRollout ${other.node.path}; one rollout per traffic target`);
       }
     }
 
@@ -567,7 +539,11 @@ export class CanaryRollout extends Construct {
     }
     if (props.managedAlarms) {
       problems.push(...managedAlarmProblems(props.managedAlarms));
+      if (!routing.albMetrics) {
+        problems.push(`managedAlarms need ALB target group metrics, and ${routing.description} has none: give alarms (your own, or Container Insights) instead`);
+      }
     }
+    if (props.gradualRollback) problems.push(...gradualRollbackProblems(props.gradualRollback));
 
     // Timing and the default strategy.
     const seconds = Object.fromEntries(
@@ -604,10 +580,7 @@ export class CanaryRollout extends Construct {
     }
     problems.push(
       ...propProblems(this, {
-        ...(props.listenerArn !== undefined && { listenerArn: props.listenerArn }),
-        ...(props.listenerRuleArn !== undefined && { listenerRuleArn: props.listenerRuleArn }),
-        stableTargetGroupArn: stableArn,
-        canaryTargetGroupArn: canaryArn,
+        ...(routing.arns && { routingArns: routing.arns }),
         ...(props.cluster._clusterArn !== undefined && { clusterArn: props.cluster._clusterArn }),
         namespace: props.namespace,
         stableDeployment: props.stableDeployment,

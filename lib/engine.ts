@@ -19,7 +19,6 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import type { TrafficTarget } from '../lambda/domain/types';
 import {
   ENV,
   EVENT_HANDLERS,
@@ -31,6 +30,7 @@ import {
 } from '../lambda/handler-names';
 import { acknowledgeManagedPolicy, acknowledgeRule, acknowledgeWildcardResources } from './acknowledgements';
 import { BUNDLE_HANDLER, handlerCode } from './lambda-code';
+import type { BoundRouting } from './routing';
 
 /** Where the Kubernetes-calling functions run, and how all the engine's functions are deployed. */
 export interface EnginePlacement {
@@ -71,7 +71,7 @@ export interface ClusterReference {
 /** What one rollout adds to the engine. */
 export interface RolloutRegistration {
   readonly stateMachine: sfn.StateMachine;
-  readonly traffic: TrafficTarget;
+  readonly routing: BoundRouting;
   /** Every alarm that judges this rollout's canary (at least one). */
   readonly alarms: readonly cloudwatch.IAlarm[];
   readonly cluster: ClusterReference;
@@ -277,13 +277,10 @@ export class SerinusEngine extends Construct {
     for (const group of this.roleGroups) {
       const { needs } = group;
       if (needs.writesTraffic) {
-        // The whole point of scoping: a rollout may only rewrite the one action it names.
-        const { ruleArn, listenerArn } = rollout.traffic;
-        this.rolloutPolicy(group).addStatements(
-          ruleArn
-            ? new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: [ruleArn] })
-            : new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: [listenerArn] }),
-        );
+        // Each routing names what it may change: an ALB rollout only the one action it steers.
+        // A copy for each role's policy: a statement belongs to one document.
+        const statements = rollout.routing.writeStatements.map((statement) => iam.PolicyStatement.fromJson(statement.toStatementJson()));
+        if (statements.length > 0) this.rolloutPolicy(group).addStatements(...statements);
       }
       if (needs.taskCallbacks) {
         this.rolloutPolicy(group).addStatements(

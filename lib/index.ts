@@ -9,3 +9,12 @@ export { RolloutDashboard, type RolloutDashboardProps } from './rollout-dashboar
 export { ReleaseImage, ReleaseTrain, type ReleaseTrainOptions, type ReleaseTrainProps } from './release-train';
 export { DeploymentWindow, FreezePeriod, type FreezePeriodProps } from './windows';
 export { LifecycleHook, type LifecycleHookOptions, type LifecycleHooks } from './hooks';
+export {
+  TrafficRouting,
+  type AlbMetricDimensions,
+  type AlbRoutingOptions,
+  type AlbTargetGroups,
+  type GradualRollbackOptions,
+  type RoutingBindContext,
+  type TesterRouteOptions,
+} from './routing';

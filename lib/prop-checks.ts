@@ -10,10 +10,8 @@ import { AFTER_PROMOTION, APPROVAL_MODES, DRIFT_POLICIES, INSUFFICIENT_DATA_POLI
 
 /** What the checks read; the props of CanaryRollout satisfy it. */
 export interface CheckedProps {
-  readonly listenerArn?: string;
-  readonly listenerRuleArn?: string;
-  readonly stableTargetGroupArn: string;
-  readonly canaryTargetGroupArn: string;
+  /** ARNs the routing names, by the key a problem starts with (`routing.listener`). */
+  readonly routingArns?: Readonly<Record<string, string>>;
   readonly clusterArn?: string;
   readonly namespace: string;
   readonly stableDeployment: string;
@@ -58,11 +56,8 @@ export function propProblems(scope: IConstruct, props: CheckedProps): string[] {
     const problem = arnProblem(stack, value, rule);
     if (problem) problems.push(`${key} ${problem}`);
   };
-  // Their resource type is checked with the listener-and-rule pairing; here only where they are.
-  arn('listenerArn', props.listenerArn);
-  arn('listenerRuleArn', props.listenerRuleArn);
-  arn('stableTargetGroup', props.stableTargetGroupArn, RULES.targetGroup);
-  arn('canaryTargetGroup', props.canaryTargetGroupArn, RULES.targetGroup);
+  // Their resource type is the routing's to check (lib/routing.ts); here only where they are.
+  for (const [key, value] of Object.entries(props.routingArns ?? {})) arn(key, value);
   arn('cluster', props.clusterArn, RULES.cluster);
   props.alarmArns.forEach((alarmArn, i) => arn(`alarms[${i}]`, alarmArn, RULES.alarm));
   arn('approvalTopic', props.approvalTopicArn, RULES.topic);

@@ -7,6 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { targetGroupMetrics } from './managed-alarms';
+import type { AlbMetricDimensions } from './routing';
 
 /** The metric the handlers write (embedded metric format) on every weight change. */
 export const CANARY_WEIGHT_METRIC = { namespace: 'Serinus', metricName: 'CanaryWeight', dimension: 'Service' } as const;
@@ -14,9 +15,11 @@ export const CANARY_WEIGHT_METRIC = { namespace: 'Serinus', metricName: 'CanaryW
 export interface RolloutDashboardProps {
   readonly serviceName: string;
   readonly stateMachine: sfn.IStateMachine;
-  readonly loadBalancerFullName: string;
-  readonly stableTargetGroupFullName: string;
-  readonly canaryTargetGroupFullName: string;
+  /**
+   * The ALB and target group dimensions, for the canary-versus-stable widgets.
+   * @default - no ALB widgets (a router without ALB target groups)
+   */
+  readonly albMetrics?: AlbMetricDimensions;
   readonly alarms: cloudwatch.IAlarm[];
   /** @default - CloudFormation names it */
   readonly dashboardName?: string;
@@ -31,9 +34,7 @@ export class RolloutDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: RolloutDashboardProps) {
     super(scope, id);
-    const canary = targetGroupMetrics(props.loadBalancerFullName, props.canaryTargetGroupFullName);
-    const stable = targetGroupMetrics(props.loadBalancerFullName, props.stableTargetGroupFullName);
-    const rate = (which: 'canary' | 'stable', metrics: typeof canary) =>
+    const rate = (which: 'canary' | 'stable', metrics: ReturnType<typeof targetGroupMetrics>) =>
       new cloudwatch.MathExpression({
         expression: `100 * FILL(${which}Errors, 0) / ${which}Requests`,
         usingMetrics: { [`${which}Errors`]: metrics.errors, [`${which}Requests`]: metrics.requests },
@@ -72,21 +73,7 @@ export class RolloutDashboard extends Construct {
             height: HEIGHT,
           }),
         ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Target 5xx rate: canary vs stable',
-            left: [rate('canary', canary), rate('stable', stable)],
-            leftYAxis: { min: 0, label: '%', showUnits: false },
-            width: WIDTH,
-            height: HEIGHT,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'p99 response time: canary vs stable',
-            left: [canary.latency.with({ label: 'Canary p99' }), stable.latency.with({ label: 'Stable p99' })],
-            width: WIDTH,
-            height: HEIGHT,
-          }),
-        ],
+        ...(props.albMetrics ? [albWidgets(props.albMetrics, rate)] : []),
         [
           new cloudwatch.GraphWidget({
             title: 'Rollouts by result',
@@ -99,4 +86,28 @@ export class RolloutDashboard extends Construct {
       ],
     });
   }
+}
+
+/** Canary and stable side by side: the target groups' 5xx rate and p99 response time. */
+function albWidgets(
+  alb: AlbMetricDimensions,
+  rate: (which: 'canary' | 'stable', metrics: ReturnType<typeof targetGroupMetrics>) => cloudwatch.IMetric,
+): cloudwatch.IWidget[] {
+  const canary = targetGroupMetrics(alb.loadBalancerFullName, alb.canaryTargetGroupFullName);
+  const stable = targetGroupMetrics(alb.loadBalancerFullName, alb.stableTargetGroupFullName);
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Target 5xx rate: canary vs stable',
+      left: [rate('canary', canary), rate('stable', stable)],
+      leftYAxis: { min: 0, label: '%', showUnits: false },
+      width: WIDTH,
+      height: HEIGHT,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'p99 response time: canary vs stable',
+      left: [canary.latency.with({ label: 'Canary p99' }), stable.latency.with({ label: 'Stable p99' })],
+      width: WIDTH,
+      height: HEIGHT,
+    }),
+  ];
 }

@@ -3,12 +3,12 @@
  * Each kind brings its traffic target (what its adapter in lambda/adapters/ reads), the IAM its
  * functions need, whether they call the Kubernetes API, and the metrics managed alarms can use.
  */
-import { Token } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
-import type { TesterHeader, TrafficTarget } from '../lambda/domain/types';
+import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { bindIngress, type IngressRoutingOptions } from './routing-ingress';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
 
@@ -73,6 +73,8 @@ export interface BoundRouting {
   readonly problems: string[];
   /** A sentence naming what is steered, for messages. */
   readonly description: string;
+  /** ARNs that must be of the stack's partition, region and account, by the key a problem starts with. */
+  readonly arns?: Readonly<Record<string, string>>;
 }
 
 /** How a rollout steers traffic between stable and canary. Build one with a static factory. */
@@ -188,6 +190,12 @@ class AlbRouting extends TrafficRouting {
       },
       problems: this.problems(stableTargetGroupArn, canaryTargetGroupArn),
       description: ruleArn ? `listener rule ${ruleArn}` : `listener ${listenerArn}`,
+      arns: {
+        'routing.listener': listenerArn,
+        ...(ruleArn !== undefined && { 'routing.rule': ruleArn }),
+        'routing.stable': stableTargetGroupArn,
+        'routing.canary': canaryTargetGroupArn,
+      },
     };
   }
 
@@ -211,4 +219,52 @@ class AlbRouting extends TrafficRouting {
     problems.push(...testerRouteProblems(this.options.testerRoute).map((problem) => `routing.${problem}`));
     return problems;
   }
+}
+
+/** A gradual rollback: the canary's weight walks down in equal writes before the final revert. */
+export interface GradualRollbackOptions {
+  /**
+   * Writes from the canary's weight down to 0; the last is the instant revert that every rollback
+   * ends with. Between 2 and 10.
+   */
+  readonly steps: number;
+  /**
+   * The pause after each write but the last. Whole seconds, 1–30; `steps × interval` at most 2
+   * minutes, within the Rollback function's 5-minute timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly interval?: Duration;
+  /**
+   * Walk down also when the rollback is for the canary's health (an alarm in ALARM, no healthy
+   * targets). Off by default: a failing canary's traffic goes at once.
+   * @default false
+   */
+  readonly evenOnAlarm?: boolean;
+}
+
+const DEFAULT_ROLLBACK_INTERVAL_SECONDS = 10;
+
+/** The pace the rollout record carries. */
+export function rollbackPaceOf(options: GradualRollbackOptions): RollbackPace {
+  return {
+    steps: options.steps,
+    intervalSeconds: options.interval?.toSeconds() ?? DEFAULT_ROLLBACK_INTERVAL_SECONDS,
+    evenOnAlarm: options.evenOnAlarm ?? false,
+  };
+}
+
+/** Problems with the options, each starting with `gradualRollback`. */
+export function gradualRollbackProblems(options: GradualRollbackOptions): string[] {
+  const problems: string[] = [];
+  const { steps } = options;
+  if (!Token.isUnresolved(steps) && (!Number.isInteger(steps) || steps < 2 || steps > 10)) {
+    problems.push(`gradualRollback.steps must be a whole number from 2 to 10, got ${steps}`);
+  }
+  const seconds = options.interval?.toSeconds({ integral: false }) ?? DEFAULT_ROLLBACK_INTERVAL_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) {
+    problems.push(`gradualRollback.interval must be whole seconds from 1 to 30, got ${seconds} s`);
+  } else if (Number.isInteger(steps) && steps * seconds > 120) {
+    problems.push(`gradualRollback: steps × interval must be at most 120 s (the Rollback function times out at 5 minutes), got ${steps * seconds} s`);
+  }
+  return problems;
 }

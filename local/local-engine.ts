@@ -15,6 +15,7 @@ import type { FakeElbv2Options } from './fakes/elbv2';
 import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
+import { ALB_ROUTER, albTarget } from '../lambda/adapters/alb-target';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -255,7 +256,8 @@ export class LocalEngine {
 
   private seedTarget(target: TargetConfig): void {
     this.targets.push(target);
-    const { traffic, workload } = target;
+    const { workload } = target;
+    const traffic = albTarget(target.traffic);
     const { elbv2 } = this.aws;
     // Adding the forward action creates its target groups.
     const actions = [
@@ -315,8 +317,9 @@ export class LocalEngine {
         }
       }
       recorded = this.kube.requests.length;
-      for (const { workload, traffic } of this.targets) {
-        if (namespace !== workload.namespace) continue;
+      for (const { workload, traffic: target } of this.targets) {
+        if (namespace !== workload.namespace || target.kind !== ALB_ROUTER) continue;
+        const traffic = albTarget(target);
         if (name === workload.stableDeployment) {
           this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
         } else if (name === workload.canaryDeployment) {

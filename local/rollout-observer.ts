@@ -5,6 +5,7 @@
  */
 import type { FakeDeployment } from './fake-kubernetes';
 import type { LocalEngine } from './local-engine';
+import { albTarget } from '../lambda/adapters/alb-target';
 
 export interface WeightSample {
   readonly at: number;
@@ -29,7 +30,8 @@ export class RolloutObserver {
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly engine: LocalEngine) {
-    const { traffic, workload } = engine.target;
+    const { workload } = engine.target;
+    const traffic = albTarget(engine.target.traffic);
     const steered = traffic.ruleArn ?? traffic.listenerArn;
     for (const [which, name] of [['stable', workload.stableDeployment], ['canary', workload.canaryDeployment]] as const) {
       this.recordDeployment(which, engine.kube.deployment(workload.namespace, name));
@@ -65,7 +67,7 @@ export class RolloutObserver {
 
   /** The weights steered right now, as the fake ELBv2 holds them. */
   currentWeights(): { stable: number; canary: number } {
-    const { traffic } = this.engine.target;
+    const traffic = albTarget(this.engine.target.traffic);
     const map = this.engine.aws.elbv2.weights(traffic.ruleArn ?? traffic.listenerArn);
     return { stable: map[traffic.stableTargetGroupArn] ?? 0, canary: map[traffic.canaryTargetGroupArn] ?? 0 };
   }

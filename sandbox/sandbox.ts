@@ -29,6 +29,7 @@ import type {
   WeightPoint,
 } from './run-model';
 import { startTraffic, type Response, type Traffic } from './traffic';
+import { albTarget } from '../lambda/adapters/alb-target';
 
 export const STABLE_IMAGE = 'registry.local/checkout:1.0.0';
 export const CANDIDATE_IMAGE = 'registry.local/checkout:2.0.0';
@@ -389,7 +390,8 @@ class SandboxRecorder {
     await engine.loadHandlers();
     const observer = new RolloutObserver(engine);
     closers.push(() => observer.close());
-    const { workload, traffic: trafficTarget } = engine.target;
+    const { workload } = engine.target;
+    const trafficTarget = albTarget(engine.target.traffic);
     const container = workload.containers[0]!;
     const steered = trafficTarget.ruleArn ?? trafficTarget.listenerArn;
 

@@ -101,7 +101,8 @@ export interface CanaryObservation {
   readonly requested: Record<string, string>;
   readonly snapshot: DeploymentSnapshot;
   readonly status: RolloutStatus;
-  readonly healthyTargets: number;
+  /** Healthy targets behind the canary, where the router can see them (an ALB target group). */
+  readonly healthyTargets: number | undefined;
 }
 
 export type CanaryVerdict =
@@ -110,7 +111,8 @@ export type CanaryVerdict =
 
 /**
  * Whether the canary still is what the bake judged: its Deployment runs the candidate, every
- * desired replica (at least one) is available, and its target group has healthy targets. Alarms
+ * desired replica (at least one) is available, and its target group (where the router has one) has
+ * healthy targets. Alarms
  * alone miss a canary someone re-imaged, scaled to zero or drained during the bake.
  */
 export function judgeCanary(seen: CanaryObservation): CanaryVerdict {
@@ -128,7 +130,7 @@ export function judgeCanary(seen: CanaryObservation): CanaryVerdict {
       reason: `${name} has ${available} of ${desired} replica(s) available${desired < 1 ? ' (scaled to zero)' : ''}`,
     };
   }
-  if (seen.healthyTargets < 1) {
+  if (seen.healthyTargets !== undefined && seen.healthyTargets < 1) {
     return { ok: false, error: 'NoHealthyTargets', reason: `${name} runs, but its target group has no healthy targets` };
   }
   return { ok: true };

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { readFailure } from '../domain/failure';
 import type { TrafficTarget } from '../domain/types';
-import { clock, fenceSeconds, wire } from '../shared/runtime';
+import { clock, fenceSeconds, pause, wire } from '../shared/runtime';
 import { router } from '../shared/wiring/router';
 import { events } from '../shared/wiring/events';
 import { store } from '../shared/wiring/store';
@@ -10,7 +10,7 @@ import { workloads } from '../shared/wiring/workloads';
 import { stateHandler } from '../shared/handler';
 import { rollbackExecution } from '../use-cases/rollback';
 
-const deps = wire({ store, router, workloads, timer, clock, fenceSeconds, events });
+const deps = wire({ store, router, workloads, timer, clock, fenceSeconds, events, sleep: () => pause });
 
 /**
  * Lenient on purpose: a rollback that refuses its input leaves traffic on the canary. Only what it
@@ -22,12 +22,13 @@ const event = z.object({
     executionArn: z.string().min(1),
     targetKey: z.string().min(1),
     target: z.looseObject({
-      traffic: z.looseObject({
-        listenerArn: z.string().min(1),
-        ruleArn: z.string().min(1).optional(),
-        stableTargetGroupArn: z.string().min(1),
-        canaryTargetGroupArn: z.string().min(1),
-      }),
+      // The router's own fields are its adapter's to read; it never refuses a restore.
+      traffic: z.looseObject({ kind: z.string().min(1), key: z.string().min(1) }),
+      // A pace it cannot read is no pace: the revert then happens at once.
+      rollbackPace: z
+        .object({ steps: z.number().int().min(2).max(10), intervalSeconds: z.number().int().min(1).max(60), evenOnAlarm: z.boolean() })
+        .optional()
+        .catch(undefined),
     }),
   }),
   error: z.unknown().optional(),
@@ -38,11 +39,17 @@ const event = z.object({
 /** Rollback: undo whatever the record holds; returns the named error and the cause the execution fails with. */
 export const handler = stateHandler('Rollback', event, async (e) => {
   const failure = readFailure(e.error);
-  const { listenerArn, ruleArn, stableTargetGroupArn, canaryTargetGroupArn } = e.rollout.target.traffic;
-  const traffic: TrafficTarget = { listenerArn, ...(ruleArn ? { ruleArn } : {}), stableTargetGroupArn, canaryTargetGroupArn };
+  const traffic: TrafficTarget = e.rollout.target.traffic;
   const outcome = await rollbackExecution(
     deps,
-    { targetKey: e.rollout.targetKey, executionArn: e.rollout.executionArn, traffic, heldLock: e.heldLock },
+    {
+      targetKey: e.rollout.targetKey,
+      executionArn: e.rollout.executionArn,
+      traffic,
+      heldLock: e.heldLock,
+      ...(e.rollout.target.rollbackPace && { pace: e.rollout.target.rollbackPace }),
+      error: failure.error,
+    },
     failure.cause,
   );
   const undone = outcome.undone.length > 0 ? ` Rolled back: ${outcome.undone.join('; ')}.` : '';

@@ -18,12 +18,8 @@ const sweepRequest = z.object({
   kind: z.enum(['safety', 'reassert']),
   executionArn: z.string().min(1),
   targetKey: z.string().min(1),
-  traffic: z.object({
-    listenerArn: z.string().min(1),
-    ruleArn: z.string().min(1).optional(),
-    stableTargetGroupArn: z.string().min(1),
-    canaryTargetGroupArn: z.string().min(1),
-  }),
+  // The router's own fields are its adapter's to read.
+  traffic: z.looseObject({ kind: z.string().min(1), key: z.string().min(1) }),
 });
 
 const run = stateHandler(

@@ -95,7 +95,7 @@ async function assertCanaryServing(
   const [snapshot, status, healthyTargets] = await Promise.all([
     deps.workloads.snapshot(ref),
     deps.workloads.rolloutStatus(ref),
-    deps.router.healthyTargets(rollout.target.traffic.canaryTargetGroupArn),
+    deps.router.healthyTargets(rollout.target.traffic, 'canary'),
   ]);
   const verdict = judgeCanary({ deployment: ref.name, requested: rollout.request.images, snapshot, status, healthyTargets });
   if (verdict.ok) return;

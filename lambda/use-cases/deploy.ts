@@ -7,8 +7,11 @@ import { canaryRef, fenceOf, heldRecord, stableRef, type RolloutContext } from '
 export interface ReadyResult {
   readonly ready: boolean;
   readonly message: string;
-  /** Healthy targets in the target group; 0 until the Deployment's rollout is complete (not asked before). */
-  readonly healthyTargets: number;
+  /**
+   * Healthy targets in the side's target group; 0 until the Deployment's rollout is complete (not
+   * asked before); undefined when the router has no target-group view.
+   */
+  readonly healthyTargets?: number;
 }
 
 /**
@@ -16,20 +19,22 @@ export interface ReadyResult {
  * changes, and only once, so a retried invocation cannot record the candidate as "previous".
  */
 export async function deployCanary(
-  deps: { store: RolloutStore; workloads: Workloads; clock: Clock },
+  deps: { store: RolloutStore; workloads: Workloads; router: TrafficRouter; clock: Clock },
   rollout: RolloutContext,
 ): Promise<{ since: string }> {
   const ref = canaryRef(rollout.target);
   const record = await heldRecord(deps.store, rollout);
   const fence = fenceOf(deps.store, record);
   const previousCanary = record.previousCanary ?? (await deps.workloads.snapshot(ref));
+  // A router whose traffic follows ready pods keeps the canary at 0 until its first weight.
+  const replicas = (await deps.router.canaryReplicasBeforeTraffic?.(rollout.target.traffic)) ?? rollout.target.workload.canaryReplicas;
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'deploying-canary', previousCanary });
   await fence();
   await deps.workloads.setImages(ref, rollout.request.images);
   await fence();
-  await deps.workloads.scale(ref, rollout.target.workload.canaryReplicas);
-  logger.info('canary deployment started', { deployment: ref.name, images: rollout.request.images });
+  await deps.workloads.scale(ref, replicas);
+  logger.info('canary deployment started', { deployment: ref.name, images: rollout.request.images, replicas });
   return { since: deps.clock.now().toISOString() };
 }
 
@@ -68,19 +73,20 @@ export async function checkReady(
   since: string,
 ): Promise<ReadyResult> {
   const ref: DeploymentRef = which === 'canary' ? canaryRef(target) : stableRef(target);
-  const targetGroupArn = which === 'canary' ? target.traffic.canaryTargetGroupArn : target.traffic.stableTargetGroupArn;
   const status = await deps.workloads.rolloutStatus(ref);
   if (status.failed) {
     throw new RolloutStuckError(`${which} deployment "${ref.name}" failed to roll out: ${status.message}`);
   }
   // ELBv2 Describe* calls share an account-wide token bucket: ask only once the pods are there.
-  const healthyTargets = status.complete ? await deps.router.healthyTargets(targetGroupArn) : 0;
-  const ready = status.complete && healthyTargets > 0;
+  const healthyTargets = status.complete ? await deps.router.healthyTargets(target.traffic, which) : 0;
+  const ready = status.complete && (healthyTargets === undefined || healthyTargets > 0);
   const message = !status.complete
     ? status.message
-    : healthyTargets > 0
-      ? `${which} deployment "${ref.name}" is ready with ${healthyTargets} healthy target(s)`
-      : `${which} deployment "${ref.name}" is rolled out but its target group has no healthy targets yet`;
+    : healthyTargets === undefined
+      ? `${which} deployment "${ref.name}" is ready`
+      : healthyTargets > 0
+        ? `${which} deployment "${ref.name}" is ready with ${healthyTargets} healthy target(s)`
+        : `${which} deployment "${ref.name}" is rolled out but its target group has no healthy targets yet`;
   if (!ready) {
     const elapsedSeconds = (deps.clock.now().getTime() - Date.parse(since)) / 1000;
     if (elapsedSeconds > target.timing.readyTimeoutSeconds) {
@@ -89,5 +95,5 @@ export async function checkReady(
       );
     }
   }
-  return { ready, message, healthyTargets };
+  return { ready, message, ...(healthyTargets !== undefined && { healthyTargets }) };
 }

@@ -1,4 +1,4 @@
-import { STABLE_ONLY, type Weights } from '../domain/types';
+import { STABLE_ONLY, type TrafficTarget, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
 import { safetyScheduleName } from '../domain/naming';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
@@ -30,6 +30,7 @@ export async function finishRollout(
     // on the canary), only the safety schedule may be left.
     const live = await deps.router.readWeights(rollout.target.traffic);
     if (sameWeights(live, STABLE_ONLY)) {
+      await closeTesterRoute(deps.router, rollout.target.traffic);
       await dropSafetySchedule(deps.timer, safetySchedule);
       return done;
     }
@@ -44,6 +45,7 @@ export async function finishRollout(
   await writeGuarded(deps.router, rollout.target, STABLE_ONLY, record.lastWrittenWeights, fence, async (live) =>
     sameWeights(live, STABLE_ONLY) ? undefined : STABLE_ONLY,
   );
+  await closeTesterRoute(deps.router, rollout.target.traffic);
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { lastWrittenWeights: STABLE_ONLY });
   if (!keep) {
@@ -67,4 +69,11 @@ export async function finishRollout(
     }),
   );
   return done;
+}
+
+/** The promotion ends the tester route with the rollout. Never refuses; a missing route is fine. */
+async function closeTesterRoute(router: TrafficRouter, traffic: TrafficTarget): Promise<void> {
+  if (traffic.testerHeader && router.testerRoute && (await router.testerRoute.close(traffic))) {
+    logger.info('removed the tester route', { header: traffic.testerHeader.name });
+  }
 }

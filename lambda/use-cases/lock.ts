@@ -1,9 +1,9 @@
 import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
-import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type Weights } from '../domain/types';
+import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type TrafficTarget, type Weights } from '../domain/types';
 import { safetyScheduleName } from '../domain/naming';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
-import type { BakeTimer, Clock, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
+import type { BakeTimer, Clock, Fence, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { announce } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
@@ -60,8 +60,10 @@ export async function acquireLock(
     );
   }
   if (!canaryAttached && (await deps.router.attachCanary(target.traffic, fence))) {
-    logger.info('attached the canary target group at weight 0 so the load balancer health-checks it');
+    logger.info('attached the canary side at weight 0 so it is health-checked before it gets traffic');
   }
+  // Requests with the tester header reach the canary from now on; every revert and Finish remove the route.
+  if (target.traffic.testerHeader) await openTesterRoute(deps.router, target.traffic, fence);
   countEvent('RolloutsStarted', target.service);
   await announce(
     deps.events,
@@ -75,6 +77,13 @@ export async function acquireLock(
  * either way, and a schedule left behind deletes itself at its next run (it finds no record of its
  * execution), so a Scheduler outage here must not fail a promoted or rolled-back rollout.
  */
+async function openTesterRoute(router: TrafficRouter, traffic: TrafficTarget, fence: Fence): Promise<void> {
+  if (!router.testerRoute) {
+    throw new ValidationFailedError(`traffic.testerHeader: the ${traffic.kind} router has no tester route; remove testerHeader`);
+  }
+  if (await router.testerRoute.open(traffic, fence)) logger.info('opened the tester route', { header: traffic.testerHeader?.name });
+}
+
 export async function dropSafetySchedule(timer: BakeTimer, name: string): Promise<void> {
   try {
     await timer.cancel(name);

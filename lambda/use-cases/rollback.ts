@@ -1,11 +1,13 @@
 import { planRollback, type RollbackEnding } from '../domain/rollback';
 import { reassertScheduleName, safetyScheduleName } from '../domain/naming';
 import { factsOfRecord, rolloutEvent, RolloutEventTypes, type RolloutEventType } from '../domain/rollout-events';
-import { STABLE_ONLY, type RolloutRecord, type SweepRequest, type TrafficTarget } from '../domain/types';
+import { STABLE_ONLY, type RollbackPace, type RolloutRecord, type SweepRequest, type TrafficTarget } from '../domain/types';
+import { canaryWeights, formatWeights } from '../domain/weights';
+import { ErrorNames } from '../errors';
 import type { BakeTimer, Clock, Executions, RolloutEvents, RolloutStore, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { announce, weightChanged } from './announce';
-import { canaryRef, stableRef } from './context';
+import { canaryRef, fenceOf, stableRef } from './context';
 import { dropSafetySchedule } from './lock';
 
 export interface RollbackDeps {
@@ -18,6 +20,8 @@ export interface RollbackDeps {
   readonly fenceSeconds: number;
   /** Where the Rolled Back and Aborted events go; published last, so they never delay the revert. */
   readonly events?: RolloutEvents;
+  /** The pauses of a gradual rollback. @default - real time */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RollbackOutcome {
@@ -39,6 +43,10 @@ export interface RollbackArgs {
    * is touched unless this execution holds it.
    */
   readonly heldLock: boolean;
+  /** Walk the canary's weight down instead of one write (the target's `rollbackPace`). @default - at once */
+  readonly pace?: RollbackPace;
+  /** The error the execution fails with: a health failure reverts at once unless the pace says `evenOnAlarm`. */
+  readonly error?: string;
 }
 
 interface TrafficOutcome {
@@ -53,6 +61,10 @@ interface TrafficOutcome {
  */
 async function trafficToStable(router: TrafficRouter, traffic: TrafficTarget): Promise<TrafficOutcome> {
   const result = await router.restoreStable(traffic);
+  // No tester route outlives its rollout; after the traffic, so it never delays the revert.
+  if (traffic.testerHeader && router.testerRoute && (await router.testerRoute.close(traffic))) {
+    logger.info('removed the tester route', { header: traffic.testerHeader.name });
+  }
   const sentence = result.nothingToSteer
     ? 'nothing left to steer: the listener or rule is gone or forwards nowhere, so the lock is released without a traffic change'
     : result.wrote
@@ -106,10 +118,49 @@ async function revertWorkloads(deps: Pick<RollbackDeps, 'workloads'>, record: Ro
   }
 }
 
+/** Failures of the canary's health: its traffic goes at once, a walk down would serve more errors. */
+const HEALTH_FAILURES = new Set<string>([ErrorNames.CanaryUnhealthy, ErrorNames.NoHealthyTargets]);
+
+/**
+ * A gradual rollback's walk: the canary's weight goes down in `pace.steps` equal writes,
+ * `pace.intervalSeconds` apart, each fenced, before the instant restore that always follows. It
+ * never blocks the revert: a fence that fails (cleanup took over), an error, or weights serinus did
+ * not write cut the walk short, and the restore runs at once.
+ */
+async function walkDown(deps: RollbackDeps, args: RollbackArgs, pace: RollbackPace): Promise<string[]> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const walked: string[] = [];
+  try {
+    const record = await deps.store.get(args.targetKey);
+    if (!record || record.executionArn !== args.executionArn || record.endedAt) return walked;
+    const fence = fenceOf(deps.store, record);
+    const from = (await deps.router.readWeights(args.traffic)).canary;
+    for (let step = 1; step < pace.steps; step++) {
+      const weight = Math.floor((from * (pace.steps - step)) / pace.steps);
+      if (weight <= 0) break;
+      const wanted = canaryWeights(weight);
+      // Only ever down: a live canary share already at or below this step is left as it is.
+      const { wrote } = await deps.router.writeWeights(args.traffic, wanted, {
+        fence,
+        decide: async (live) => (live.stable + live.canary === 100 && live.canary > weight ? wanted : undefined),
+      });
+      if (!wrote) break;
+      walked.push(formatWeights(wanted));
+      await sleep(pace.intervalSeconds * 1000);
+    }
+  } catch (error) {
+    logger.warn('gradual rollback cut short; the traffic goes to stable at once', { error: error as Error });
+  }
+  return walked;
+}
+
 /** Rollback of the execution that is running it: traffic, then only its own record, never another holder's. */
 export async function rollbackExecution(deps: RollbackDeps, args: RollbackArgs, why: string): Promise<RollbackOutcome> {
   if (args.heldLock) {
-    const traffic = await trafficToStable(deps.router, args.traffic);
+    const gradual = args.pace && (args.pace.evenOnAlarm || !HEALTH_FAILURES.has(args.error ?? ''));
+    const walked = gradual ? await walkDown(deps, args, args.pace!) : [];
+    const restored = await trafficToStable(deps.router, args.traffic);
+    const traffic = walked.length > 0 ? { ...restored, undone: [`walk the canary's weight down (${walked.join(', ')})`, ...restored.undone] } : restored;
     const record = await deps.store.get(args.targetKey);
     if (!record || record.executionArn !== args.executionArn) {
       logger.info('traffic is on stable; this execution holds no lock, so nothing more to undo', { targetKey: args.targetKey });

@@ -28,9 +28,10 @@ export async function shiftWeight(
   const fence = fenceOf(deps.store, record);
   let wanted = canaryWeights(step.weight);
 
-  const healthy = await deps.router.healthyTargets(traffic.canaryTargetGroupArn);
+  // Routers without a target-group view (undefined) verify the canary's pods in their own write.
+  const healthy = await deps.router.healthyTargets(traffic, 'canary');
   if (healthy === 0) {
-    throw new NoHealthyTargetsError(`the canary target group has no healthy targets; refusing to send it ${step.weight}% of traffic`);
+    throw new NoHealthyTargetsError(`the canary has no healthy targets; refusing to send it ${step.weight}% of traffic`);
   }
 
   const planned = wanted;

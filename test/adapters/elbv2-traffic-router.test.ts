@@ -20,12 +20,13 @@ import {
   LISTENER_ARN as LISTENER,
   RULE_ARN as RULE,
   STABLE_TARGET_GROUP_ARN as STABLE,
+  albTraffic,
 } from '../support/fixtures';
 
 const OTHER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/legacy/09d2b1a1c9e8f6aa';
 
-const listenerTarget: TrafficTarget = { listenerArn: LISTENER, stableTargetGroupArn: STABLE, canaryTargetGroupArn: CANARY };
-const ruleTarget: TrafficTarget = { ...listenerTarget, ruleArn: RULE };
+const listenerTarget: TrafficTarget = albTraffic();
+const ruleTarget: TrafficTarget = albTraffic({ ruleArn: RULE });
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 
@@ -595,7 +596,7 @@ describe('Elbv2TrafficRouter', () => {
       const { router } = newRouter();
 
       // Act
-      const healthy = await router.healthyTargets(CANARY);
+      const healthy = await router.healthyTargets(listenerTarget, 'canary');
 
       // Assess
       expect(healthy).toBe(2);
@@ -608,7 +609,7 @@ describe('Elbv2TrafficRouter', () => {
       const { router } = newRouter();
 
       // Act
-      const healthy = await router.healthyTargets(CANARY);
+      const healthy = await router.healthyTargets(listenerTarget, 'canary');
 
       // Assess
       expect(healthy).toBe(0);

@@ -268,6 +268,8 @@ describe('atExpressionTime', () => {
 describe('scheduleSweep', () => {
   const SWEEPER = 'arn:aws:lambda:eu-west-1:123456789012:function:serinus-sweeper';
   const TRAFFIC = {
+    kind: 'alb',
+    key: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
     listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2',
     stableTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout/1',
     canaryTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-canary/2',

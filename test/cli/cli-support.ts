@@ -33,7 +33,7 @@ export const STARTED = new Date('2026-12-02T04:30:00.000Z');
 
 export const TARGET: TargetConfig = {
   service: SERVICE,
-  traffic: { listenerArn: LISTENER_ARN, ruleArn: RULE_ARN, stableTargetGroupArn: STABLE_TG, canaryTargetGroupArn: CANARY_TG },
+  traffic: { kind: 'alb', key: RULE_ARN, listenerArn: LISTENER_ARN, ruleArn: RULE_ARN, stableTargetGroupArn: STABLE_TG, canaryTargetGroupArn: CANARY_TG },
   workload: { clusterName: 'shop', namespace: 'shop', stableDeployment: 'checkout', canaryDeployment: 'checkout-canary', containers: ['app'], canaryReplicas: 1 },
   alarmNames: ['checkout-5xx', 'checkout-p99'],
   defaults: { strategy: 'Canary10Percent5Minutes', approval: 'beforePromote' },

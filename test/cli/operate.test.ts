@@ -494,7 +494,7 @@ describe('errors every command shares', () => {
 
   it('reads the listener itself when the target is a listener default action', async () => {
     // Prepare
-    const listenerOnly = { ...DISCOVERY, target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: undefined } } };
+    const listenerOnly = { ...DISCOVERY, target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: undefined, key: TARGET.traffic.listenerArn } } };
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(listenerOnly) } });
     elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER_ARN, DefaultActions: ruleWith(100, 0).Rules[0].Actions }] });
     dynamodb.on(GetCommand).resolves({});

@@ -16,6 +16,8 @@ import { LocalEngine, type LocalEngineOptions } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import { extractWorkflow, type SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { FLOW_SPEED, STABLE, observed, type Flow } from './flow-support';
+import { albTarget } from '../../lambda/adapters/alb-target';
+import { TrafficRouting } from '../../lib/routing';
 
 const SAMPLE = { ...FIXTURE_CONFIG, alarmNames: FIXTURE_CONFIG.alarmNames ?? [] };
 
@@ -43,9 +45,10 @@ export function sampleWorkflowWith(key: string, extra: Partial<CanaryRolloutProp
     const managed = SAMPLE.managedAlarms;
     const rollout = new CanaryRollout(stack, 'Checkout', {
       serviceName: SAMPLE.serviceName,
-      listenerArn: SAMPLE.listenerArn,
-      stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
-      canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
+      routing: TrafficRouting.albListenerArn(SAMPLE.listenerArn, {
+        stable: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
+        canary: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
+      }),
       cluster: EksCluster.fromName(SAMPLE.clusterName),
       namespace: SAMPLE.namespace,
       stableDeployment: SAMPLE.stableDeployment,
@@ -81,7 +84,7 @@ export async function startFlowOn(workflow: SynthesizedWorkflow, options: LocalE
 
 /** The listener or rule the flow steers. */
 export function steered(flow: Flow): string {
-  const { traffic } = flow.engine.target;
+  const traffic = albTarget(flow.engine.target.traffic);
   return traffic.ruleArn ?? traffic.listenerArn;
 }
 
@@ -89,8 +92,8 @@ export function steered(flow: Flow): string {
 export function liveWeights(flow: Flow): Record<string, number> | undefined {
   const { elbv2: fake } = flow.engine.aws;
   const arn = steered(flow);
-  const exists = (fake.describeRules({ ListenerArn: flow.engine.target.traffic.listenerArn }).Rules ?? []).some((rule) => rule.RuleArn === arn);
-  return exists || arn === flow.engine.target.traffic.listenerArn ? fake.weights(arn) : undefined;
+  const exists = (fake.describeRules({ ListenerArn: albTarget(flow.engine.target.traffic).listenerArn }).Rules ?? []).some((rule) => rule.RuleArn === arn);
+  return exists || arn === albTarget(flow.engine.target.traffic).listenerArn ? fake.weights(arn) : undefined;
 }
 
 /** Someone edits the canary Deployment through the Kubernetes API (a JSON merge patch, as `kubectl patch --type merge`). */
@@ -121,7 +124,7 @@ export function patchCanary(flow: Flow, patch: unknown): Promise<number> {
 /** The canary's pods fail the load balancer's health checks: every registered target turns unhealthy. */
 export function canaryTargetsUnhealthy(flow: Flow): void {
   const { elbv2: fake } = flow.engine.aws;
-  const arn = flow.engine.target.traffic.canaryTargetGroupArn;
+  const arn = albTarget(flow.engine.target.traffic).canaryTargetGroupArn;
   const targets = fake.describeTargetHealth({ TargetGroupArn: arn }).TargetHealthDescriptions ?? [];
   fake.setTargetHealth(
     arn,
@@ -131,7 +134,7 @@ export function canaryTargetsUnhealthy(flow: Flow): void {
 
 /** Healthy targets the canary target group has now. */
 export function canaryHealthyTargets(flow: Flow): number {
-  const arn = flow.engine.target.traffic.canaryTargetGroupArn;
+  const arn = albTarget(flow.engine.target.traffic).canaryTargetGroupArn;
   const targets = flow.engine.aws.elbv2.describeTargetHealth({ TargetGroupArn: arn }).TargetHealthDescriptions ?? [];
   return targets.filter((t) => t.TargetHealth?.State === 'healthy').length;
 }

@@ -7,6 +7,7 @@
 import { OnDrift } from '../../lib/policies';
 import type { ExecutionOutcome } from '../../local/local-engine';
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, type Flow } from './flow-support';
+import { albTarget } from '../../lambda/adapters/alb-target';
 import {
   canaryReplicas,
   canaryTargetsUnhealthy,
@@ -43,7 +44,7 @@ afterEach(async () => {
   await flow?.close();
 });
 
-const tg = () => flow.engine.target.traffic;
+const tg = () => albTarget(flow.engine.target.traffic);
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Runs PLAN, holds the bake of step `index`, makes the edit, lets the bake end. */
@@ -183,7 +184,7 @@ describe('edits of the listener during a bake', () => {
     // Prepare
     flow = await startFlowOn(ruleWorkflow());
     const rule = steered(flow);
-    expect(rule).toBe(flow.engine.target.traffic.ruleArn);
+    expect(rule).toBe(albTarget(flow.engine.target.traffic).ruleArn);
 
     // Act
     const outcome = await editDuringBake(0, () => flow.engine.aws.elbv2.deleteRuleOutOfBand(rule));
@@ -196,7 +197,7 @@ describe('edits of the listener during a bake', () => {
     expectRolledBack(outcome);
     expect(liveWeights(flow)).toBeUndefined();
     // The listener's default action, never steered, is as it was.
-    expect(flow.engine.aws.elbv2.weights(flow.engine.target.traffic.listenerArn)).toEqual({});
+    expect(flow.engine.aws.elbv2.weights(albTarget(flow.engine.target.traffic).listenerArn)).toEqual({});
     await flow.engine.passFence();
     expect(flow.engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
     expect(flow.engine.aws.scheduler.pending()).toEqual([]);

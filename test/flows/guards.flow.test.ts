@@ -9,6 +9,7 @@
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, type Flow } from './flow-support';
 import { canaryHealthyTargets, canaryPodsFailHealthChecks, canaryTargetsUnhealthy, stableImage, steered } from './edits-support';
+import { albTarget } from '../../lambda/adapters/alb-target';
 
 // The first flow of a file compiles and loads every handler: allow for a loaded machine.
 jest.setTimeout(90_000);
@@ -103,7 +104,7 @@ it('INSUFFICIENT_DATA at the end of the last bake is not healthy (the default po
 it("CheckHealth's drift check: weights edited during the last bake fail it before anything is promoted", async () => {
   // Prepare
   flow = await startFlow();
-  const { stableTargetGroupArn, canaryTargetGroupArn } = flow.engine.target.traffic;
+  const { stableTargetGroupArn, canaryTargetGroupArn } = albTarget(flow.engine.target.traffic);
   const bake = holdBake(flow, 1);
   const execution = flow.engine.start({ image: CANDIDATE, steps: PLAN });
   await bake.running;

@@ -4,6 +4,7 @@
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, steps, type Flow } from './flow-support';
 import { liveWeights, stableImage } from './edits-support';
+import { albTarget } from '../../lambda/adapters/alb-target';
 
 const N = 5;
 
@@ -96,7 +97,7 @@ describe('a rollout that ended inside its fence period', () => {
     expect(late).toMatchObject({ status: 'SUCCEEDED', output: { result: 'promoted' } });
     expect(stableImage(flow)).toBe('registry.local/app:3.0.0');
     expect(flow.observer.canaryWeights()).toEqual([10, 0, 20, 100, 0]);
-    expect(liveWeights(flow)).toEqual({ [flow.engine.target.traffic.stableTargetGroupArn]: 100, [flow.engine.target.traffic.canaryTargetGroupArn]: 0 });
+    expect(liveWeights(flow)).toEqual({ [albTarget(flow.engine.target.traffic).stableTargetGroupArn]: 100, [albTarget(flow.engine.target.traffic).canaryTargetGroupArn]: 0 });
     await expectEndInvariants(flow, late, [10, 20, 100]);
   });
 });

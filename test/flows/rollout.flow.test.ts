@@ -4,6 +4,7 @@
  * outcome and the invariants of DESIGN.md §2.
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, steps, type Flow } from './flow-support';
+import { albTarget } from '../../lambda/adapters/alb-target';
 
 const NAMESPACE = () => flow.engine.target.workload.namespace;
 const STABLE_DEPLOYMENT = () => flow.engine.target.workload.stableDeployment;
@@ -192,7 +193,7 @@ describe('flow 8: drift', () => {
   it('stops and reverts when the weights change outside serinus mid-bake', async () => {
     // Prepare
     flow = await startFlow();
-    const { traffic } = flow.engine.target;
+    const traffic = albTarget(flow.engine.target.traffic);
     const bake = holdBake(flow, 0);
     const execution = flow.engine.start({ image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 300 }, { weight: 100, bakeSeconds: 60 }] });
     await bake.running;

@@ -7,6 +7,7 @@ import { EVENT_HANDLERS, WORKFLOW_HANDLERS, type HandlerName } from '../../lambd
 import type { RolloutContext } from '../../lambda/use-cases/context';
 import { LocalEngine, shutdownLocalEngines } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
+import { albTarget } from '../../lambda/adapters/alb-target';
 
 // The engine sets this on deploy; the safety and reassert schedules target the sweeper.
 process.env.SERINUS_SWEEPER_FUNCTION_ARN ??= 'arn:aws:lambda:eu-west-1:123456789012:function:serinus-sweeper';
@@ -169,13 +170,13 @@ describe('a mutating handler run twice', () => {
     const heldLock = (workflow.definition.States.Rollback!.Parameters as { heldLock: unknown }).heldLock;
     expect(heldLock).toBe(true);
     const first = await engine.invoke('rollback', { rollout, error, heldLock });
-    const after = { weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() };
+    const after = { weights: engine.aws.elbv2.weights(albTarget(workflow.target.traffic).listenerArn), canary: canary().spec, record: record() };
 
     // Act
     const again = await engine.invoke('rollback', { rollout, error, heldLock });
 
     // Assess
-    expect({ weights: engine.aws.elbv2.weights(workflow.target.traffic.listenerArn), canary: canary().spec, record: record() }).toEqual(after);
+    expect({ weights: engine.aws.elbv2.weights(albTarget(workflow.target.traffic).listenerArn), canary: canary().spec, record: record() }).toEqual(after);
     expect(after.record).toBeUndefined();
     expect(after.canary.replicas).toBe(0);
     expect(first).toMatchObject({ undone: expect.arrayContaining(['shift all traffic to the stable target group (canary weight 0)']) });
@@ -188,7 +189,7 @@ describe('a mutating handler run twice', () => {
   it('finish reports the same result when retried after it completed', async () => {
     // Prepare
     const rollout = await validated();
-    const { canaryTargetGroupArn } = workflow.target.traffic;
+    const { canaryTargetGroupArn } = albTarget(workflow.target.traffic);
     await engine.invoke('acquire-lock', { rollout });
     await engine.invoke('deploy-canary', { rollout });
     await engine.invoke('shift-weight', { rollout, step: rollout.plan.steps[0] });
@@ -199,6 +200,6 @@ describe('a mutating handler run twice', () => {
 
     // Assess
     expect(again).toEqual(first);
-    expect(engine.aws.elbv2.weights(workflow.target.traffic.listenerArn)[canaryTargetGroupArn]).toBe(0);
+    expect(engine.aws.elbv2.weights(albTarget(workflow.target.traffic).listenerArn)[canaryTargetGroupArn]).toBe(0);
   });
 });

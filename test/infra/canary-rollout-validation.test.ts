@@ -8,10 +8,10 @@ import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout
 import { EksCluster } from '../../lib/cluster';
 import { Approval, OnDrift } from '../../lib/policies';
 import { ValidationFailedError } from '../../lambda/errors';
-import { OTHER, SAMPLE, emptyStack, newTestApp, validRolloutProps } from '../support/synth';
+import { type AlbOverrides, OTHER, SAMPLE, emptyStack, newTestApp, validRolloutProps } from '../support/synth';
 
 /** Builds a rollout from valid props with `overrides` applied. */
-function build(overrides: (stack: Stack) => Partial<CanaryRolloutProps>, existing?: Stack): () => CanaryRollout {
+function build(overrides: (stack: Stack) => Partial<CanaryRolloutProps> & AlbOverrides, existing?: Stack): () => CanaryRollout {
   const stack = existing ?? emptyStack().stack;
   return () => new CanaryRollout(stack, `Rollout${stack.node.children.length}`, validRolloutProps(stack, overrides(stack)));
 }

@@ -17,6 +17,7 @@ import { CanaryRollout } from '../../lib/canary-rollout';
 import { LifecycleHook } from '../../lib/hooks';
 import { DeploymentWindow, FreezePeriod } from '../../lib/windows';
 import { OTHER, SAMPLE, sampleStack, synthSample, validRolloutProps } from '../support/synth';
+import { albTarget } from '../../lambda/adapters/alb-target';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
 type AslValidator = (
@@ -355,7 +356,7 @@ describe('the synthesized definition, run locally', () => {
   const CANDIDATE = 'registry.local/app:2.0.0';
   const STABLE = 'registry.local/app:1.0.0';
   const { namespace, stableDeployment } = workflow.target.workload;
-  const traffic = workflow.target.traffic;
+  const traffic = albTarget(workflow.target.traffic);
   let engine: LocalEngine;
 
   beforeEach(async () => {

@@ -36,6 +36,7 @@ describe('bindIngress', () => {
     expect(bound.albMetrics).toBeUndefined();
     expect(bound.problems).toEqual([]);
     expect(bound.description).toBe('action "split" of ingress "web" in namespace "shop"');
+    expect(bound.arns).toEqual({ 'routing.listenerArn': LISTENER });
   });
 
   it.each<[Partial<IngressRoutingOptions>, RegExp]>([

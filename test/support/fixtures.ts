@@ -4,7 +4,8 @@
  * service, checkout; a test that asserts on a value should pass that value itself rather than
  * lean on a default.
  */
-import type { RolloutRecord, RolloutRequest, TargetConfig, TrafficTarget, WorkloadTarget } from '../../lambda/domain/types';
+import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../../lambda/adapters/alb-target';
+import type { RolloutRecord, RolloutRequest, TargetConfig, WorkloadTarget } from '../../lambda/domain/types';
 
 export const LISTENER_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
 export const RULE_ARN =
@@ -15,7 +16,7 @@ export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:ch
 
 /** Top-level fields replace the default; `traffic` and `workload` are merged field by field. */
 export interface TargetConfigOverrides extends Partial<Omit<TargetConfig, 'traffic' | 'workload'>> {
-  readonly traffic?: Partial<TrafficTarget>;
+  readonly traffic?: Partial<AlbTarget>;
   readonly workload?: Partial<WorkloadTarget>;
 }
 
@@ -33,12 +34,7 @@ export function targetConfig(overrides: TargetConfigOverrides = {}): TargetConfi
     timing: { settleSeconds: 15, readyTimeoutSeconds: 600, pollSeconds: 10 },
     onDrift: 'revert',
     ...rest,
-    traffic: {
-      listenerArn: LISTENER_ARN,
-      stableTargetGroupArn: STABLE_TARGET_GROUP_ARN,
-      canaryTargetGroupArn: CANARY_TARGET_GROUP_ARN,
-      ...traffic,
-    },
+    traffic: albTraffic(traffic),
     workload: {
       clusterName: 'prod',
       namespace: 'shop',
@@ -93,4 +89,16 @@ export function rolloutRecord(overrides: Partial<RolloutRecord> = {}): RolloutRe
     generation: 0,
     ...overrides,
   };
+}
+
+/** An ALB traffic target: the fixture's listener and target groups, with any field overridden; the key follows. */
+export function albTraffic(overrides: Partial<AlbTarget> = {}): AlbTarget {
+  const target = {
+    kind: ALB_ROUTER as typeof ALB_ROUTER,
+    listenerArn: LISTENER_ARN,
+    stableTargetGroupArn: STABLE_TARGET_GROUP_ARN,
+    canaryTargetGroupArn: CANARY_TARGET_GROUP_ARN,
+    ...overrides,
+  };
+  return { ...target, key: overrides.key ?? albTargetKey(target) };
 }

@@ -10,6 +10,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { buildSampleStack, type SampleConfig, type SampleServiceStack } from '../../bin/serinus';
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
+import { TrafficRouting, type TesterRouteOptions } from '../../lib/routing';
 import { addNagChecks } from '../../bin/nag';
 import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 
@@ -70,24 +71,42 @@ export function emptyStack(): { app: App; stack: Stack } {
   return { app, stack };
 }
 
+/** The ALB routing of a test's rollout, field by field: a test overrides one thing. */
+export interface AlbOverrides {
+  readonly listener?: elbv2.IApplicationListener;
+  readonly listenerArn?: string;
+  readonly listenerRuleArn?: string;
+  readonly stableTargetGroup?: elbv2.ITargetGroup;
+  readonly canaryTargetGroup?: elbv2.ITargetGroup;
+  readonly testerRoute?: TesterRouteOptions;
+}
+
 /** Valid props for a CanaryRollout in `stack`, from the sample's configuration; a test overrides one thing. */
-export function validRolloutProps(stack: Stack, overrides: Partial<CanaryRolloutProps> = {}): CanaryRolloutProps {
+export function validRolloutProps(stack: Stack, overrides: Partial<CanaryRolloutProps> & AlbOverrides = {}): CanaryRolloutProps {
   const unique = stack.node.children.length;
+  const { listener, listenerArn, listenerRuleArn, stableTargetGroup, canaryTargetGroup, testerRoute, ...props } = overrides;
+  const targetGroups = {
+    stable:
+      stableTargetGroup ??
+      elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Stable${unique}`, { targetGroupArn: SAMPLE.stableTargetGroupArn }),
+    canary:
+      canaryTargetGroup ??
+      elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Canary${unique}`, { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
+    ...(testerRoute && { testerRoute }),
+  };
+  const listenerOf = listener?.listenerArn ?? listenerArn ?? SAMPLE.listenerArn;
+  const routing = listenerRuleArn
+    ? TrafficRouting.albRuleArn(listenerOf, listenerRuleArn, targetGroups)
+    : TrafficRouting.albListenerArn(listenerOf, targetGroups);
   return {
     serviceName: SAMPLE.serviceName,
-    listenerArn: SAMPLE.listenerArn,
-    stableTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Stable${unique}`, {
-      targetGroupArn: SAMPLE.stableTargetGroupArn,
-    }),
-    canaryTargetGroup: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Canary${unique}`, {
-      targetGroupArn: SAMPLE.canaryTargetGroupArn,
-    }),
+    routing,
     cluster: EksCluster.fromName(SAMPLE.clusterName),
     namespace: SAMPLE.namespace,
     stableDeployment: SAMPLE.stableDeployment,
     canaryDeployment: SAMPLE.canaryDeployment,
     containers: [...SAMPLE.containers],
     alarms: [cloudwatch.Alarm.fromAlarmName(stack, `Alarm${unique}`, 'checkout-availability')],
-    ...overrides,
+    ...props,
   };
 }

@@ -12,6 +12,7 @@
 import type { FaultKind } from '../../../local/fakes/aws';
 import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalExecution } from '../../../local/local-engine';
 import { CANDIDATE, FLOW_SPEED, STABLE, observed, sampleWorkflow, type Flow } from '../flow-support';
+import { albTarget } from '../../../lambda/adapters/alb-target';
 
 /**
  * As the flow tests start one (Kubernetes rollouts complete at once, bakes end when their schedule
@@ -326,7 +327,8 @@ export async function endInvariants(flow: Flow, outcome: ExecutionOutcome): Prom
   } catch (error) {
     violations.push(`the safety sweep or the reassert failed with no fault left: ${String(error)}`);
   }
-  const { traffic, workload } = engine.target;
+  const { workload } = engine.target;
+  const traffic = albTarget(engine.target.traffic);
 
   // 1. Stable carries all the traffic (raw weights: 999/1 is not 100/0).
   const weights = engine.aws.elbv2.weights(traffic.ruleArn ?? traffic.listenerArn);
