@@ -198,7 +198,8 @@ describe('IngressTrafficRouter.writeWeights', () => {
             name: 'web',
             namespace: 'shop',
             generation: 1,
-            // Optimistic concurrency: the API server refuses the PUT if the Ingress changed since this version.
+            // Optimistic concurrency: the API server answers 409 Conflict to a PUT whose resourceVersion is not
+            // the stored one (Kubernetes API conventions, "Concurrency Control and Consistency").
             resourceVersion: before.metadata.resourceVersion,
             annotations: { ...OTHER_ANNOTATIONS, [KEY]: camel(90, 10) },
           },
