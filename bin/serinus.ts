@@ -95,8 +95,10 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
 /** The construct's prop names, where the sample's key differs. */
 const PROP_KEYS: Record<string, string> = {
   cluster: 'clusterName',
-  stableTargetGroup: 'stableTargetGroupArn',
-  canaryTargetGroup: 'canaryTargetGroupArn',
+  'routing.listener': 'listenerArn',
+  'routing.rule': 'listenerRuleArn',
+  'routing.stable': 'stableTargetGroupArn',
+  'routing.canary': 'canaryTargetGroupArn',
   alarms: 'alarmNames',
   approvalTopic: 'approvalTopicArn',
   notificationTopic: 'notificationTopicArn',

@@ -10,8 +10,8 @@ import { AFTER_PROMOTION, APPROVAL_MODES, DRIFT_POLICIES, INSUFFICIENT_DATA_POLI
 
 /** What the checks read; the props of CanaryRollout satisfy it. */
 export interface CheckedProps {
-  /** ARNs the routing names, by the key a problem starts with (`routing.listener`). */
-  readonly routingArns?: Readonly<Record<string, string>>;
+  /** ARNs the routing names, with the key a problem starts with (`routing.listener`). */
+  readonly routingArns?: ReadonlyArray<{ readonly key: string; readonly arn: string; readonly targetGroup?: boolean }>;
   readonly clusterArn?: string;
   readonly namespace: string;
   readonly stableDeployment: string;
@@ -57,7 +57,7 @@ export function propProblems(scope: IConstruct, props: CheckedProps): string[] {
     if (problem) problems.push(`${key} ${problem}`);
   };
   // Their resource type is the routing's to check (lib/routing.ts); here only where they are.
-  for (const [key, value] of Object.entries(props.routingArns ?? {})) arn(key, value);
+  for (const { key, arn: value, targetGroup } of props.routingArns ?? []) arn(key, value, targetGroup ? RULES.targetGroup : undefined);
   arn('cluster', props.clusterArn, RULES.cluster);
   props.alarmArns.forEach((alarmArn, i) => arn(`alarms[${i}]`, alarmArn, RULES.alarm));
   arn('approvalTopic', props.approvalTopicArn, RULES.topic);

@@ -46,6 +46,18 @@ export interface AlbMetricDimensions {
   readonly canaryTargetGroupFullName: string;
 }
 
+/**
+ * An ARN a routing names, checked at synth against the stack's partition, region and account.
+ * @internal
+ */
+export interface RoutingArn {
+  /** The key a problem starts with: `routing.listener`. */
+  readonly key: string;
+  readonly arn: string;
+  /** Whether it must be a target group's ARN. @default false */
+  readonly targetGroup?: boolean;
+}
+
 /** What the construct knows when it binds a routing. */
 export interface RoutingBindContext {
   /** The EKS cluster of the Deployments. */
@@ -73,8 +85,8 @@ export interface BoundRouting {
   readonly problems: string[];
   /** A sentence naming what is steered, for messages. */
   readonly description: string;
-  /** ARNs that must be of the stack's partition, region and account, by the key a problem starts with. */
-  readonly arns?: Readonly<Record<string, string>>;
+  /** ARNs that must be of the stack's partition, region and account, each with the key a problem starts with. */
+  readonly arns?: ReadonlyArray<RoutingArn>;
 }
 
 /** How a rollout steers traffic between stable and canary. Build one with a static factory. */
@@ -190,12 +202,12 @@ class AlbRouting extends TrafficRouting {
       },
       problems: this.problems(stableTargetGroupArn, canaryTargetGroupArn),
       description: ruleArn ? `listener rule ${ruleArn}` : `listener ${listenerArn}`,
-      arns: {
-        'routing.listener': listenerArn,
-        ...(ruleArn !== undefined && { 'routing.rule': ruleArn }),
-        'routing.stable': stableTargetGroupArn,
-        'routing.canary': canaryTargetGroupArn,
-      },
+      arns: [
+        { key: 'routing.listener', arn: listenerArn },
+        ...(ruleArn !== undefined ? [{ key: 'routing.rule', arn: ruleArn }] : []),
+        { key: 'routing.stable', arn: stableTargetGroupArn, targetGroup: true },
+        { key: 'routing.canary', arn: canaryTargetGroupArn, targetGroup: true },
+      ],
     };
   }
 

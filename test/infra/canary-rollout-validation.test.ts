@@ -55,19 +55,20 @@ describe('CanaryRollout props validation', () => {
     ]);
   });
 
-  it('requires exactly one of listener and listenerArn', () => {
+  it('takes the listener from a listener construct as from its ARN', () => {
     // Prepare
-    const both = build((stack) => ({
+    const fromConstruct = build((stack) => ({
       listener: elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
         listenerArn: SAMPLE.listenerArn,
         securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'ListenerSg', 'sg-0123456789abcdef0'),
       }),
     }));
-    const neither = build(() => ({ listenerArn: undefined }));
 
-    // Act & Assess
-    expect(both).toThrow(/give exactly one of listener and listenerArn/);
-    expect(neither).toThrow(/give exactly one of listener and listenerArn/);
+    // Act
+    const rollout = fromConstruct();
+
+    // Assess
+    expect(rollout.trafficKey).toBe(SAMPLE.listenerArn);
   });
 
   it('requires an ALB listener ARN', () => {
@@ -75,7 +76,7 @@ describe('CanaryRollout props validation', () => {
     const act = build(() => ({ listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/x/1/2' }));
 
     // Act & Assess
-    expect(act).toThrow(/listenerArn must be an Application Load Balancer listener ARN/);
+    expect(act).toThrow(/routing: the listener must be an Application Load Balancer listener ARN/);
   });
 
   it('requires a listener rule ARN for listenerRuleArn', () => {
@@ -83,7 +84,7 @@ describe('CanaryRollout props validation', () => {
     const act = build(() => ({ listenerRuleArn: SAMPLE.listenerArn }));
 
     // Act & Assess
-    expect(act).toThrow(/listenerRuleArn must be an ALB listener rule ARN/);
+    expect(act).toThrow(/routing: the rule must be an ALB listener rule ARN/);
   });
 
   it("requires the rule to belong to the rollout's listener", () => {
@@ -94,7 +95,7 @@ describe('CanaryRollout props validation', () => {
     }));
 
     // Act & Assess
-    expect(act).toThrow(/listenerRuleArn must be a rule of the listener/);
+    expect(act).toThrow(/routing: the rule must be a rule of the listener/);
   });
 
   it('requires different stable and canary target groups', () => {
@@ -106,7 +107,7 @@ describe('CanaryRollout props validation', () => {
     }));
 
     // Act & Assess
-    expect(sameArn).toThrow(/canaryTargetGroup and stableTargetGroup must be different target groups/);
+    expect(sameArn).toThrow(/routing: canary and stable must be different target groups/);
   });
 
   it('refuses a second rollout on the same listener in one stack', () => {
@@ -118,7 +119,7 @@ describe('CanaryRollout props validation', () => {
     const second = build(() => ({ namespace: 'other' }), stack);
 
     // Assess
-    expect(second).toThrow(/is already steered by CanaryRollout Test\/Rollout\d+; one rollout per listener or rule/);
+    expect(second).toThrow(/is already steered by CanaryRollout Test\/Rollout\d+; one rollout per traffic target/);
   });
 
   it('allows a second rollout on a rule of the same listener', () => {
@@ -314,7 +315,7 @@ describe('synth-time checks of ARNs, Kubernetes names and enums', () => {
     const act = build(() => ({ listenerArn: elsewhere(SAMPLE.listenerArn, 'us-east-1', SAMPLE.account) }));
 
     // Act & Assess
-    expect(act).toThrow(/listenerArn is in region "us-east-1", but the stack deploys to "eu-west-1"/);
+    expect(act).toThrow(/routing.listener is in region "us-east-1", but the stack deploys to "eu-west-1"/);
   });
 
   it("refuses an ARN of another account than the stack's", () => {
@@ -326,7 +327,7 @@ describe('synth-time checks of ARNs, Kubernetes names and enums', () => {
     }));
 
     // Act & Assess
-    expect(act).toThrow(/canaryTargetGroup is in account "210987654321", but the stack deploys to "123456789012"/);
+    expect(act).toThrow(/routing.canary is in account "210987654321", but the stack deploys to "123456789012"/);
   });
 
   it('refuses an ARN of the wrong resource type', () => {
@@ -348,7 +349,7 @@ describe('synth-time checks of ARNs, Kubernetes names and enums', () => {
 
     // Assess
     expect(problems).toEqual([
-      expect.stringMatching(/stableTargetGroup must be the ARN of a target group \(elasticloadbalancing:…:targetgroup\/…\)/),
+      expect.stringMatching(/routing.stable must be the ARN of a target group \(elasticloadbalancing:…:targetgroup\/…\)/),
       expect.stringMatching(/approvalTopic must be the ARN of an SNS topic/),
     ]);
   });

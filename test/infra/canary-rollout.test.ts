@@ -43,6 +43,8 @@ describe('CanaryRollout', () => {
     expect(target).toEqual({
       service: SAMPLE.serviceName,
       traffic: {
+        kind: 'alb',
+        key: SAMPLE.listenerArn,
         listenerArn: SAMPLE.listenerArn,
         stableTargetGroupArn: SAMPLE.stableTargetGroupArn,
         canaryTargetGroupArn: SAMPLE.canaryTargetGroupArn,
@@ -84,6 +86,8 @@ describe('CanaryRollout', () => {
 
     // Assess
     expect(rollout._targetConfig.traffic).toEqual({
+      kind: 'alb',
+      key: ruleArn,
       listenerArn: SAMPLE.listenerArn,
       ruleArn,
       stableTargetGroupArn: SAMPLE.stableTargetGroupArn,

@@ -1,6 +1,6 @@
 import { planRollback, type RollbackPlan } from '../../lambda/domain/rollback';
 import type { BakeRecord, DeploymentSnapshot, RolloutPhase, RolloutRecord } from '../../lambda/domain/types';
-import { LISTENER_ARN, RULE_ARN, rolloutRecord, rolloutRequest, targetConfig } from '../support/fixtures';
+import { LISTENER_ARN, RULE_ARN, albTraffic, rolloutRecord, rolloutRequest, targetConfig } from '../support/fixtures';
 
 const NEW = 'checkout:1.4.2';
 const OLD = 'checkout:1.4.1';
@@ -135,7 +135,7 @@ describe('planRollback', () => {
 
   it('names the rule as the lock when a rule is steered', () => {
     // Prepare
-    const record = recordWith({ phase: 'locked', target: { ...TARGET, traffic: { ...TARGET.traffic, ruleArn: RULE_ARN } } });
+    const record = recordWith({ phase: 'locked', target: { ...TARGET, traffic: albTraffic({ ruleArn: RULE_ARN }) } });
 
     // Act
     const plan = planRollback(record);
