@@ -72,7 +72,7 @@ export function bindIngress(_scope: Construct, context: RoutingBindContext, opti
     kubernetes: true,
     problems: problemsOf(options, servicePort),
     description: `action "${options.actionName}" of ingress "${options.ingressName}" in namespace "${context.namespace}"`,
-    arns: { 'routing.listenerArn': options.listenerArn },
+    arns: [{ key: 'routing.listenerArn', arn: options.listenerArn }],
   };
 }
 

@@ -36,7 +36,7 @@ describe('bindIngress', () => {
     expect(bound.albMetrics).toBeUndefined();
     expect(bound.problems).toEqual([]);
     expect(bound.description).toBe('action "split" of ingress "web" in namespace "shop"');
-    expect(bound.arns).toEqual({ 'routing.listenerArn': LISTENER });
+    expect(bound.arns).toEqual([{ key: 'routing.listenerArn', arn: LISTENER }]);
   });
 
   it.each<[Partial<IngressRoutingOptions>, RegExp]>([
