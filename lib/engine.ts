@@ -113,6 +113,8 @@ const ELB_READ_ACTIONS = [
   'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTargetHealth',
+  // The ingress router maps the controller's target groups to Services by their tags.
+  'elasticloadbalancing:DescribeTags',
 ];
 const ALARM_READ_ACTIONS = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Scan'];

@@ -18,3 +18,6 @@ export {
   type RoutingBindContext,
   type TesterRouteOptions,
 } from './routing';
+export { type IngressRoutingOptions } from './routing-ingress';
+export { type IstioRoutingOptions } from './routing-istio';
+export { type ReplicaRatioRoutingOptions } from './routing-replica-ratio';

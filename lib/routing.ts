@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
 import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
+import { bindIngress, type IngressRoutingOptions } from './routing-ingress';
 import { bindIstio, type IstioRoutingOptions } from './routing-istio';
 import { bindReplicaRatio, type ReplicaRatioRoutingOptions } from './routing-replica-ratio';
 
@@ -118,6 +119,15 @@ export abstract class TrafficRouting {
   }
 
   /**
+   * An ALB that the AWS Load Balancer Controller owns through an Ingress: the weights of the
+   * Ingress's `alb.ingress.kubernetes.io/actions.<actionName>` annotation, verified on the listener
+   * rule the controller reconciles. Direct listener edits would be reverted by the controller.
+   */
+  static ingress(options: IngressRoutingOptions): TrafficRouting {
+    return new IngressRouting(options);
+  }
+
+  /**
    * One named http route of an Istio VirtualService: the weights of its stable and canary
    * destinations (two subsets of one host, or two hosts), edited through the Kubernetes API.
    */
@@ -136,6 +146,16 @@ export abstract class TrafficRouting {
 
   /** @internal */
   abstract _bind(scope: Construct, context: RoutingBindContext): BoundRouting;
+}
+
+class IngressRouting extends TrafficRouting {
+  constructor(private readonly options: IngressRoutingOptions) {
+    super();
+  }
+
+  override _bind(scope: Construct, context: RoutingBindContext): BoundRouting {
+    return bindIngress(scope, context, this.options);
+  }
 }
 
 class ReplicaRatioRouting extends TrafficRouting {

@@ -31,6 +31,7 @@ export type RouterFactory = (services: RouterServices) => Promise<TrafficRouter>
 
 export const ROUTER_ADAPTERS: Readonly<Record<string, RouterFactory>> = {
   alb: async ({ sleep }) => new (await import('./elbv2-traffic-router')).Elbv2TrafficRouter(undefined, { sleep }),
+  ingress: async ({ sleep, kube }) => new (await import('./ingress-traffic-router')).IngressTrafficRouter({ kube, sleep }),
   istio: async ({ sleep, kube }) => new (await import('./istio-traffic-router')).IstioTrafficRouter({ connections: await kube(), sleep }),
   'replica-ratio': async ({ sleep, workloads }) => new (await import('./replica-ratio-router')).ReplicaRatioRouter(await workloads(), { sleep }),
 };

@@ -17,6 +17,8 @@ import {
   type DescribeListenersCommandOutput,
   type DescribeRulesCommandInput,
   type DescribeRulesCommandOutput,
+  type DescribeTagsCommandInput,
+  type DescribeTagsCommandOutput,
   type DescribeTargetHealthCommandInput,
   type DescribeTargetHealthCommandOutput,
   type Listener,
@@ -27,6 +29,7 @@ import {
   type ProtocolEnum,
   type Rule,
   type RuleCondition,
+  type Tag,
   type TargetGroupStickinessConfig,
   type TargetGroupTuple,
   type TargetHealth,
@@ -128,6 +131,8 @@ export class FakeElbv2 {
   private readonly rules = new Map<string, RuleRecord>();
   private readonly targetGroups = new Map<string, FakeTarget[]>();
   private readonly weightListeners = new Set<(change: WeightsChange) => void>();
+  private readonly targetGroupTags = new Map<string, Tag[]>();
+  private readonly readListeners = new Set<(arns: string[]) => void>();
 
   constructor(options: FakeElbv2Options = {}) {
     this.propagationReads = options.propagationReads ?? 0;
@@ -152,6 +157,7 @@ export class FakeElbv2 {
       ModifyListenerCommand: (input: ModifyListenerCommandInput) => this.modifyListener(input),
       ModifyRuleCommand: (input: ModifyRuleCommandInput) => this.modifyRule(input),
       DescribeTargetHealthCommand: (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input),
+      DescribeTagsCommand: (input: DescribeTagsCommandInput) => this.describeTags(input),
     });
   }
 
@@ -190,8 +196,53 @@ export class FakeElbv2 {
     });
   }
 
-  addTargetGroup(arn: string): void {
+  addTargetGroup(arn: string, options: { tags?: Record<string, string> } = {}): void {
     if (!this.targetGroups.has(arn)) this.targetGroups.set(arn, []);
+    if (options.tags) this.tagTargetGroup(arn, options.tags);
+  }
+
+  /** Adds or overwrites tags of a target group, as AddTags does. */
+  tagTargetGroup(arn: string, tags: Record<string, string>): void {
+    if (!this.targetGroups.has(arn)) throw new Error(`No target group ${arn}`);
+    const current = this.targetGroupTags.get(arn) ?? [];
+    const merged = new Map(current.map((tag) => [tag.Key!, tag.Value ?? '']));
+    for (const [key, value] of Object.entries(tags)) merged.set(key, value);
+    this.targetGroupTags.set(arn, [...merged].map(([Key, Value]) => ({ Key, Value })));
+  }
+
+  /** Whether the target group exists. */
+  hasTargetGroup(arn: string): boolean {
+    return this.targetGroups.has(arn);
+  }
+
+  /**
+   * Someone other than the API caller (a controller) replaces the whole action list of a listener's
+   * default action or a rule: immediately visible, no API call logged, validated as Modify* would.
+   */
+  replaceActionsOutOfBand(arn: string, actions: Action[]): void {
+    const steered = this.steered(arn);
+    this.registerTargetGroupsOf(actions);
+    const normalized = this.normalizeActions(actions, 'Actions');
+    const before = weightsOf(steered.latest);
+    steered.latest = normalized;
+    steered.visible = structuredClone(normalized);
+    steered.staleReads = 0;
+    if (!sameWeights(before, weightsOf(normalized))) this.notify(this.steeredArn(arn), weightsOf(normalized), 'out-of-band');
+  }
+
+  /** The action list the load balancer applies now (the latest write). */
+  actions(arn: string): Action[] {
+    return structuredClone(this.steered(arn).latest);
+  }
+
+  /**
+   * Called by every DescribeRules/DescribeListeners that passed throttling, with the ARNs of the
+   * listeners and rules it is about to read, before it reads them: a controller model can make its
+   * lagging change surface at a chosen read. @returns unsubscribe
+   */
+  onRead(listener: (arns: string[]) => void): () => void {
+    this.readListeners.add(listener);
+    return () => this.readListeners.delete(listener);
   }
 
   /** Replaces the registered targets of the group (creating the group if needed). */
@@ -273,6 +324,7 @@ export class FakeElbv2 {
     } else {
       throw validationError('You must specify either listener ARNs or a load balancer ARN');
     }
+    this.announceRead(listeners.map((listener) => listener.arn));
     return { ...OK, Listeners: listeners.map((listener) => listenerView(listener, read(listener))) };
   }
 
@@ -282,9 +334,14 @@ export class FakeElbv2 {
       throw validationError('You must specify either listener ARN or rule ARNs, but not both');
     }
     if (input.RuleArns !== undefined) {
+      this.announceRead(input.RuleArns);
       return { ...OK, Rules: input.RuleArns.map((arn) => this.readRule(arn)) };
     }
     const listener = this.listeners.get(input.ListenerArn!) ?? throwListenerNotFound();
+    this.announceRead([
+      ...[...this.rules.values()].filter((rule) => rule.listenerArn === listener.arn).map((rule) => rule.arn),
+      this.defaultRuleArn(listener.arn),
+    ]);
     const rules = [...this.rules.values()]
       .filter((rule) => rule.listenerArn === listener.arn)
       .sort((a, b) => Number(a.priority) - Number(b.priority))
@@ -342,7 +399,29 @@ export class FakeElbv2 {
     return { ...OK, TargetHealthDescriptions: descriptions };
   }
 
+  describeTags(input: DescribeTagsCommandInput): DescribeTagsCommandOutput {
+    this.enter('DescribeTags', input);
+    const arns = input.ResourceArns ?? [];
+    // API_DescribeTags: ResourceArns holds 1 to 20 ARNs.
+    if (arns.length === 0 || arns.length > 20) {
+      throw validationError(`1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length between 1 and 20`);
+    }
+    const TagDescriptions = arns.map((arn) => {
+      if (arn.includes(':targetgroup/')) {
+        if (!this.targetGroups.has(arn)) throw targetGroupNotFound();
+        return { ResourceArn: arn, Tags: structuredClone(this.targetGroupTags.get(arn) ?? []) };
+      }
+      if (this.listeners.has(arn) || this.rules.has(arn)) return { ResourceArn: arn, Tags: [] };
+      throw arn.includes(':listener-rule/') ? (throwRuleNotFound() as never) : throwListenerNotFound();
+    });
+    return { ...OK, TagDescriptions };
+  }
+
   // ---- internals ----------------------------------------------------------------------------
+
+  private announceRead(arns: string[]): void {
+    for (const listener of [...this.readListeners]) listener(arns.map((arn) => this.steeredArn(arn)));
+  }
 
   /** Logs the call and applies fault injection, before the call has any effect. */
   private enter(command: string, input: unknown): void {
