@@ -22,7 +22,7 @@ export const ErrorNames = {
   WeightNotApplied: 'WeightNotApplied',
   /** A Deployment did not complete its rollout in time, or reported ProgressDeadlineExceeded. */
   RolloutStuck: 'RolloutStuck',
-  /** The canary target group has no healthy targets, so it must not receive traffic. */
+  /** The canary has no healthy targets, so it must not receive traffic. */
   NoHealthyTargets: 'NoHealthyTargets',
   /** An approval was rejected. */
   ApprovalRejected: 'ApprovalRejected',

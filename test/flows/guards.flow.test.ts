@@ -42,7 +42,7 @@ it('ShiftWeight refuses to give weight to a canary whose targets all turned unhe
 
   // Assess
   expect(outcome).toMatchObject({ status: 'FAILED', error: 'NoHealthyTargets' });
-  expect(outcome.cause).toMatch(/^NoHealthyTargets: the canary target group has no healthy targets; refusing to send it 10% of traffic/);
+  expect(outcome.cause).toMatch(/^NoHealthyTargets: the canary has no healthy targets; refusing to send it 10% of traffic/);
   expect(outcome.states).not.toContain('Bake');
   // The canary never had weight.
   expect(flow.observer.weights).toEqual([]);
