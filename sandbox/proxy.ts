@@ -56,6 +56,8 @@ export interface WeightedProxy {
   readonly dropped: number;
   /** The same for requests with the tester header (a tester route to a canary without pods yet). */
   readonly testerDropped: number;
+  /** Why the users' requests were dropped. */
+  readonly droppedBy: { readonly noRoute: number; readonly noPods: number; readonly failed: number };
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startWeightedProxy(options: WeightedProxyOptions): Promise
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   let dropped = 0;
   let testerDropped = 0;
+  const droppedBy = { noRoute: 0, noPods: 0, failed: 0 };
 
   const server = http.createServer((request, response) => {
     const startedAt = Date.now();
@@ -77,7 +80,10 @@ export async function startWeightedProxy(options: WeightedProxyOptions): Promise
       if (ended) return;
       ended = true;
       if (version === undefined && tester) testerDropped += 1;
-      else if (version === undefined) dropped += 1;
+      else if (version === undefined) {
+        dropped += 1;
+        droppedBy[!targetGroup ? 'noRoute' : !upstream ? 'noPods' : 'failed'] += 1;
+      }
       if (decision) done?.({ targetGroup: decision.side, decision, tester, version, status, latencyMs: Date.now() - startedAt, at: Date.now() });
     };
 
@@ -120,6 +126,7 @@ export async function startWeightedProxy(options: WeightedProxyOptions): Promise
     get testerDropped() {
       return testerDropped;
     },
+    droppedBy,
     close: async () => {
       await closeServer(server);
       agent.destroy();

@@ -173,6 +173,11 @@ export interface SandboxOptions {
   readonly tailMs?: number;
   /** @default 1000 */
   readonly decisionDelayMs?: number;
+  /**
+   * Compute the managed alarms from the proxy's results. Off, every alarm stays OK: a run about
+   * routing that a loaded machine's latency must not roll back. @default true
+   */
+  readonly computeAlarms?: boolean;
   /** The traffic generator's time bound. @default 600000 */
   readonly maxTrafficMs?: number;
 }
@@ -413,10 +418,14 @@ class SandboxRecorder {
     };
     closers.push(() => apps.v1.close(), () => apps.v2.close());
 
+    // The replica ratio waits for pods to be ready after each scale (10 reads 2 s apart): its pods
+    // start in 6 simulated seconds, and its pauses run on the rollout's clock rather than at once.
+    const pods = this.routing === 'replica-ratio';
     const engine = await LocalEngine.start(workflow, {
       speed: this.speed,
       stableImage: STABLE_IMAGE,
-      rolloutDelayMs: Math.round(Math.min(800, Math.max(20, 24_000 / this.speed))),
+      rolloutDelayMs: Math.round(pods ? Math.max(5, 6_000 / this.speed) : Math.min(800, Math.max(20, 24_000 / this.speed))),
+      ...(pods && { retryTimeScale: this.speed }),
     });
     closers.push(() => engine.close());
     // Before any request flows: a handler's first load blocks this process, which also runs the
@@ -478,7 +487,8 @@ class SandboxRecorder {
     });
     closers.push(() => proxy.close());
 
-    const specs = managedAlarmSpecs(workflow.definedAlarms).filter((spec) => world.target.alarmNames.includes(spec.name));
+    const specs =
+      options.computeAlarms === false ? [] : managedAlarmSpecs(workflow.definedAlarms).filter((spec) => world.target.alarmNames.includes(spec.name));
     const evaluator = new AlarmEvaluator({
       specs,
       canary: this.targetWindows.canary,
@@ -616,6 +626,7 @@ class SandboxRecorder {
       engine,
       world,
       finalWeights,
+      droppedBy: proxy.droppedBy,
       outcome,
       result,
       steps,
@@ -741,6 +752,7 @@ class SandboxRecorder {
     const { engine, execution, steps, world } = running;
     const { workload } = world.target;
     let seen = 0;
+    let testerRouteOpen = false;
     let healthyThrough = -1;
     const bakesSeen = new Set<number>();
     let lastSample = Date.now();
@@ -756,6 +768,11 @@ class SandboxRecorder {
     const pollOnce = (): void => {
       const record = rolloutRecord(engine);
       this.followWrites(record?.lastWrittenWeights, steps);
+      if (this.testerHeader && world.testerRouteOpen() !== testerRouteOpen) {
+        testerRouteOpen = !testerRouteOpen;
+        const header = `${this.testerHeader.name}: ${this.testerHeader.value}`;
+        this.event('state', 'tester route', testerRouteOpen ? `open: requests with ${header} go to the canary` : `closed: requests with ${header} go by the weights again`);
+      }
       if (record?.healthyThroughStep !== undefined && record.healthyThroughStep > healthyThrough) {
         healthyThrough = record.healthyThroughStep;
         this.event('check', `step ${healthyThrough + 1} healthy`, 'CheckHealth: every alarm OK, and no ALARM in their history since the bake began');
@@ -902,6 +919,7 @@ class SandboxRecorder {
     engine: LocalEngine;
     world: SandboxWorld;
     finalWeights: Split;
+    droppedBy: WeightedProxy['droppedBy'];
     outcome: ExecutionOutcome;
     result: RolloutResult;
     steps: readonly StepSpec[];
@@ -928,7 +946,10 @@ class SandboxRecorder {
     }
     if (stableImage !== expectedImage) problems.push(`the stable Deployment runs ${stableImage}, not ${expectedImage}`);
     if (canaryReplicas !== 0) problems.push(`the canary Deployment still has ${canaryReplicas} replicas`);
-    if (dropped > 0) problems.push(`${dropped} of ${this.total} requests got no answer from v1 or v2`);
+    if (dropped > 0) {
+      const { noRoute, noPods, failed } = input.droppedBy;
+      problems.push(`${dropped} of ${this.total} requests got no answer from v1 or v2 (the proxy found no route for ${noRoute}, no ready pods for ${noPods}; ${failed} failed upstream)`);
+    }
     if (input.scenario.expectsAlarm && engine.alarmEvents.length === 0) problems.push('no alarm event reached serinus');
     if (engine.kube.listenerErrors.length > 0) problems.push(`${engine.kube.listenerErrors.length} Deployment listeners failed`);
     if (input.evaluatorErrors > 0) problems.push(`${input.evaluatorErrors} alarm state changes could not be delivered`);

@@ -6,9 +6,15 @@
 import type { TargetConfig, TesterHeader } from '../lambda/domain/types';
 import type { LocalEngine } from '../local/local-engine';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
-import { albDataPlane, type DataPlane, type Side, type Split } from './data-plane';
+import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { routerWorld, ingressController, virtualServicePath } from '../local/router-worlds';
+import { sampleTarget } from '../local/sample-targets';
+import { albDataPlane, istioDataPlane, replicaRatioDataPlane, type DataPlane, type IstioDestination, type Side, type Split } from './data-plane';
 import type { RoutingKind } from './routing-modes';
-import { albTarget } from '../lambda/adapters/alb-target';
+import { ALB_ROUTER, albTarget } from '../lambda/adapters/alb-target';
+import { INGRESS_ROUTER, ingressTarget } from '../lambda/adapters/ingress-target';
+import { ISTIO_ROUTER, istioTarget } from '../lambda/adapters/istio-target';
+import { REPLICA_RATIO_ROUTER } from '../lambda/adapters/replica-ratio-target';
 import { ROUTER_ADAPTERS } from '../lambda/adapters/routers';
 
 export interface SandboxWorld {
@@ -23,6 +29,8 @@ export interface SandboxWorld {
   split(): Split;
   /** Called after every change of the steered split. @returns unsubscribe */
   onSplitChange(listener: (split: Split) => void): () => void;
+  /** Whether a tester route exists in the data plane now. */
+  testerRouteOpen(): boolean;
   close(): void;
 }
 
@@ -48,45 +56,14 @@ export async function routerHasTesterRoute(routerKind: string): Promise<boolean>
   }
 }
 
-/** The target with the tester header, when the router takes it; the workflow that steers it. */
-async function withTester(
-  engine: LocalEngine,
-  workflow: SynthesizedWorkflow,
-  target: TargetConfig,
-  testerHeader: TesterHeader | undefined,
-): Promise<{ target: TargetConfig; workflow: SynthesizedWorkflow; testerRouted: boolean }> {
-  const testerRouted = testerHeader !== undefined && (await routerHasTesterRoute(target.traffic.kind));
-  const steered: TargetConfig = testerRouted ? { ...target, traffic: { ...target.traffic, testerHeader } } : target;
-  const same = steered === workflow.target;
-  return { target: steered, workflow: same ? workflow : engine.workflowFor(steered), testerRouted };
-}
-
-/** An ALB listener the engine seeded: the proxy evaluates its rules, the split is the steered action's. */
-export function albWorld(
-  kind: RoutingKind,
-  engine: LocalEngine,
-  steered: { target: TargetConfig; workflow: SynthesizedWorkflow; testerRouted: boolean },
-  tg: { listenerArn: string; steeredArn: string; stable: string; canary: string },
-): SandboxWorld {
-  const sideOf = (arn: string): Side | undefined => (arn === tg.stable ? 'stable' : arn === tg.canary ? 'canary' : undefined);
-  const split = (): Split => {
-    const weights = engine.aws.elbv2.weights(tg.steeredArn);
-    return percentSplit({ stable: weights[tg.stable] ?? 0, canary: weights[tg.canary] ?? 0 });
-  };
+/** Reads the data plane's split through the engine's world of the target's kind. */
+function splitOf(engine: LocalEngine, target: TargetConfig): Pick<SandboxWorld, 'split' | 'onSplitChange' | 'close'> {
+  const world = routerWorld(target.traffic);
   const stops: Array<() => void> = [];
   return {
-    kind,
-    ...steered,
-    dataPlane: albDataPlane({
-      rules: () => engine.aws.elbv2.listenerRules(tg.listenerArn),
-      sideOf,
-      describe: `ALB listener (a proxy evaluating its rules by priority) → ${tg.steeredArn === tg.listenerArn ? 'the default action' : 'the steered rule'}`,
-    }),
-    split,
+    split: () => percentSplit(world.liveSplit(engine.world, target)),
     onSplitChange(listener) {
-      const stop = engine.aws.elbv2.onWeightsChanged((change) => {
-        if (change.arn === tg.steeredArn) listener(split());
-      });
+      const stop = world.onSplitChange(engine.world, target, (change) => listener(percentSplit(change)));
       stops.push(stop);
       return stop;
     },
@@ -94,22 +71,120 @@ export function albWorld(
   };
 }
 
-/** Builds the world of a routing mode on a started engine. */
+/** An ALB data plane: the listener's rules by priority, each target group serving one side. */
+function albPlane(engine: LocalEngine, listenerArn: string, stable: string, canary: string, describe: string): DataPlane {
+  return albDataPlane({
+    rules: () => engine.aws.elbv2.listenerRules(listenerArn),
+    sideOf: (arn: string): Side | undefined => (arn === stable ? 'stable' : arn === canary ? 'canary' : undefined),
+    describe,
+  });
+}
+
+/** A rule ARN on the listener, `…:listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`. */
+function ruleArnOn(listenerArn: string): string {
+  return `${listenerArn.replace(':listener/', ':listener-rule/')}/5a0d1e2c3b4f6789`;
+}
+
+/** The target of a mode, seeded in the engine (the alb-listener mode steers the synthesized sample's own). */
+function targetOf(kind: RoutingKind, engine: LocalEngine, testerHeader: TesterHeader | undefined): TargetConfig {
+  const tester = testerHeader && { testerHeader };
+  let target: TargetConfig;
+  switch (kind) {
+    case 'alb-listener':
+      return tester ? { ...engine.target, traffic: { ...engine.target.traffic, ...tester } } : engine.target;
+    case 'alb-rule': {
+      const base = sampleTarget(engine.target, ALB_ROUTER, { suffix: 'rule', ...tester });
+      const ruleArn = ruleArnOn(String(base.traffic.listenerArn));
+      target = { ...base, traffic: { ...base.traffic, ruleArn, key: ruleArn } };
+      break;
+    }
+    case 'ingress':
+      target = sampleTarget(engine.target, INGRESS_ROUTER);
+      break;
+    case 'istio':
+      target = sampleTarget(engine.target, ISTIO_ROUTER, { ...tester });
+      break;
+    case 'replica-ratio':
+      target = sampleTarget(engine.target, REPLICA_RATIO_ROUTER);
+      break;
+  }
+  engine.addTarget(target);
+  return target;
+}
+
+/**
+ * Builds the world of a routing mode on a started engine: seeds its target (with the tester
+ * header when its router has a tester route) and the data plane the proxy follows.
+ */
 export async function prepareWorld(
   kind: RoutingKind,
   engine: LocalEngine,
   workflow: SynthesizedWorkflow,
   testerHeader: TesterHeader | undefined,
 ): Promise<SandboxWorld> {
-  if (kind === 'alb-listener') {
-    const traffic = albTarget(workflow.target.traffic);
-    const steered = await withTester(engine, workflow, workflow.target, testerHeader);
-    return albWorld(kind, engine, steered, {
-      listenerArn: traffic.listenerArn,
-      steeredArn: traffic.ruleArn ?? traffic.listenerArn,
-      stable: traffic.stableTargetGroupArn,
-      canary: traffic.canaryTargetGroupArn,
-    });
+  const routerKind = kind === 'alb-listener' || kind === 'alb-rule' ? ALB_ROUTER : kind;
+  const testerRouted = testerHeader !== undefined && (await routerHasTesterRoute(routerKind));
+  const target = targetOf(kind, engine, testerRouted ? testerHeader : undefined);
+  const steered = { target, workflow: target === workflow.target ? workflow : engine.workflowFor(target), testerRouted };
+  let dataPlane: DataPlane;
+  let testerRouteOpen: () => boolean = () => false;
+  switch (kind) {
+    case 'alb-listener':
+    case 'alb-rule': {
+      const traffic = albTarget(target.traffic);
+      dataPlane = albPlane(
+        engine,
+        traffic.listenerArn,
+        traffic.stableTargetGroupArn,
+        traffic.canaryTargetGroupArn,
+        `ALB listener (a proxy evaluating its rules by priority; serinus steers ${traffic.ruleArn ? 'the rule at priority 10' : 'the default action'})`,
+      );
+      testerRouteOpen = () => testerHeader !== undefined && hasHeaderRule(engine.aws.elbv2.listenerRules(traffic.listenerArn), testerHeader);
+      break;
+    }
+    case 'ingress': {
+      const traffic = ingressTarget(target.traffic);
+      const controller = ingressController(engine.world, target);
+      dataPlane = albPlane(
+        engine,
+        traffic.listenerArn,
+        controller.stableTargetGroupArn,
+        controller.canaryTargetGroupArn,
+        `ALB listener whose rule the Load Balancer Controller reconciles from Ingress ${traffic.namespace}/${traffic.ingressName} (a proxy evaluating its rules)`,
+      );
+      break;
+    }
+    case 'istio': {
+      const traffic = istioTarget(target.traffic);
+      const path = virtualServicePath(traffic);
+      const same = (a: IstioDestination, host: string, subset: string | undefined) => a.host.toLowerCase() === host.toLowerCase() && (a.subset ?? '') === (subset ?? '');
+      dataPlane = istioDataPlane({
+        spec: () => engine.kube.object(path).spec,
+        sideOf: (destination) =>
+          same(destination, traffic.canaryHost, traffic.canarySubset) ? 'canary' : same(destination, traffic.stableHost, traffic.stableSubset) ? 'stable' : undefined,
+        describe: `Istio sidecar (a proxy evaluating VirtualService ${traffic.namespace}/${traffic.virtualService}'s routes)`,
+      });
+      testerRouteOpen = () => routerWorld(target.traffic).liveSplit(engine.world, target).testerRoute === true;
+      break;
+    }
+    case 'replica-ratio': {
+      const { namespace, stableDeployment, canaryDeployment } = target.workload;
+      const ready = (name: string) => engine.kube.deployment(namespace, name).status.availableReplicas ?? 0;
+      dataPlane = replicaRatioDataPlane({
+        readyPods: () => ({ stable: ready(stableDeployment), canary: ready(canaryDeployment) }),
+        describe: `Service ${namespace}/${String(target.traffic.serviceName)} (a proxy spreading requests over the ready pods of both Deployments)`,
+      });
+      break;
+    }
   }
-  throw new Error(`the ${kind} routing is not wired yet`);
+  return { kind, ...steered, dataPlane, testerRouteOpen, ...splitOf(engine, target) };
+}
+
+/** Whether a listener rule routes on the tester header (whatever it forwards to). */
+function hasHeaderRule(rules: readonly Rule[], header: TesterHeader): boolean {
+  return rules.some(
+    (rule) =>
+      !rule.IsDefault &&
+      (rule.Conditions ?? []).some((c) => c.Field === 'http-header' && c.HttpHeaderConfig?.HttpHeaderName?.toLowerCase() === header.name.toLowerCase()),
+  );
 }
