@@ -74,7 +74,7 @@ function splitOf(engine: LocalEngine, target: TargetConfig): Pick<SandboxWorld, 
 /** An ALB data plane: the listener's rules by priority, each target group serving one side. */
 function albPlane(engine: LocalEngine, listenerArn: string, stable: string, canary: string, describe: string): DataPlane {
   return albDataPlane({
-    rules: () => engine.aws.elbv2.listenerRules(listenerArn),
+    rules: () => engine.aws.elbv2.rulesInEffect(listenerArn),
     sideOf: (arn: string): Side | undefined => (arn === stable ? 'stable' : arn === canary ? 'canary' : undefined),
     describe,
   });
@@ -139,7 +139,7 @@ export async function prepareWorld(
         traffic.canaryTargetGroupArn,
         `ALB listener (a proxy evaluating its rules by priority; serinus steers ${traffic.ruleArn ? 'the rule at priority 10' : 'the default action'})`,
       );
-      testerRouteOpen = () => testerHeader !== undefined && hasHeaderRule(engine.aws.elbv2.listenerRules(traffic.listenerArn), testerHeader);
+      testerRouteOpen = () => testerHeader !== undefined && hasHeaderRule(engine.aws.elbv2.rulesInEffect(traffic.listenerArn), testerHeader);
       break;
     }
     case 'ingress': {

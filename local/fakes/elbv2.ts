@@ -240,7 +240,7 @@ export class FakeElbv2 {
    * their conditions and latest actions, then its default rule. A data plane's view (the sandbox's
    * proxy): no call logged, no read counted, no eventual consistency.
    */
-  listenerRules(listenerArn: string): Rule[] {
+  rulesInEffect(listenerArn: string): Rule[] {
     const listener = this.listeners.get(listenerArn);
     if (!listener) throw new Error(`No listener ${listenerArn}`);
     const rules = [...this.rules.values()]
