@@ -37,7 +37,8 @@ ${ROUTING_KINDS.map((kind) => `                       ${kind.padEnd(14)} ${ROUTI
   --rate <req/s>     requests per second sent through the proxy (default: ${DEFAULTS.ratePerSecond})
   --approve          approval scenario: approve the gate without a keypress
   --reject           approval scenario: reject the gate (serinus rolls back)
-  --report <path>    where to write the HTML report (default: <tmp>/serinus-sandbox-<scenario>.html)
+  --report <path>    where to write the HTML report
+                     (default: <tmp>/serinus-sandbox-<scenario>.html, -<routing> added for other modes)
   --json             end stdout with the run's summary as one line of JSON
   -h, --help         show this help
 
