@@ -21,11 +21,10 @@ import type { TrafficTarget } from '../domain/types';
 import { THROTTLING_ERROR_NAMES, ValidationFailedError } from '../errors';
 import type { Fence, TesterRoute } from '../ports';
 import { logger } from '../shared/observability';
-import { albTarget, type AlbTarget } from './alb-target';
+import { albTarget, TESTER_ROUTE_TAG, type AlbTarget } from './alb-target';
 import { clientConfig } from './client-config';
 
-/** The tag on a tester rule; its value is the key of the traffic target it serves. */
-export const TESTER_ROUTE_TAG = 'serinus:tester-route';
+export { TESTER_ROUTE_TAG };
 
 /** ELBv2 API reference, CreateRule: Priority is 1 to 50000. */
 export const MAX_RULE_PRIORITY = 50_000;
