@@ -131,9 +131,9 @@ function callPoints(flow: Flow): PointShape[] {
  */
 async function coldKubernetesAccess(): Promise<void> {
   const wiring = await import('../../../lambda/shared/wiring/workloads');
-  const workloads = wiring.workloads() as unknown as { clusters?: Map<string, unknown>; apis?: Map<string, unknown> };
-  workloads.clusters?.clear();
-  workloads.apis?.clear();
+  const connections = wiring.kube() as unknown as { clusters: Map<string, unknown>; configs: Map<string, unknown> };
+  connections.clusters.clear();
+  connections.configs.clear();
 }
 
 export interface Run {
