@@ -58,16 +58,17 @@ export interface IstioRoutingOptions {
    * ```yaml
    * apiVersion: rbac.authorization.k8s.io/v1
    * kind: Role
-   * metadata: { name: serinus-istio, namespace: <namespace> }
+   * metadata: { name: serinus-virtualservices, namespace: <namespace> }
    * rules:
    *   - apiGroups: [networking.istio.io]
    *     resources: [virtualservices]
-   *     verbs: [get, update]
+   *     resourceNames: [<virtualService>]
+   *     verbs: [get, update, patch]
    * ---
    * apiVersion: rbac.authorization.k8s.io/v1
    * kind: RoleBinding
-   * metadata: { name: serinus-istio, namespace: <namespace> }
-   * roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: serinus-istio }
+   * metadata: { name: serinus-virtualservices, namespace: <namespace> }
+   * roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: serinus-virtualservices }
    * subjects:
    *   - { apiGroup: rbac.authorization.k8s.io, kind: Group, name: serinus-istio }
    * ```

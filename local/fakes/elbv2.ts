@@ -790,9 +790,6 @@ function validateConditions(conditions: RuleCondition[] | undefined): RuleCondit
       'source-ip': condition.SourceIpConfig,
     } as const;
     const config = configs[field as keyof typeof configs];
-    if (config && condition.Values !== undefined) {
-      throw validationError(`${member}: specify either Values or the condition's config, not both`);
-    }
     if (field === 'http-header') {
       const header = condition.HttpHeaderConfig;
       if (!header?.HttpHeaderName) throw validationError(`${member}.httpHeaderConfig.httpHeaderName: Member must not be null`);
