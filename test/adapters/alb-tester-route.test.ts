@@ -192,6 +192,44 @@ describe('AlbTesterRoute against the ELBv2 fake', () => {
     });
   });
 
+  describe('refusals', () => {
+    it('names the rules quota when the load balancer is at it, creating nothing', async () => {
+      // Prepare
+      stub.restore();
+      fake = new FakeElbv2({ rulesPerLoadBalancer: 1 });
+      stub = fake.install();
+      fake.addListener(LISTENER, [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404' } }]);
+      fake.addRule(RULE, LISTENER, [weighted(90, 10)], { priority: 10 });
+
+      // Act
+      const act = route.open(ruleTarget);
+
+      // Assess
+      await expect(act).rejects.toThrow(ValidationFailedError);
+      await expect(act).rejects.toThrow(/at its rules quota/);
+      expect(fake.listenerRules(LISTENER)).toHaveLength(1);
+    });
+
+    it('refuses a steered rule that authenticates with OIDC, whose client secret a new rule would need', async () => {
+      // Prepare
+      fake.addRule(RULE, LISTENER, [
+        {
+          Type: 'authenticate-oidc',
+          Order: 1,
+          AuthenticateOidcConfig: { Issuer: 'https://idp', AuthorizationEndpoint: 'https://idp/a', TokenEndpoint: 'https://idp/t', UserInfoEndpoint: 'https://idp/u', ClientId: 'c', ClientSecret: 's' },
+        },
+        { ...weighted(90, 10), Order: 2 },
+      ], { priority: 10 });
+
+      // Act
+      const act = route.open(ruleTarget);
+
+      // Assess
+      await expect(act).rejects.toThrow(/authenticates with OIDC/);
+      expect(creates()).toEqual([]);
+    });
+  });
+
   describe('on a listener default action', () => {
     beforeEach(() => {
       stub.restore();
