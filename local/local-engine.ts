@@ -15,7 +15,7 @@ import type { FakeElbv2Options } from './fakes/elbv2';
 import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
-import { ALB_ROUTER, albTarget } from '../lambda/adapters/alb-target';
+import { routerWorld, type WorldContext } from './router-worlds';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -194,6 +194,19 @@ export class LocalEngine {
     this.sweeperFunctionArn = `arn:aws:lambda:${workflow.region}:${workflow.account}:function:serinus-sweeper`;
   }
 
+  /** The fakes and the state the router worlds seed and read (router-worlds.ts). */
+  get world(): WorldContext {
+    this.worldContext ??= { aws: this.aws, kube: this.kube, worldState: new Map() };
+    return this.worldContext;
+  }
+
+  private worldContext: WorldContext | undefined;
+
+  /** Every target whose world the fakes hold: the workflow's, then `addTarget`'s. */
+  get seededTargets(): readonly TargetConfig[] {
+    return this.targets;
+  }
+
   get target(): TargetConfig {
     return this.workflow.target;
   }
@@ -257,30 +270,6 @@ export class LocalEngine {
   private seedTarget(target: TargetConfig): void {
     this.targets.push(target);
     const { workload } = target;
-    const traffic = albTarget(target.traffic);
-    const { elbv2 } = this.aws;
-    // Adding the forward action creates its target groups.
-    const actions = [
-      {
-        Type: 'forward' as const,
-        Order: 1,
-        ForwardConfig: {
-          TargetGroups: [
-            { TargetGroupArn: traffic.stableTargetGroupArn, Weight: 100 },
-            { TargetGroupArn: traffic.canaryTargetGroupArn, Weight: 0 },
-          ],
-          TargetGroupStickinessConfig: { Enabled: false },
-        },
-      },
-    ];
-    if (traffic.ruleArn) {
-      elbv2.addListener(traffic.listenerArn, [
-        { Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404' } },
-      ]);
-      elbv2.addRule(traffic.ruleArn, traffic.listenerArn, actions, { priority: 10 });
-    } else {
-      elbv2.addListener(traffic.listenerArn, actions);
-    }
     const containers = (image: string) => workload.containers.map((name) => ({ name, image }));
     this.kube.addDeployment(workload.namespace, workload.stableDeployment, {
       containers: containers(this.options.stableImage),
@@ -290,8 +279,8 @@ export class LocalEngine {
       containers: containers(this.options.stableImage),
       replicas: 0,
     });
-    this.registerTargets(traffic.stableTargetGroupArn, workload.stableDeployment, STABLE_REPLICAS);
-    this.registerTargets(traffic.canaryTargetGroupArn, workload.canaryDeployment, 0);
+    // What the target steers: a listener, an Ingress and its controller, a VirtualService… (router-worlds.ts)
+    routerWorld(target.traffic).seed(this.world, target);
   }
 
   private seed(): void {
@@ -301,8 +290,7 @@ export class LocalEngine {
     for (const name of alarmNames) cloudwatch.addAlarm(name, { state: 'OK' });
     dynamodb.createTable(TABLE_NAME, { partitionKey: 'targetKey', indexes: { byExecution: 'executionArn' } });
     scheduler.addGroup(SCHEDULE_GROUP);
-    // What the AWS Load Balancer Controller's TargetGroupBinding does: available pods become
-    // healthy targets of the Deployment's target group.
+    // A Deployment's pods reach what steers traffic to them (a TargetGroupBinding, the ready pods behind a Service).
     let recorded = 0;
     this.kube.onChange((namespace, name, deployment) => {
       // Kubernetes writes join the AWS call log, so "what changed, in what order" spans both.
@@ -317,14 +305,11 @@ export class LocalEngine {
         }
       }
       recorded = this.kube.requests.length;
-      for (const { workload, traffic: target } of this.targets) {
-        if (namespace !== workload.namespace || target.kind !== ALB_ROUTER) continue;
-        const traffic = albTarget(target);
-        if (name === workload.stableDeployment) {
-          this.registerTargets(traffic.stableTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
-        } else if (name === workload.canaryDeployment) {
-          this.registerTargets(traffic.canaryTargetGroupArn, name, deployment.status.availableReplicas ?? 0);
-        }
+      for (const target of this.targets) {
+        const { workload } = target;
+        const side = name === workload.stableDeployment ? 'stable' : name === workload.canaryDeployment ? 'canary' : undefined;
+        if (namespace !== workload.namespace || !side) continue;
+        routerWorld(target.traffic).deploymentChanged?.(this.world, target, side, deployment);
       }
     });
 
@@ -351,13 +336,6 @@ export class LocalEngine {
    */
   async loadHandlers(): Promise<void> {
     await Promise.all(Object.values(HANDLERS).map((load) => load()));
-  }
-
-  private registerTargets(targetGroupArn: string, prefix: string, count: number): void {
-    this.aws.elbv2.setTargetHealth(
-      targetGroupArn,
-      Array.from({ length: count }, (_, i) => ({ id: `${prefix}-pod-${i}`, port: 8080, state: 'healthy' as const })),
-    );
   }
 
   /**

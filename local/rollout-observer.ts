@@ -5,15 +5,18 @@
  */
 import type { FakeDeployment } from './fake-kubernetes';
 import type { LocalEngine } from './local-engine';
-import { albTarget } from '../lambda/adapters/alb-target';
+import type { TargetConfig } from '../lambda/domain/types';
+import { routerWorld, type LiveSplit, type RouterWorld } from './router-worlds';
 
 export interface WeightSample {
   readonly at: number;
   readonly stable: number;
   readonly canary: number;
   readonly source: 'api' | 'out-of-band';
-  /** Healthy targets in the canary target group when the weights changed. */
+  /** Healthy targets in the canary target group (or ready canary pods) when the weights changed. */
   readonly canaryHealthyTargets: number;
+  /** Whether a tester route was open, for routers that have one. */
+  readonly testerRoute?: boolean;
 }
 
 export interface DeploymentSample {
@@ -29,22 +32,28 @@ export class RolloutObserver {
   readonly deployments: DeploymentSample[] = [];
   private readonly unsubscribe: Array<() => void> = [];
 
-  constructor(private readonly engine: LocalEngine) {
-    const { workload } = engine.target;
-    const traffic = albTarget(engine.target.traffic);
-    const steered = traffic.ruleArn ?? traffic.listenerArn;
+  /** How the observed target's data plane is seeded and read. */
+  readonly world: RouterWorld;
+
+  /** Observes `target` (one the engine seeded, e.g. with `addTarget`); the engine's own by default. */
+  constructor(
+    private readonly engine: LocalEngine,
+    readonly target: TargetConfig = engine.target,
+  ) {
+    const { workload } = target;
+    this.world = routerWorld(target.traffic);
     for (const [which, name] of [['stable', workload.stableDeployment], ['canary', workload.canaryDeployment]] as const) {
       this.recordDeployment(which, engine.kube.deployment(workload.namespace, name));
     }
     this.unsubscribe.push(
-      engine.aws.elbv2.onWeightsChanged((change) => {
-        if (change.arn !== steered) return;
+      this.world.onSplitChange(engine.world, target, (change) => {
         this.weights.push({
           at: Date.now(),
-          stable: change.weights[traffic.stableTargetGroupArn] ?? 0,
-          canary: change.weights[traffic.canaryTargetGroupArn] ?? 0,
+          stable: change.stable,
+          canary: change.canary,
           source: change.source,
-          canaryHealthyTargets: this.healthyTargets(traffic.canaryTargetGroupArn),
+          canaryHealthyTargets: change.canaryHealthyTargets,
+          ...(change.testerRoute !== undefined && { testerRoute: change.testerRoute }),
         });
       }),
       engine.kube.onChange((namespace, name, deployment) => {
@@ -65,15 +74,19 @@ export class RolloutObserver {
     });
   }
 
-  /** The weights steered right now, as the fake ELBv2 holds them. */
+  /** The weights the data plane applies right now (the ELBv2 rule, the VirtualService, the ready pods). */
   currentWeights(): { stable: number; canary: number } {
-    const traffic = albTarget(this.engine.target.traffic);
-    const map = this.engine.aws.elbv2.weights(traffic.ruleArn ?? traffic.listenerArn);
-    return { stable: map[traffic.stableTargetGroupArn] ?? 0, canary: map[traffic.canaryTargetGroupArn] ?? 0 };
+    const { stable, canary } = this.currentSplit();
+    return { stable, canary };
+  }
+
+  /** The split right now, with whether a tester route is open (routers that have one). */
+  currentSplit(): LiveSplit {
+    return this.world.liveSplit(this.engine.world, this.target);
   }
 
   /** Every image the stable Deployment has had, in order, without repeats. */
-  stableImages(container = this.engine.target.workload.containers[0]!): string[] {
+  stableImages(container = this.target.workload.containers[0]!): string[] {
     return distinct(this.deployments.filter((d) => d.deployment === 'stable').map((d) => d.images[container] ?? ''));
   }
 
@@ -84,11 +97,6 @@ export class RolloutObserver {
 
   close(): void {
     for (const stop of this.unsubscribe) stop();
-  }
-
-  private healthyTargets(targetGroupArn: string): number {
-    const output = this.engine.aws.elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn });
-    return (output.TargetHealthDescriptions ?? []).filter((t) => t.TargetHealth?.State === 'healthy').length;
   }
 }
 

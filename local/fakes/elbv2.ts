@@ -257,6 +257,21 @@ export class FakeElbv2 {
   }
 
   /**
+   * What the load balancer evaluates for a request now: the listener's rules by priority, with
+   * their conditions and latest actions, then its default rule. A data plane's view (the sandbox's
+   * proxy): no call logged, no read counted, no eventual consistency.
+   */
+  rulesInEffect(listenerArn: string): Rule[] {
+    const listener = this.listeners.get(listenerArn);
+    if (!listener) throw new Error(`No listener ${listenerArn}`);
+    const rules = [...this.rules.values()]
+      .filter((rule) => rule.listenerArn === listenerArn)
+      .sort((a, b) => Number(a.priority) - Number(b.priority))
+      .map((rule) => this.ruleView(rule.arn, structuredClone(rule.latest)));
+    return [...rules, this.ruleView(this.defaultRuleArn(listenerArn), structuredClone(listener.latest))];
+  }
+
+  /**
    * Called by every DescribeRules/DescribeListeners that passed throttling, with the ARNs of the
    * listeners and rules it is about to read, before it reads them: a controller model can make its
    * lagging change surface at a chosen read. @returns unsubscribe

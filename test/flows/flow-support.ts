@@ -1,6 +1,8 @@
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
-import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalEngineOptions } from '../../local/local-engine';
+import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalEngineOptions, type LocalExecution } from '../../local/local-engine';
 import { RolloutObserver } from '../../local/rollout-observer';
+import { sampleTarget, type SampleRouterKind, type SampleTargetOptions } from '../../local/sample-targets';
+import type { TargetConfig } from '../../lambda/domain/types';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
 let cached: SynthesizedWorkflow | undefined;
@@ -33,10 +35,40 @@ export const FLOW_SPEED = 1_000_000;
 export interface Flow {
   readonly engine: LocalEngine;
   readonly observer: RolloutObserver;
+  /** The target the flow's executions steer (and its observer watches). */
+  readonly target: TargetConfig;
+  /** Starts an execution against `target`. */
+  start(input: unknown, name?: string): LocalExecution;
   close(): Promise<void>;
 }
 
 export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow> {
+  return observed(await startEngine(options));
+}
+
+/**
+ * A flow on the sample steered by another router kind (local/sample-targets.ts): the engine seeds
+ * the kind's world for it and runs the sample's definition against it, with no synth of its own.
+ */
+export async function startFlowFor(kind: SampleRouterKind, target: SampleTargetOptions = {}, options: LocalEngineOptions = {}): Promise<Flow> {
+  const engine = await startEngine(options);
+  const config = sampleTarget(engine.target, kind, target);
+  engine.addTarget(config);
+  return observed(engine, config);
+}
+
+/**
+ * Another flow on a running engine (one engine per file): a new target of `kind` seeded in it, with
+ * its own observer. Its close ends the observer only; the file closes the engine's flow.
+ */
+export function flowFor(engine: LocalEngine, kind: SampleRouterKind, target: SampleTargetOptions = {}): Flow {
+  const config = sampleTarget(engine.target, kind, target);
+  engine.addTarget(config);
+  const flow = observed(engine, config);
+  return { ...flow, close: async () => flow.observer.close() };
+}
+
+async function startEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   // Deterministic by default: a rollout completes before its PATCH answers, a bake's schedule fires
   // as soon as it is created. Tests hold what they need open (scheduler.hold, kube.holdRollout, holds).
   const engine = await LocalEngine.start(sampleWorkflow(), {
@@ -49,15 +81,18 @@ export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow>
   // The reassert fires once the fence period has passed, as in AWS: only when a test passes it
   // (`engine.passFence()`), never at once behind a handler of the stopped execution still running.
   engine.aws.scheduler.hold((schedule) => schedule.name.startsWith('serinus-reassert-'));
-  return observed(engine);
+  return engine;
 }
 
-/** A flow around a started engine: its observer, and a close that ends both. */
-export function observed(engine: LocalEngine): Flow {
-  const observer = new RolloutObserver(engine);
+/** A flow around a started engine and one of its targets: its observer, and a close that ends both. */
+export function observed(engine: LocalEngine, target: TargetConfig = engine.target): Flow {
+  const observer = new RolloutObserver(engine, target);
+  const workflow = target === engine.target ? engine.workflow : engine.workflowFor(target);
   return {
     engine,
     observer,
+    target,
+    start: (input, name) => engine.start(input, name, workflow),
     close: async () => {
       observer.close();
       await engine.close();
@@ -93,9 +128,10 @@ export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome,
   expect(observer.currentWeights()).toEqual({ stable: 100, canary: 0 });
   // 3. The lock is released.
   if (!end?.locked) expect(engine.aws.dynamodb.items('serinus-rollouts')).toEqual([]);
-  // 5. Weights only take values the plan names, never reaching a canary without healthy targets.
+  // 5. Weights only take values the plan names (a replica ratio: the splits whole pods give), never
+  // reaching a canary without healthy targets.
   for (const sample of observer.weights.filter((w) => w.source === 'api')) {
-    expect([0, ...planWeights]).toContain(sample.canary);
+    if (observer.world.exactWeights) expect([0, ...planWeights]).toContain(sample.canary);
     expect(sample.stable + sample.canary).toBe(100);
     if (sample.canary > 0) expect(sample.canaryHealthyTargets).toBeGreaterThan(0);
   }
@@ -109,7 +145,7 @@ export async function expectEndInvariants(flow: Flow, outcome: ExecutionOutcome,
   expect(['SUCCEEDED', 'FAILED', 'ABORTED']).toContain(outcome.status);
   if (!end) return;
   // The canary is scaled back and runs what it ran before; stable runs the one right image.
-  const { namespace, stableDeployment, canaryDeployment } = engine.target.workload;
+  const { namespace, stableDeployment, canaryDeployment } = flow.target.workload;
   const image = (name: string) => engine.kube.deployment(namespace, name).spec.template.spec.containers.map((c) => c.image);
   expect(engine.kube.deployment(namespace, canaryDeployment).spec.replicas).toBe(0);
   expect(image(canaryDeployment)).toEqual([end.canaryImage ?? STABLE]);
