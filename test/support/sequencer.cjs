@@ -14,6 +14,7 @@ const ESTIMATES = [
   [/\/test\/flows\/fault-matrix\/[^/]+\.test\.ts$/, 25_000],
   [/\/test\/package\/install\.test\.ts$/, 25_000],
   [/\/test\/sandbox\/report\.test\.ts$/, 15_000],
+  [/\/test\/sandbox\/routing\.test\.ts$/, 15_000],
   [/\.flow\.test\.ts$/, 10_000],
   [/\/test\/infra\/[^/]+\.test\.ts$/, 6_000],
 ];
