@@ -692,6 +692,12 @@ class SandboxRecorder {
 
   private alarmChanged(change: AlarmChange): void {
     const label = shortAlarmName(change.name);
+    // Past the end the rollout is over: the tail's traffic still feeds the alarms (a busy machine's
+    // late evaluation can flip one), but nothing the rollout did follows its end on the timeline.
+    if (this.ended) {
+      this.event(change.to === 'ALARM' ? 'alarm-on' : 'alarm-off', label, `→ ${change.to} after the end: ${change.reason}`);
+      return;
+    }
     if (change.to === 'ALARM') {
       this.mark('alarm', `${label} ALARM`);
       this.event('alarm-on', `${label}`, `→ ALARM: ${change.reason}`);
