@@ -1,6 +1,24 @@
 // Lint is for what the compiler cannot see: promises nobody awaits, and focused or skipped tests.
 import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
+import ts from 'typescript';
+
+/**
+ * One TypeScript program for every file, built once up front from tsconfig.json (the files `tsc`
+ * checks), without the JSDoc no rule here reads: the rules need the types, not the comments. The
+ * project service would build and keep updating a program of its own for the same files.
+ */
+function tsconfigProgram() {
+  const parsed = ts.getParsedCommandLineOfConfigFile(`${import.meta.dirname}/tsconfig.json`, {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
+  });
+  const host = ts.createCompilerHost(parsed.options, true);
+  host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone;
+  return ts.createProgram(parsed.fileNames, parsed.options, host);
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'dist/**', 'dist-jsii/**', '**/*.js', '**/*.mjs'] },
@@ -8,7 +26,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { programs: [tsconfigProgram()], tsconfigRootDir: import.meta.dirname },
     },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {

@@ -134,6 +134,8 @@ interface RoleGroup {
 interface AccessEntryState {
   readonly entry: eks.CfnAccessEntry;
   readonly namespaces: Set<string>;
+  /** The Kubernetes groups the routings of the cluster's rollouts ask for (`BoundRouting.kubernetesGroups`). */
+  readonly groups: Set<string>;
 }
 
 /**
@@ -315,7 +317,7 @@ export class SerinusEngine extends Construct {
         );
       }
     }
-    this.grantNamespace(rollout.cluster, rollout.namespace);
+    this.grantNamespace(rollout.cluster, rollout.namespace, rollout.routing.kubernetesGroups ?? []);
 
     const alarmArns = rollout.alarms.map((alarm) => alarm.alarmArn);
     if (this.alarmRule) {
@@ -472,16 +474,19 @@ export class SerinusEngine extends Construct {
   }
 
   /** One access entry per cluster for the Kubernetes role; each rollout adds its namespace. */
-  private grantNamespace(cluster: ClusterReference, namespace: string): void {
+  private grantNamespace(cluster: ClusterReference, namespace: string, groups: readonly string[]): void {
     const key = clusterKey(cluster);
     let state = this.accessEntries.get(key);
     if (!state) {
       const namespaces = new Set<string>();
+      const kubernetesGroups = new Set<string>();
       const stack = Stack.of(this);
       const entry = new eks.CfnAccessEntry(this, `ClusterAccess${key}`, {
         clusterName: cluster.clusterName,
         principalArn: this.kubernetesRole.roleArn,
         type: 'STANDARD',
+        // For RBAC beyond the access policy (Istio's VirtualServices); absent while no routing asks.
+        kubernetesGroups: Lazy.list({ produce: () => [...kubernetesGroups].sort() }, { omitEmpty: true }),
         accessPolicies: [
           {
             policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${EKS_ACCESS_POLICY}`,
@@ -489,10 +494,11 @@ export class SerinusEngine extends Construct {
           },
         ],
       });
-      state = { entry, namespaces };
+      state = { entry, namespaces, groups: kubernetesGroups };
       this.accessEntries.set(key, state);
     }
     state.namespaces.add(namespace);
+    for (const group of groups) state.groups.add(group);
   }
 
   private eventTarget(fn: lambda.IFunction): targets.LambdaFunction {

@@ -1,8 +1,9 @@
 /**
  * The `istio` routing: one named HTTP route of an Istio VirtualService, whose stable and canary
  * destination weights serinus rewrites through the Kubernetes API. No AWS write permissions; the
- * traffic functions call the cluster's API, and the Kubernetes RBAC for VirtualServices is the
- * platform's to grant (README, "Istio").
+ * traffic functions call the cluster's API. EKS access policies do not cover Istio's custom
+ * resources, so the cluster access entry of serinus's Kubernetes role carries the Kubernetes groups
+ * of `kubernetesGroups`, and the platform binds a Role to them (see that option).
  */
 import { Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -49,7 +50,37 @@ export interface IstioRoutingOptions {
    * @default - no tester route
    */
   readonly testerRoute?: TesterRouteOptions;
+  /**
+   * Kubernetes groups the cluster access entry of serinus's Kubernetes role carries. EKS access
+   * policies (AmazonEKSEditPolicy) do not reach custom resources, so bind a Role to the group in the
+   * VirtualService's namespace:
+   *
+   * ```yaml
+   * apiVersion: rbac.authorization.k8s.io/v1
+   * kind: Role
+   * metadata: { name: serinus-virtualservices, namespace: <namespace> }
+   * rules:
+   *   - apiGroups: [networking.istio.io]
+   *     resources: [virtualservices]
+   *     resourceNames: [<virtualService>]
+   *     verbs: [get, update, patch]
+   * ---
+   * apiVersion: rbac.authorization.k8s.io/v1
+   * kind: RoleBinding
+   * metadata: { name: serinus-virtualservices, namespace: <namespace> }
+   * roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: serinus-virtualservices }
+   * subjects:
+   *   - { apiGroup: rbac.authorization.k8s.io, kind: Group, name: serinus-istio }
+   * ```
+   *
+   * Every rollout on one cluster shares the entry, so it carries the groups of all of them.
+   * @default ['serinus-istio']
+   */
+  readonly kubernetesGroups?: string[];
 }
+
+/** The group an Istio rollout's access entry carries unless told otherwise. */
+export const DEFAULT_ISTIO_KUBERNETES_GROUP = 'serinus-istio';
 
 const literal = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
 
@@ -83,6 +114,7 @@ export function bindIstio(_scope: Construct, context: RoutingBindContext, option
     target,
     writeStatements: [],
     kubernetes: true,
+    kubernetesGroups: [...(options.kubernetesGroups ?? [DEFAULT_ISTIO_KUBERNETES_GROUP])],
     problems: istioProblems(options, namespace),
     description: `route "${options.route}" of VirtualService ${namespace}/${options.virtualService}`,
   };
@@ -109,6 +141,12 @@ function istioProblems(options: IstioRoutingOptions, namespace: string): string[
     problems.push('routing: with one host, set both stableSubset and canarySubset (or set canaryHost for one Service per Deployment)');
   } else if (oneHost && literal(options.stableSubset) && options.stableSubset === options.canarySubset) {
     problems.push('routing: stable and canary must be different destinations (different subsets, or different hosts)');
+  }
+  for (const group of options.kubernetesGroups ?? []) {
+    // EKS CreateAccessEntry: a group name can't start with system:, eks:, aws:, amazon: or iam:.
+    if (literal(group) && !/^(?!(system|eks|aws|amazon|iam):)[^\s]{1,255}$/.test(group)) {
+      problems.push(`routing.kubernetesGroups must be Kubernetes group names not starting with system:, eks:, aws:, amazon: or iam:, got ${JSON.stringify(group)}`);
+    }
   }
   const tester = options.testerRoute;
   if (tester) {

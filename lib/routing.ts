@@ -3,11 +3,12 @@
  * Each kind brings its traffic target (what its adapter in lambda/adapters/ reads), the IAM its
  * functions need, whether they call the Kubernetes API, and the metrics managed alarms can use.
  */
-import { type Duration, Token } from 'aws-cdk-lib';
+import { type Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { ALB_ROUTER, albTargetKey, type AlbTarget } from '../lambda/adapters/alb-target';
+import { ALB_ROUTER, albTargetKey, TESTER_ROUTE_TAG, type AlbTarget } from '../lambda/adapters/alb-target';
+import { acknowledgeWildcardResources } from './acknowledgements';
 import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
 import { bindIngress, type IngressRoutingOptions } from './routing-ingress';
@@ -89,6 +90,12 @@ export interface BoundRouting {
   readonly description: string;
   /** ARNs that must be of the stack's partition, region and account, each with the key a problem starts with. */
   readonly arns?: ReadonlyArray<RoutingArn>;
+  /**
+   * Kubernetes groups the cluster access entry of the traffic functions' role carries, for RBAC the
+   * platform binds to them (a Role and RoleBinding beyond the namespace's access policy).
+   * @default - none
+   */
+  readonly kubernetesGroups?: string[];
 }
 
 /** How a rollout steers traffic between stable and canary. Build one with a static factory. */
@@ -211,7 +218,7 @@ class AlbRouting extends TrafficRouting {
     super();
   }
 
-  override _bind(): BoundRouting {
+  override _bind(scope: Construct): BoundRouting {
     const { listenerArn, ruleArn, options } = this;
     const stableTargetGroupArn = options.stable.targetGroupArn;
     const canaryTargetGroupArn = options.canary.targetGroupArn;
@@ -229,6 +236,7 @@ class AlbRouting extends TrafficRouting {
       ruleArn
         ? new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: [ruleArn] })
         : new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: [listenerArn] }),
+      ...(options.testerRoute ? testerRouteStatements(scope, listenerArn, target.key) : []),
     ];
     return {
       target,
@@ -270,6 +278,40 @@ class AlbRouting extends TrafficRouting {
     problems.push(...testerRouteProblems(this.options.testerRoute).map((problem) => `routing.${problem}`));
     return problems;
   }
+}
+
+/**
+ * The tester route's rule: created on the listener, tagged on creation (ELB authorizes the tags with
+ * AddTags, "ELB API permissions to tag resources during creation"), deleted by that tag. A rule's ARN
+ * is only known once it exists, so the rules of the listener are named by pattern.
+ */
+function testerRouteStatements(scope: Construct, listenerArn: string, targetKey: string): iam.PolicyStatement[] {
+  const rules = listenerRulesPattern(listenerArn);
+  acknowledgeWildcardResources(
+    Stack.of(scope),
+    [rules],
+    "The tester route's rule gets its ARN when it is created; the pattern admits only rules of the steered listener, DeleteRule only those tagged as this target's tester route, and AddTags only on creation.",
+  );
+  return [
+    new iam.PolicyStatement({ actions: ['elasticloadbalancing:CreateRule'], resources: [listenerArn] }),
+    new iam.PolicyStatement({
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: [rules],
+      conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule' } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['elasticloadbalancing:DeleteRule'],
+      resources: [rules],
+      conditions: { StringEquals: { [`aws:ResourceTag/${TESTER_ROUTE_TAG}`]: targetKey } },
+    }),
+  ];
+}
+
+/** `…:listener-rule/app/<lb>/<lb-id>/<listener-id>/*`: every rule of the listener. */
+export function listenerRulesPattern(listenerArn: string): string {
+  if (!Token.isUnresolved(listenerArn)) return `${listenerArn.replace(':listener/', ':listener-rule/')}/*`;
+  const parts = Fn.split(':listener/', listenerArn);
+  return Fn.join('', [Fn.select(0, parts), ':listener-rule/', Fn.select(1, parts), '/*']);
 }
 
 /** A gradual rollback: the canary's weight walks down in equal writes before the final revert. */

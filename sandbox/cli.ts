@@ -3,6 +3,7 @@
  *
  *   npm start                              the healthy scenario
  *   npm start -- --scenario faulty --json  a rollback, with a JSON summary as the last line
+ *   npm start -- --routing istio           the same rollout steering an Istio VirtualService
  *
  * Exit codes: 0 the rollout ended as the scenario expects, 1 it did not (the message says why),
  * 2 the command line is wrong (nothing was started), 130 interrupted.
@@ -12,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from './report';
+import { ROUTING_KINDS, ROUTING_MODES, TESTER_EVERY, isRoutingKind, parseTesterHeader, testerHeaderFor, type RoutingKind } from './routing-modes';
 import type { Scenario } from './run-model';
+import type { TesterHeader } from '../lambda/domain/types';
 import { DEFAULTS, SCENARIOS, SCENARIO_NAMES, SandboxUsageError, runSandbox, type ApprovalDecision } from './sandbox';
 
 export const USAGE = `Usage: npm start -- [options]
@@ -24,11 +27,18 @@ alarms computed from it. No AWS account, nothing leaves 127.0.0.1.
 Options:
   --scenario <name>  ${SCENARIO_NAMES.join(' | ')} (default: healthy)
 ${SCENARIO_NAMES.map((name) => `                       ${name.padEnd(9)} ${SCENARIOS[name].story}`).join('\n')}
+  --routing <kind>   what steers the traffic, and what the proxy follows (default: alb-listener)
+${ROUTING_KINDS.map((kind) => `                       ${kind.padEnd(14)} ${ROUTING_MODES[kind].story}`).join('\n')}
+  --tester-header <name=value|none>
+                     1 request in ${TESTER_EVERY} carries this header; while a rollout runs, the mode's tester
+                     route sends it to the canary (default: x-canary=always for alb-listener,
+                     alb-rule and istio; none for ingress and replica-ratio, which have no tester route)
   --speed <n>        simulated seconds per real second, for bakes and waits (default: ${DEFAULTS.speed})
   --rate <req/s>     requests per second sent through the proxy (default: ${DEFAULTS.ratePerSecond})
   --approve          approval scenario: approve the gate without a keypress
   --reject           approval scenario: reject the gate (serinus rolls back)
-  --report <path>    where to write the HTML report (default: <tmp>/serinus-sandbox-<scenario>.html)
+  --report <path>    where to write the HTML report
+                     (default: <tmp>/serinus-sandbox-<scenario>.html, -<routing> added for other modes)
   --json             end stdout with the run's summary as one line of JSON
   -h, --help         show this help
 
@@ -36,6 +46,9 @@ Exit codes: 0 the rollout ended as the scenario expects, 1 it did not, 2 bad opt
 
 export interface CliOptions {
   readonly scenario: Scenario;
+  readonly routing: RoutingKind;
+  /** Undefined: no tester traffic. */
+  readonly testerHeader?: TesterHeader;
   readonly speed: number;
   readonly ratePerSecond: number;
   readonly json: boolean;
@@ -55,6 +68,8 @@ export function parseCommandLine(argv: readonly string[], stdinIsTTY: boolean, t
       allowPositionals: false,
       options: {
         scenario: { type: 'string' },
+        routing: { type: 'string' },
+        'tester-header': { type: 'string' },
         speed: { type: 'string' },
         rate: { type: 'string' },
         approve: { type: 'boolean' },
@@ -73,6 +88,16 @@ export function parseCommandLine(argv: readonly string[], stdinIsTTY: boolean, t
   if (!SCENARIO_NAMES.includes(scenario as Scenario)) {
     throw new SandboxUsageError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}; got "${scenario}"`);
   }
+  const routing = (values.routing ?? 'alb-listener') as string;
+  if (!isRoutingKind(routing)) throw new SandboxUsageError(`--routing must be one of ${ROUTING_KINDS.join(', ')}; got "${routing}"`);
+  let given: TesterHeader | null | undefined;
+  if (values['tester-header'] !== undefined) {
+    const parsed = parseTesterHeader(values['tester-header'] as string);
+    if (typeof parsed === 'string') throw new SandboxUsageError(parsed);
+    given = parsed;
+  }
+  const tester = testerHeaderFor(routing, given);
+  if ('refusal' in tester) throw new SandboxUsageError(`${tester.refusal} (--routing ${routing})`);
   const speed = numberOption('--speed', values.speed, DEFAULTS.speed, 1, 10_000);
   const ratePerSecond = numberOption('--rate', values.rate, DEFAULTS.ratePerSecond, 1, 2_000);
   if (values.approve && values.reject) throw new SandboxUsageError('--approve and --reject exclude each other: give one');
@@ -89,10 +114,11 @@ export function parseCommandLine(argv: readonly string[], stdinIsTTY: boolean, t
     }
   }
   if (values.report === '') throw new SandboxUsageError('--report needs a file path');
-  const reportPath = path.resolve((values.report as string | undefined) ?? path.join(tmpdir, `serinus-sandbox-${scenario}.html`));
+  const defaultReport = routing === 'alb-listener' ? `serinus-sandbox-${scenario}.html` : `serinus-sandbox-${scenario}-${routing}.html`;
+  const reportPath = path.resolve((values.report as string | undefined) ?? path.join(tmpdir, defaultReport));
   return {
     help: false,
-    options: { scenario: scenario as Scenario, speed, ratePerSecond, json: values.json === true, approval, reportPath },
+    options: { scenario: scenario as Scenario, routing, ...(tester.header && { testerHeader: tester.header }), speed, ratePerSecond, json: values.json === true, approval, reportPath },
   };
 }
 
@@ -139,6 +165,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const run = await runSandbox({
       scenario: options.scenario,
+      routing: options.routing,
+      testerHeader: options.testerHeader ?? null,
       speed: options.speed,
       ratePerSecond: options.ratePerSecond,
       approval: options.approval,

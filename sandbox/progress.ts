@@ -3,7 +3,7 @@
  * redrawn in place while event lines scroll above it. Elsewhere (a pipe, a file, `CI`), events are
  * plain lines and a one-line progress report is printed at most every few seconds.
  */
-import type { Version } from './run-model';
+import type { TesterSummary, Version } from './run-model';
 
 /** Where output goes: a stream, or anything that takes text (tests collect it). */
 export interface Output {
@@ -43,6 +43,10 @@ export interface ProgressSnapshot {
   readonly alarms: readonly AlarmView[];
   readonly lastServed: readonly Version[];
   readonly traffic: { readonly ratePerSecond: number; readonly sent: number; readonly inFlight: number; readonly dropped: number };
+  /** What steers the traffic (`--routing`). @default 'alb-listener' */
+  readonly routing?: string;
+  /** The requests with the tester header, when the run sends them. */
+  readonly tester?: TesterSummary;
   /** Set while an approval gate waits for a person. */
   readonly waitingFor?: string;
 }
@@ -57,7 +61,7 @@ export interface ProgressOptions {
 
 const ESC = '\u001b[';
 
-interface Palette {
+export interface Palette {
   readonly bold: (s: string) => string;
   readonly dim: (s: string) => string;
   readonly red: (s: string) => string;
@@ -242,7 +246,7 @@ function renderPanel(s: ProgressSnapshot, width: number, paint: Palette): string
   const barWidth = Math.max(10, Math.min(40, width - 40));
   const stableCells = Math.round((s.weights.stable / 100) * barWidth);
   const bar = paint.cyan('█'.repeat(stableCells)) + paint.magenta('▒'.repeat(barWidth - stableCells));
-  const weights = `${label('weights')}${paint.cyan(`stable ${String(s.weights.stable).padStart(3)}`)} ${bar} ${paint.magenta(`${String(s.weights.canary).padEnd(3)} canary`)}`;
+  const weights = `${label(s.routing === 'replica-ratio' ? 'pods' : 'weights')}${paint.cyan(`stable ${String(s.weights.stable).padStart(3)}`)} ${bar} ${paint.magenta(`${String(s.weights.canary).padEnd(3)} canary`)}`;
 
   const version = (v: Version) => {
     const view = s.versions[v];
@@ -269,7 +273,9 @@ function renderPanel(s: ProgressSnapshot, width: number, paint: Palette): string
     s.traffic.dropped === 0 ? '0 dropped' : paint.red(`${s.traffic.dropped} dropped`)
   }`;
 
-  const lines = [header, state, weights, `${version('v1')}${windowNote}`, version('v2'), alarms, traffic, last];
+  const lines = [header, state, weights, `${version('v1')}${windowNote}`, version('v2'), alarms, traffic];
+  if (s.tester) lines.push(`${label('tester')}${describeTester(s.tester, paint)}`);
+  lines.push(last);
   if (s.waitingFor) lines.push(paint.yellow(`  ⏸  ${s.waitingFor}`));
   return lines;
 }
@@ -286,7 +292,15 @@ function formatProgressLine(s: ProgressSnapshot): string {
   const alarming = s.alarms.filter((a) => a.state === 'ALARM').map((a) => a.label);
   const alarms = alarming.length === 0 ? 'alarms OK' : `ALARM: ${alarming.join(', ')}`;
   const served = s.lastServed.length === 0 ? '' : ` | last ${Math.min(12, s.lastServed.length)}: ${s.lastServed.slice(-12).join(' ')}`;
-  return `${`${(s.elapsedMs / 1000).toFixed(1)}s`.padStart(7)}  … ${s.activity}${step} | weights ${s.weights.stable}/${s.weights.canary} | ${version('v1')} | ${version('v2')} | ${alarms}${bake}${served}`;
+  const tester = s.tester ? ` | tester ${s.tester.total} req v1 ${s.tester.byVersion.v1} v2 ${s.tester.byVersion.v2}` : '';
+  return `${`${(s.elapsedMs / 1000).toFixed(1)}s`.padStart(7)}  … ${s.activity}${step} | weights ${s.weights.stable}/${s.weights.canary} | ${version('v1')} | ${version('v2')} | ${alarms}${tester}${bake}${served}`;
+}
+
+/** `x-canary: always · 42 req → v1 12 · v2 30 · 3 unanswered` (and why, when the router has no tester route). */
+export function describeTester(tester: TesterSummary, paint: Palette = palette(false)): string {
+  const unanswered = tester.unanswered > 0 ? ` · ${paint.yellow(`${tester.unanswered} unanswered`)}` : '';
+  const note = tester.routed ? '' : paint.dim(' (no tester route: the header goes by the weights)');
+  return `${tester.header} · ${tester.total.toLocaleString('en-US')} req → ${paint.cyan(`v1 ${tester.byVersion.v1.toLocaleString('en-US')}`)} · ${paint.magenta(`v2 ${tester.byVersion.v2.toLocaleString('en-US')}`)}${unanswered}${note}`;
 }
 
 /** `1m 05s`, `42s`, `1h 02m`. */

@@ -1,15 +1,19 @@
 /**
- * The sandbox's ALB listener: a reverse proxy on 127.0.0.1 that routes each request by the forward
- * action's weights as the fake ELBv2 holds them at that moment, so when serinus writes weights the
- * real traffic split changes. A target group forwards to the app version its Deployment's available
- * pods run; one without available pods answers 503, as an ALB target group without targets does.
+ * The sandbox's load balancer: a reverse proxy on 127.0.0.1 that asks the mode's data plane
+ * (sandbox/data-plane.ts) where each request goes, so when serinus steers — listener weights, an
+ * Ingress the controller reconciles, a VirtualService, ready pods — the real traffic split changes
+ * as the data plane does. A side forwards to the app version its Deployment's available pods run;
+ * one without available pods answers 503, as an ALB target group without targets (or an Envoy
+ * cluster without endpoints) does.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from './apps';
+import type { DataPlane, RouteDecision, Side } from './data-plane';
+import type { TesterHeader } from '../lambda/domain/types';
 import type { Version } from './run-model';
 
-export type TargetGroupName = 'stable' | 'canary';
+export type TargetGroupName = Side;
 
 const TARGET_GROUP_HEADER = 'x-serinus-target-group';
 
@@ -18,16 +22,16 @@ export interface Upstream {
   readonly port: number;
 }
 
-export interface Routing {
-  /** The forward action's weights now. */
-  weights(): { readonly stable: number; readonly canary: number };
-  /** Where the target group's healthy targets answer; undefined when it has none. */
-  upstream(targetGroup: TargetGroupName): Upstream | undefined;
-}
+/** Where a side's ready pods answer; undefined when it has none. */
+export type Upstreams = (side: Side) => Upstream | undefined;
 
 /** How one proxied request ended. */
 export interface ProxyResult {
   readonly targetGroup: TargetGroupName;
+  /** The route that took it. */
+  readonly decision: RouteDecision;
+  /** Whether it carried the tester header. */
+  readonly tester: boolean;
   /** The version that answered; undefined when no target did. */
   readonly version?: Version;
   readonly status: number;
@@ -37,61 +41,56 @@ export interface ProxyResult {
 }
 
 export interface WeightedProxyOptions {
-  readonly routing: Routing;
+  readonly dataPlane: DataPlane;
+  readonly upstream: Upstreams;
+  /** Requests with this header are counted as the tester's (the data plane routes them as it does). */
+  readonly testerHeader?: TesterHeader;
   /** Called as a request is forwarded; the function it returns is called once the request ends. */
-  readonly onForward?: (targetGroup: TargetGroupName, at: number) => (result: ProxyResult) => void;
+  readonly onForward?: (decision: RouteDecision, tester: boolean, at: number) => (result: ProxyResult) => void;
 }
 
 export interface WeightedProxy {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  /** Requests answered by no version (no healthy target, or the target failed). */
+  /** Users' requests answered by no version (no healthy target, or the target failed). */
   readonly dropped: number;
+  /** The same for requests with the tester header (a tester route to a canary without pods yet). */
+  readonly testerDropped: number;
+  /** Why the users' requests were dropped. */
+  readonly droppedBy: { readonly noRoute: number; readonly noPods: number; readonly failed: number };
   close(): Promise<void>;
 }
 
-/**
- * Smooth weighted round robin (as nginx does it): over any run of requests each target group gets
- * its share within one request, spread out rather than in bursts, and weight changes take effect at
- * the next request.
- */
-class WeightedRoundRobin {
-  private readonly current: Record<TargetGroupName, number> = { stable: 0, canary: 0 };
-
-  pick(weights: { readonly stable: number; readonly canary: number }): TargetGroupName | undefined {
-    const total = weights.stable + weights.canary;
-    if (total <= 0) return undefined;
-    this.current.stable += weights.stable;
-    this.current.canary += weights.canary;
-    // Ties go to stable, so a fresh 50/50 split starts on stable.
-    const chosen: TargetGroupName = weights.canary > 0 && (weights.stable === 0 || this.current.canary > this.current.stable) ? 'canary' : 'stable';
-    this.current[chosen] -= total;
-    return chosen;
-  }
-}
-
 export async function startWeightedProxy(options: WeightedProxyOptions): Promise<WeightedProxy> {
-  const balancer = new WeightedRoundRobin();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   let dropped = 0;
+  let testerDropped = 0;
+  const droppedBy = { noRoute: 0, noPods: 0, failed: 0 };
 
   const server = http.createServer((request, response) => {
     const startedAt = Date.now();
-    const targetGroup = balancer.pick(options.routing.weights());
-    const upstream = targetGroup && options.routing.upstream(targetGroup);
-    const done = targetGroup ? options.onForward?.(targetGroup, startedAt) : undefined;
+    const header = options.testerHeader;
+    const tester = header !== undefined && request.headers[header.name.toLowerCase()] === header.value;
+    const decision = options.dataPlane.route({ path: request.url ?? '/', method: request.method ?? 'GET', headers: request.headers });
+    const targetGroup = decision?.side;
+    const upstream = targetGroup && options.upstream(targetGroup);
+    const done = decision ? options.onForward?.(decision, tester, startedAt) : undefined;
     let ended = false;
     const finish = (status: number, version?: Version): void => {
       if (ended) return;
       ended = true;
-      if (version === undefined) dropped += 1;
-      if (targetGroup) done?.({ targetGroup, version, status, latencyMs: Date.now() - startedAt, at: Date.now() });
+      if (version === undefined && tester) testerDropped += 1;
+      else if (version === undefined) {
+        dropped += 1;
+        droppedBy[!targetGroup ? 'noRoute' : !upstream ? 'noPods' : 'failed'] += 1;
+      }
+      if (decision) done?.({ targetGroup: decision.side, decision, tester, version, status, latencyMs: Date.now() - startedAt, at: Date.now() });
     };
 
     if (!targetGroup || !upstream) {
       request.resume();
       response.writeHead(503, { 'content-type': 'text/plain', ...(targetGroup && { [TARGET_GROUP_HEADER]: targetGroup }) });
-      response.end('503 Service Temporarily Unavailable: the target group has no healthy targets\n');
+      response.end(targetGroup ? '503 Service Temporarily Unavailable: no ready pods serve this side\n' : '503 Service Temporarily Unavailable: no route forwards this request\n');
       finish(503);
       return;
     }
@@ -124,6 +123,10 @@ export async function startWeightedProxy(options: WeightedProxyOptions): Promise
     get dropped() {
       return dropped;
     },
+    get testerDropped() {
+      return testerDropped;
+    },
+    droppedBy,
     close: async () => {
       await closeServer(server);
       agent.destroy();

@@ -34,6 +34,7 @@ ${summaryTables(summary)}
 <h2>Timeline</h2>
 ${timeline(run)}
 </section>
+${dataPlane(run)}
 ${lastServed(run.lastServed)}
 <footer>serinus sandbox report · self-contained: no scripts, no external resources</footer>
 </main>
@@ -208,6 +209,7 @@ function summaryTables(summary: SandboxSummary): SafeHtml {
       'Result',
       html`${RESULT_TEXT[summary.result]} <span class="${asExpected ? 'dim' : 'mismatch'}">(expected ${RESULT_TEXT[summary.expected]})</span>`,
     ),
+    row('Routing', html`<code>${summary.routing ?? 'alb-listener'}</code>`),
     row('Steps', formatSteps(summary.steps)),
     row(
       'Final weights',
@@ -227,6 +229,19 @@ function summaryTables(summary: SandboxSummary): SafeHtml {
       ? row('Dropped', '0')
       : row('Dropped', `${formatCount(requests.dropped)} — must be 0`, 'bad'),
   ];
+  const tester = summary.tester;
+  const testerRows = tester
+    ? [
+        row('Header', html`<code>${tester.header}</code>${tester.routed ? '' : html` <span class="dim">(no tester route: it went by the weights)</span>`}`),
+        row('Requests', formatCount(tester.total)),
+        row(
+          'By version',
+          html`<span class="stable">v1 ${formatCount(tester.byVersion.v1)}</span> · <span class="canary">v2 ${formatCount(tester.byVersion.v2)}</span>`,
+        ),
+        row('To the canary at 0 %', formatCount(tester.canaryAtWeightZero)),
+        row('Unanswered', formatCount(tester.unanswered)),
+      ]
+    : [];
   const orchestration = [
     row('Alarm → revert', summary.alarmToRevertMs === null ? 'no alarm' : formatMs(summary.alarmToRevertMs)),
     row('Duration', formatMs(summary.durationMs)),
@@ -240,9 +255,29 @@ function summaryTables(summary: SandboxSummary): SafeHtml {
 <div class="tables">
 <table><caption>Rollout</caption><tbody>${rollout}</tbody></table>
 <table><caption>Traffic</caption><tbody>${traffic}</tbody></table>
+${tester ? html`<table class="tester"><caption>Tester requests</caption><tbody>${testerRows}</tbody></table>` : ''}
 <table><caption>Orchestration</caption><tbody>${orchestration}</tbody></table>
 </div>
 ${cause}
+</section>`;
+}
+
+/** Rows of the data-plane table beyond which the rest are summed up in one line. */
+const DATA_PLANE_ROWS = 40;
+
+/** How the proxy routed: per route, each split the data plane held and the requests it sent each side meanwhile. */
+function dataPlane(run: SandboxRun): SafeHtml {
+  const intervals = run.routed ?? [];
+  if (intervals.length === 0) return html``;
+  const unit = run.summary.routing === 'replica-ratio' ? 'ready pods' : 'weights';
+  const rows = intervals.slice(0, DATA_PLANE_ROWS).map(
+    (interval) => html`<tr><td>${formatMs(interval.at)}</td><td>${interval.route}</td><td><span class="stable">${interval.split.stable}</span> / <span class="canary">${interval.split.canary}</span></td><td><span class="stable">${formatCount(interval.routed.stable)}</span> / <span class="canary">${formatCount(interval.routed.canary)}</span></td><td>${formatCount(interval.tester)}</td></tr>`,
+  );
+  const more = intervals.length > DATA_PLANE_ROWS ? html`<p class="dim">and ${intervals.length - DATA_PLANE_ROWS} more</p>` : '';
+  return html`<section class="card">
+<h2>Data plane <span class="dim">— what the proxy followed, route by route</span></h2>
+<table class="data-plane"><thead><tr><th scope="col">from</th><th scope="col">route</th><th scope="col">${unit} stable / canary</th><th scope="col">requests stable / canary</th><th scope="col">with the tester header</th></tr></thead><tbody>${rows}</tbody></table>
+${more}
 </section>`;
 }
 

@@ -9,6 +9,8 @@ export type Version = 'v1' | 'v2';
 
 export interface SandboxSummary {
   readonly scenario: Scenario;
+  /** What steered the traffic (`--routing`). */
+  readonly routing: string;
   readonly result: RolloutResult;
   /** The result this scenario should end with. */
   readonly expected: RolloutResult;
@@ -19,6 +21,7 @@ export interface SandboxSummary {
   readonly finalWeights: { readonly stable: number; readonly canary: number };
   readonly stableImage: string;
   readonly canaryReplicas: number;
+  /** The users' requests (those without the tester header). */
   readonly requests: {
     readonly total: number;
     readonly byVersion: Record<Version, number>;
@@ -27,6 +30,8 @@ export interface SandboxSummary {
     /** Requests the proxy could not answer from v1 or v2 (must be 0). */
     readonly dropped: number;
   };
+  /** The requests that carried the tester header; absent when the run sent none. */
+  readonly tester?: TesterSummary;
   /** From the first alarm event to the weights being back on stable; null when no alarm fired. */
   readonly alarmToRevertMs: number | null;
   readonly stateTransitions: number;
@@ -40,7 +45,38 @@ export interface SandboxSummary {
   readonly cause?: string;
 }
 
-/** The listener weights after a change. */
+/** What the tester's requests met: the canary while the tester route was open, the weights otherwise. */
+export interface TesterSummary {
+  /** `x-canary: always` */
+  readonly header: string;
+  /** Whether serinus opened a tester route for it (false: the router has none, so the header went by the weights). */
+  readonly routed: boolean;
+  readonly total: number;
+  readonly byVersion: Record<Version, number>;
+  /** Tester requests no version answered (a tester route to a canary whose pods are not ready yet). */
+  readonly unanswered: number;
+  /** Tester requests the proxy sent to the canary while the steered split gave it 0%: only a tester route does that. */
+  readonly canaryAtWeightZero: number;
+}
+
+/**
+ * A run of requests one route of the data plane took while its split stayed the same: what the
+ * proxy did against what the data plane held.
+ */
+export interface RoutedInterval {
+  /** When the first of them arrived (ms since the start). */
+  readonly at: number;
+  /** `rule 10`, `default action`, `route primary`, `route serinus-tester-primary`, `ready pods`. */
+  readonly route: string;
+  /** The route's split: raw weights, or ready pods for the replica ratio. */
+  readonly split: { readonly stable: number; readonly canary: number };
+  /** Requests the proxy sent to each side meanwhile. */
+  readonly routed: { stable: number; canary: number };
+  /** Of those, how many carried the tester header. */
+  tester: number;
+}
+
+/** The steered split after a change (the data plane's, in percent). */
 export interface WeightPoint {
   readonly at: number;
   readonly stable: number;
@@ -72,4 +108,6 @@ export interface SandboxRun {
   readonly marks: readonly TimelineMark[];
   /** The versions that served the last requests, oldest first (`v1 v2 v2 v1 …`). */
   readonly lastServed: readonly Version[];
+  /** How the proxy routed, route by route and split by split. */
+  readonly routed: readonly RoutedInterval[];
 }

@@ -2,34 +2,39 @@
  * The `npm start` sandbox: one real rollout, end to end, on localhost and without an AWS account.
  *
  * The state machine synthesized from the CDK app runs in the local engine (real handlers, stateful
- * AWS fakes, a fake Kubernetes API). Around it: two app versions, a weighted proxy that routes by
- * the weights serinus writes, a traffic generator, and alarms computed from the proxy's results
- * that emit the same alarm events the deployed engine receives.
+ * AWS fakes, a fake Kubernetes API). Around it: two app versions, a proxy that routes each request
+ * as the routing mode's data plane does (listener rules, an Ingress-reconciled rule, a
+ * VirtualService, ready pods), a traffic generator (part of it carrying the tester header), and
+ * alarms computed from the proxy's results that emit the same alarm events the deployed engine
+ * receives.
  */
 import type { FakeDeployment } from '../local/fake-kubernetes';
 import type { ApprovalRequest, ExecutionOutcome, LocalEngine, LocalExecution } from '../local/local-engine';
-import type { RolloutObserver } from '../local/rollout-observer';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
-import type { RolloutRecord, StepSpec } from '../lambda/domain/types';
+import type { RolloutRecord, StepSpec, TesterHeader, Weights } from '../lambda/domain/types';
 import { ENV } from '../lambda/handler-names';
 import { AlarmEvaluator, SlidingWindow, managedAlarmSpecs, windowStats, type AlarmChange, type Observation } from './alarms';
 import { SMOKE_TEST_FUNCTION, smokeTest, smokeTestContext } from './smoke-test';
 import { startVersionApp, type VersionApp, type VersionBehaviour } from './apps';
 import { Progress, formatDuration, palette, terminalMode, type AlarmView, type EventKind, type Output, type ProgressSnapshot } from './progress';
 import { startWeightedProxy, type TargetGroupName, type WeightedProxy } from './proxy';
+import type { RouteDecision, Split } from './data-plane';
+import { ROUTING_KINDS, ROUTING_MODES, TESTER_EVERY, isRoutingKind, testerHeaderFor, type RoutingKind } from './routing-modes';
+import { prepareWorld, type SandboxWorld } from './worlds';
 import type {
   MarkKind,
+  RoutedInterval,
   RolloutResult,
   SandboxRun,
   SandboxSummary,
   Scenario,
+  TesterSummary,
   TimelineMark,
   TrafficSample,
   Version,
   WeightPoint,
 } from './run-model';
 import { startTraffic, type Response, type Traffic } from './traffic';
-import { albTarget } from '../lambda/adapters/alb-target';
 
 export const STABLE_IMAGE = 'registry.local/checkout:1.0.0';
 export const CANDIDATE_IMAGE = 'registry.local/checkout:2.0.0';
@@ -133,6 +138,13 @@ export interface KeyInput {
 
 export interface SandboxOptions {
   readonly scenario: Scenario;
+  /** What steers the traffic, and what the proxy follows. @default 'alb-listener' */
+  readonly routing?: RoutingKind;
+  /**
+   * The header 1 request in 10 carries; null for none.
+   * @default - `x-canary: always` for the modes with a tester route (alb-listener, alb-rule, istio), none for the others
+   */
+  readonly testerHeader?: TesterHeader | null;
   /** Simulated seconds per real second: bakes, Wait states and schedules. @default 30 */
   readonly speed?: number;
   /** @default 100 */
@@ -161,6 +173,11 @@ export interface SandboxOptions {
   readonly tailMs?: number;
   /** @default 1000 */
   readonly decisionDelayMs?: number;
+  /**
+   * Compute the managed alarms from the proxy's results. Off, every alarm stays OK: a run about
+   * routing that a loaded machine's latency must not roll back. @default true
+   */
+  readonly computeAlarms?: boolean;
   /** The traffic generator's time bound. @default 600000 */
   readonly maxTrafficMs?: number;
 }
@@ -217,6 +234,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxRun> {
   const bakeSeconds = options.bakeSeconds ?? DEFAULTS.bakeSeconds;
   if (!(speed >= 1 && speed <= 10_000)) throw new SandboxUsageError(`speed must be from 1 to 10000, got ${speed}`);
   if (!(ratePerSecond >= 1 && ratePerSecond <= 2_000)) throw new SandboxUsageError(`the request rate must be from 1 to 2000 per second, got ${ratePerSecond}`);
+  const routing = options.routing ?? 'alb-listener';
+  if (!isRoutingKind(routing)) throw new SandboxUsageError(`unknown routing "${String(routing)}": use one of ${ROUTING_KINDS.join(', ')}`);
+  const tester = testerHeaderFor(routing, options.testerHeader);
+  if ('refusal' in tester) throw new SandboxUsageError(`${tester.refusal} (routing ${routing})`);
   const input: KeyInput = options.input ?? process.stdin;
   const decision: ApprovalDecision = options.approval ?? 'prompt';
   if (options.scenario === 'approval' && decision === 'prompt' && !input.isTTY) {
@@ -229,7 +250,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxRun> {
   const mode = terminalMode(output);
   const color = options.color ?? mode.color;
   const progress = new Progress(output, { live: options.live ?? mode.live, color });
-  const run = new SandboxRecorder(options.scenario, speed, ratePerSecond, options.alarmWindowMs ?? DEFAULTS.alarmWindowMs, progress, color, (output.columns ?? 100) - 1);
+  const run = new SandboxRecorder(options.scenario, routing, tester.header, speed, ratePerSecond, options.alarmWindowMs ?? DEFAULTS.alarmWindowMs, progress, color, (output.columns ?? 100) - 1);
   const closers: Array<() => Promise<void> | void> = [];
   closers.push(progress.captureForeignWrites([process.stdout, process.stderr]));
   try {
@@ -291,6 +312,7 @@ interface Running {
   readonly evaluator: AlarmEvaluator;
   readonly traffic: Traffic;
   readonly proxy: WeightedProxy;
+  readonly world: SandboxWorld;
 }
 
 /** One run: wires the parts together and records what the report and the summary need. */
@@ -299,6 +321,19 @@ class SandboxRecorder {
   private readonly marks: TimelineMark[] = [];
   /** Every weight change of the steered listener or rule; the last is the split in force now. */
   private readonly weights: WeightPoint[] = [{ at: 0, stable: 100, canary: 0 }];
+  /** When each of `weights` took effect (epoch ms). */
+  private readonly weightTimes: number[] = [Date.now()];
+  /** The canary weights serinus wrote (the rollout record's), in order. */
+  private readonly written: number[] = [];
+  private readonly routed: RoutedInterval[] = [];
+  /** The open interval of each route. */
+  private readonly openIntervals = new Map<string, RoutedInterval>();
+  private readonly testerByVersion: Record<Version, number> = { v1: 0, v2: 0 };
+  private testerTotal = 0;
+  private testerUnanswered = 0;
+  private testerCanaryAtZero = 0;
+  /** Whether serinus was given the tester header (set once the world is built). */
+  private testerRouted = false;
   private readonly samples: TrafficSample[] = [];
   /** Who answered each request, by its position in the order of sending. */
   private readonly servedBySeq: Array<Version | undefined> = [];
@@ -323,6 +358,8 @@ class SandboxRecorder {
 
   constructor(
     private readonly scenario: Scenario,
+    private readonly routing: RoutingKind,
+    private readonly testerHeader: TesterHeader | undefined,
     private readonly speed: number,
     private readonly ratePerSecond: number,
     private readonly windowMs: number,
@@ -357,13 +394,15 @@ class SandboxRecorder {
     this.sampleIntervalMs = options.sampleIntervalMs ?? DEFAULTS.sampleIntervalMs;
 
     this.progress.print(`\n  serinus sandbox · scenario ${this.scenario}: ${scenario.story}.`);
+    this.progress.print(`  routing ${this.routing}: ${ROUTING_MODES[this.routing].story}.`);
     this.progress.print(
       `  time runs ×${this.speed}: ${formatDuration(bakeSeconds * 1000)} bakes take about ${(bakeSeconds / this.speed).toFixed(1)}–${((bakeSeconds + 60) / this.speed).toFixed(1)} s ` +
-        `(a bake ends on a whole minute, as EventBridge Scheduler fires); traffic: ${this.ratePerSecond} req/s\n`,
+        `(a bake ends on a whole minute, as EventBridge Scheduler fires); traffic: ${this.ratePerSecond} req/s` +
+        `${this.testerHeader ? `, 1 request in ${TESTER_EVERY} with the tester header ${this.testerHeader.name}: ${this.testerHeader.value}` : ''}\n`,
     );
 
     // Loaded here, not at the top: `--help` and a bad flag answer at once, without the CDK and the engine.
-    const [{ LocalEngine }, { RolloutObserver }] = await Promise.all([import('../local/local-engine'), import('../local/rollout-observer')]);
+    const { LocalEngine } = await import('../local/local-engine');
     let workflow = options.workflow;
     if (!workflow) {
       const began = Date.now();
@@ -379,21 +418,27 @@ class SandboxRecorder {
     };
     closers.push(() => apps.v1.close(), () => apps.v2.close());
 
+    // The replica ratio waits for pods to be ready after each scale (10 reads 2 s apart): its pods
+    // start in 6 simulated seconds, and its pauses run on the rollout's clock rather than at once.
+    const pods = this.routing === 'replica-ratio';
     const engine = await LocalEngine.start(workflow, {
       speed: this.speed,
       stableImage: STABLE_IMAGE,
-      rolloutDelayMs: Math.round(Math.min(800, Math.max(20, 24_000 / this.speed))),
+      rolloutDelayMs: Math.round(pods ? Math.max(5, 6_000 / this.speed) : Math.min(800, Math.max(20, 24_000 / this.speed))),
+      ...(pods && { retryTimeScale: this.speed }),
     });
     closers.push(() => engine.close());
     // Before any request flows: a handler's first load blocks this process, which also runs the
     // proxy and both apps, and would read as canary latency.
     await engine.loadHandlers();
-    const observer = new RolloutObserver(engine);
-    closers.push(() => observer.close());
-    const { workload } = engine.target;
-    const trafficTarget = albTarget(engine.target.traffic);
+    const world: SandboxWorld = await prepareWorld(this.routing, engine, workflow, this.testerHeader);
+    closers.push(() => world.close());
+    this.testerRouted = world.testerRouted;
+    if (this.testerHeader && !world.testerRouted) {
+      this.event('info', 'tester', `the ${world.target.traffic.kind} router has no tester route: requests with ${this.testerHeader.name} go by the weights like any other`);
+    }
+    const { workload } = world.target;
     const container = workload.containers[0]!;
-    const steered = trafficTarget.ruleArn ?? trafficTarget.listenerArn;
 
     // Which version each target group serves: the image its Deployment's available pods run.
     const versionOf = (image: string | undefined): Version | undefined =>
@@ -422,15 +467,16 @@ class SandboxRecorder {
     });
 
     const proxy: WeightedProxy = await startWeightedProxy({
-      routing: {
-        // Followed from onWeightsChanged below (registered before any write), not read per request.
-        weights: () => this.weights.at(-1)!,
-        upstream: (targetGroup) => {
-          const served = this.served[targetGroup];
-          return served.version && served.available > 0 ? { version: served.version, port: apps[served.version].port } : undefined;
-        },
+      dataPlane: world.dataPlane,
+      upstream: (side) => {
+        const served = this.served[side];
+        return served.version && served.available > 0 ? { version: served.version, port: apps[served.version].port } : undefined;
       },
-      onForward: (targetGroup, at) => {
+      ...(this.testerHeader && { testerHeader: this.testerHeader }),
+      onForward: (decision, tester, at) => {
+        const targetGroup = decision.side;
+        this.routedBy(decision, tester, at);
+        if (tester && targetGroup === 'canary' && world.split().canary === 0) this.testerCanaryAtZero += 1;
         const id = this.targetWindows[targetGroup].begin(at);
         return (result) => {
           const observation = result.version ? { at: result.at, status: result.status, latencyMs: result.latencyMs } : undefined;
@@ -441,7 +487,8 @@ class SandboxRecorder {
     });
     closers.push(() => proxy.close());
 
-    const specs = managedAlarmSpecs(workflow.definedAlarms).filter((spec) => engine.target.alarmNames.includes(spec.name));
+    const specs =
+      options.computeAlarms === false ? [] : managedAlarmSpecs(workflow.definedAlarms).filter((spec) => world.target.alarmNames.includes(spec.name));
     const evaluator = new AlarmEvaluator({
       specs,
       canary: this.targetWindows.canary,
@@ -454,7 +501,7 @@ class SandboxRecorder {
     this.event(
       'info',
       'localhost',
-      `v1 :${apps.v1.port} · v2 :${apps.v2.port} · ALB listener (weighted proxy) ${proxy.url} · ${specs.length} alarms computed from its results`,
+      `v1 :${apps.v1.port} · v2 :${apps.v2.port} · ${world.dataPlane.describe} ${proxy.url} · ${specs.length} alarms computed from its results`,
     );
 
     // Below the alarms' minimum request count a canary's error rate does not count, as in CloudWatch.
@@ -474,35 +521,27 @@ class SandboxRecorder {
       maxDurationMs: options.maxTrafficMs ?? DEFAULTS.maxTrafficMs,
       maxRequests: Math.ceil(this.ratePerSecond * ((options.maxTrafficMs ?? DEFAULTS.maxTrafficMs) / 1000)),
       onResponse: (response) => this.responded(response),
+      ...(this.testerHeader && { tester: { header: this.testerHeader, every: TESTER_EVERY } }),
     });
     closers.push(() => traffic.stop());
     evaluator.start();
 
     let alarmAt: number | undefined;
     let revertPending = false;
-    engine.aws.elbv2.onWeightsChanged((change) => {
-      if (change.arn !== steered) return;
+    world.onSplitChange((split) => {
       this.catchUp();
-      const point = {
-        at: this.elapsed(),
-        stable: change.weights[trafficTarget.stableTargetGroupArn] ?? 0,
-        canary: change.weights[trafficTarget.canaryTargetGroupArn] ?? 0,
-      };
+      const last = this.weights.at(-1)!;
+      if (split.stable === last.stable && split.canary === last.canary) return;
+      const point = { at: this.elapsed(), ...split };
+      this.stepReached(point.canary, steps);
       this.weights.push(point);
-      const step = steps.findIndex((planned, i) => i > this.stepIndex && planned.weight === point.canary);
-      if (change.source === 'api' && point.canary > 0 && step >= 0) {
-        this.stepIndex = step;
-        this.mark('step', `step ${step + 1}: ${point.canary}%`);
-        this.event('step', `step ${step + 1}/${steps.length}`, `${point.canary}% of the traffic to the canary`);
-      }
+      this.weightTimes.push(Date.now());
       let detail = '';
       if (point.canary === 0 && (revertPending || engine.alarmEvents.length > 0)) {
         const first = engine.alarmEvents[0];
         if (first && alarmAt === undefined) {
           alarmAt = first.at;
-          // The observer saw this change first: the summary's alarm-to-revert time is measured from its sample.
-          const revertAt = observer.weights.at(-1)?.at ?? Date.now();
-          detail = `back on stable ${revertAt - first.at} ms after the alarm event`;
+          detail = `back on stable ${Date.now() - first.at} ms after the alarm event`;
         } else {
           detail = 'back on stable';
         }
@@ -516,12 +555,16 @@ class SandboxRecorder {
     }
 
     // The rollout.
-    const execution = engine.start({
-      image: CANDIDATE_IMAGE,
-      steps,
-      reason: `serinus sandbox: ${this.scenario}`,
-      ...(scenario.approval && { approval: scenario.approval }),
-    });
+    const execution = engine.start(
+      {
+        image: CANDIDATE_IMAGE,
+        steps,
+        reason: `serinus sandbox: ${this.scenario} (routing ${this.routing})`,
+        ...(scenario.approval && { approval: scenario.approval }),
+      },
+      undefined,
+      world.workflow,
+    );
     this.event('step', 'execution', `${execution.name}: ${CANDIDATE_IMAGE} in ${steps.map((s) => `${s.weight}%`).join(' → ')}, ${formatDuration(bakeSeconds * 1000)} bakes`);
 
     let finished = false;
@@ -544,7 +587,7 @@ class SandboxRecorder {
     closers.push(() => ended.abort());
     engine.onApproval((request) => void this.approvalRequested(engine, request, args, ended.signal, () => (revertPending = true), onAbort));
 
-    const running: Running = { engine, execution, steps, evaluator, traffic, proxy };
+    const running: Running = { engine, execution, steps, evaluator, traffic, proxy, world };
     const watch = this.watch(running, stopExecution);
     closers.push(() => watch.stop());
     const outcome = await execution.outcome;
@@ -576,20 +619,24 @@ class SandboxRecorder {
     this.sample();
 
     const firstAlarm = engine.alarmEvents[0];
-    const revert = firstAlarm ? observer.weights.find((w) => w.at >= firstAlarm.at && w.canary === 0) : undefined;
+    const revertIndex = firstAlarm ? this.weights.findIndex((w, i) => i > 0 && this.weightTimes[i]! >= firstAlarm.at && w.canary === 0) : -1;
+    const finalWeights = world.split();
+    if (this.written.at(-1) !== finalWeights.canary && this.written.length > 0) this.written.push(finalWeights.canary);
     const summary = this.summarize({
       engine,
-      observer,
+      world,
+      finalWeights,
+      droppedBy: proxy.droppedBy,
       outcome,
       result,
       steps,
       scenario,
-      alarmToRevertMs: firstAlarm && revert ? revert.at - firstAlarm.at : null,
+      alarmToRevertMs: firstAlarm && revertIndex > 0 ? this.weightTimes[revertIndex]! - firstAlarm.at : null,
       evaluatorErrors: evaluator.errors.length,
     });
     this.progress.update(this.snapshot(running));
     this.progress.close();
-    this.progress.print(renderSummary(summary, observer.canaryWeights(), this.color, Math.min(120, this.width)));
+    this.progress.print(renderSummary(summary, this.written, this.color, Math.min(120, this.width)));
     this.summarized = true;
 
     return {
@@ -599,10 +646,29 @@ class SandboxRecorder {
       traffic: this.samples,
       marks: this.marks,
       lastServed: this.lastServed(100),
+      routed: this.routed,
     };
   }
 
+  /** Counts the request in the interval of its route and split; a new split opens a new interval. */
+  private routedBy(decision: RouteDecision, tester: boolean, at: number): void {
+    let open = this.openIntervals.get(decision.route);
+    if (!open || open.split.stable !== decision.split.stable || open.split.canary !== decision.split.canary) {
+      open = { at: at - this.startedAt, route: decision.route, split: { ...decision.split }, routed: { stable: 0, canary: 0 }, tester: 0 };
+      this.openIntervals.set(decision.route, open);
+      this.routed.push(open);
+    }
+    open.routed[decision.side] += 1;
+    if (tester) open.tester += 1;
+  }
+
   private responded(response: Response): void {
+    if (response.tester) {
+      this.testerTotal += 1;
+      if (response.version) this.testerByVersion[response.version] += 1;
+      else this.testerUnanswered += 1;
+      return;
+    }
     this.total += 1;
     if (response.status >= 500) this.errors += 1;
     if (!response.version) return;
@@ -626,6 +692,12 @@ class SandboxRecorder {
 
   private alarmChanged(change: AlarmChange): void {
     const label = shortAlarmName(change.name);
+    // Past the end the rollout is over: the tail's traffic still feeds the alarms (a busy machine's
+    // late evaluation can flip one), but nothing the rollout did follows its end on the timeline.
+    if (this.ended) {
+      this.event(change.to === 'ALARM' ? 'alarm-on' : 'alarm-off', label, `→ ${change.to} after the end: ${change.reason}`);
+      return;
+    }
     if (change.to === 'ALARM') {
       this.mark('alarm', `${label} ALARM`);
       this.event('alarm-on', `${label}`, `→ ALARM: ${change.reason}`);
@@ -683,8 +755,10 @@ class SandboxRecorder {
 
   /** Polls the execution and the fakes: state events, bakes, the abort scenario, the panel. */
   private watch(running: Running, stopExecution: (why: string) => void): { drain(): void; stop(): void } {
-    const { engine, execution, steps } = running;
+    const { engine, execution, steps, world } = running;
+    const { workload } = world.target;
     let seen = 0;
+    let testerRouteOpen = false;
     let healthyThrough = -1;
     const bakesSeen = new Set<number>();
     let lastSample = Date.now();
@@ -699,6 +773,12 @@ class SandboxRecorder {
     };
     const pollOnce = (): void => {
       const record = rolloutRecord(engine);
+      this.followWrites(record?.lastWrittenWeights, steps);
+      if (this.testerHeader && world.testerRouteOpen() !== testerRouteOpen) {
+        testerRouteOpen = !testerRouteOpen;
+        const header = `${this.testerHeader.name}: ${this.testerHeader.value}`;
+        this.event('state', 'tester route', testerRouteOpen ? `open: requests with ${header} go to the canary` : `closed: requests with ${header} go by the weights again`);
+      }
       if (record?.healthyThroughStep !== undefined && record.healthyThroughStep > healthyThrough) {
         healthyThrough = record.healthyThroughStep;
         this.event('check', `step ${healthyThrough + 1} healthy`, 'CheckHealth: every alarm OK, and no ALARM in their history since the bake began');
@@ -706,10 +786,10 @@ class SandboxRecorder {
       for (; seen < execution.states.length; seen += 1) {
         const state = execution.states[seen]!;
         if (state === 'DeployCanary') {
-          this.event('state', state, `${engine.target.workload.canaryDeployment} → ${CANDIDATE_IMAGE}, ${engine.target.workload.canaryReplicas} replica(s)`);
+          this.event('state', state, `${workload.canaryDeployment} → ${CANDIDATE_IMAGE}, ${workload.canaryReplicas} replica(s)`);
         } else if (state === 'PromoteStable') {
           this.mark('promote', 'promote');
-          this.event('state', state, `${engine.target.workload.stableDeployment} → ${CANDIDATE_IMAGE}`);
+          this.event('state', state, `${workload.stableDeployment} → ${CANDIDATE_IMAGE}`);
         } else if (state === 'Rollback') {
           this.event('fail', state, STATE_NOTES[state]!);
         } else if (STATE_NOTES[state] && state !== 'CheckHealth') {
@@ -759,6 +839,29 @@ class SandboxRecorder {
     };
   }
 
+  /**
+   * The weights serinus wrote, from the rollout record: a step starts when its weight is written,
+   * whenever the data plane follows (an Ingress's controller lags, pods take time to be ready).
+   */
+  private followWrites(weights: Weights | undefined, steps: readonly StepSpec[]): void {
+    if (!weights) return;
+    const total = weights.stable + weights.canary;
+    const canary = total > 0 ? Math.round((weights.canary * 100) / total) : 0;
+    if (this.written.at(-1) === canary || (this.written.length === 0 && canary === 0)) return;
+    this.written.push(canary);
+    this.stepReached(canary, steps);
+  }
+
+  /** Marks the next planned step whose weight this is, once: when serinus wrote it or the data plane shows it, whichever comes first. */
+  private stepReached(canary: number, steps: readonly StepSpec[]): void {
+    const step = steps.findIndex((planned, i) => i > this.stepIndex && planned.weight === canary);
+    if (canary > 0 && step >= 0) {
+      this.stepIndex = step;
+      this.mark('step', `step ${step + 1}: ${canary}%`);
+      this.event('step', `step ${step + 1}/${steps.length}`, `${canary}% of the traffic to the canary`);
+    }
+  }
+
   private sample(): void {
     const at = this.elapsed();
     const now = Date.now();
@@ -801,13 +904,28 @@ class SandboxRecorder {
       alarms,
       lastServed: this.lastServed(60),
       traffic: { ratePerSecond: this.ratePerSecond, sent: traffic.sent, inFlight: traffic.inFlight, dropped: proxy.dropped },
+      ...(this.testerHeader && { tester: { ...this.testerSummary(), unanswered: proxy.testerDropped } }),
+      routing: this.routing,
       ...(this.waitingFor && { waitingFor: this.waitingFor }),
+    };
+  }
+
+  private testerSummary(): TesterSummary {
+    return {
+      header: `${this.testerHeader!.name}: ${this.testerHeader!.value}`,
+      routed: this.testerRouted,
+      total: this.testerTotal,
+      byVersion: { ...this.testerByVersion },
+      unanswered: this.testerUnanswered,
+      canaryAtWeightZero: this.testerCanaryAtZero,
     };
   }
 
   private summarize(input: {
     engine: LocalEngine;
-    observer: RolloutObserver;
+    world: SandboxWorld;
+    finalWeights: Split;
+    droppedBy: WeightedProxy['droppedBy'];
     outcome: ExecutionOutcome;
     result: RolloutResult;
     steps: readonly StepSpec[];
@@ -815,9 +933,8 @@ class SandboxRecorder {
     alarmToRevertMs: number | null;
     evaluatorErrors: number;
   }): SandboxSummary {
-    const { engine, observer, outcome, result } = input;
-    const { workload } = engine.target;
-    const finalWeights = observer.currentWeights();
+    const { engine, world, finalWeights, outcome, result } = input;
+    const { workload } = world.target;
     const stableImage =
       engine.kube.deployment(workload.namespace, workload.stableDeployment).spec.template.spec.containers.find((c) => c.name === workload.containers[0])
         ?.image ?? '';
@@ -835,7 +952,10 @@ class SandboxRecorder {
     }
     if (stableImage !== expectedImage) problems.push(`the stable Deployment runs ${stableImage}, not ${expectedImage}`);
     if (canaryReplicas !== 0) problems.push(`the canary Deployment still has ${canaryReplicas} replicas`);
-    if (dropped > 0) problems.push(`${dropped} of ${this.total} requests got no answer from v1 or v2`);
+    if (dropped > 0) {
+      const { noRoute, noPods, failed } = input.droppedBy;
+      problems.push(`${dropped} of ${this.total} requests got no answer from v1 or v2 (the proxy found no route for ${noRoute}, no ready pods for ${noPods}; ${failed} failed upstream)`);
+    }
     if (input.scenario.expectsAlarm && engine.alarmEvents.length === 0) problems.push('no alarm event reached serinus');
     if (engine.kube.listenerErrors.length > 0) problems.push(`${engine.kube.listenerErrors.length} Deployment listeners failed`);
     if (input.evaluatorErrors > 0) problems.push(`${input.evaluatorErrors} alarm state changes could not be delivered`);
@@ -846,6 +966,7 @@ class SandboxRecorder {
     const reason = ok ? `${result.replace('_', ' ')} as the ${this.scenario} scenario expects${revert}; ${lost}` : problems.join('; ');
     return {
       scenario: this.scenario,
+      routing: this.routing,
       result,
       expected: this.expected,
       ok,
@@ -854,6 +975,7 @@ class SandboxRecorder {
       stableImage,
       canaryReplicas,
       requests: { total: this.total, byVersion: { ...this.byVersion }, errors: this.errors, dropped },
+      ...(this.testerHeader && { tester: this.testerSummary() }),
       alarmToRevertMs: input.alarmToRevertMs,
       stateTransitions: outcome.states.length,
       lambdaInvocations: engine.invocations.length,
@@ -866,10 +988,10 @@ class SandboxRecorder {
 }
 
 /** The rollout record (the lock item), while a rollout holds the listener. */
-function rolloutRecord(engine: LocalEngine): Pick<RolloutRecord, 'bake' | 'healthyThroughStep'> | undefined {
+function rolloutRecord(engine: LocalEngine): Pick<RolloutRecord, 'bake' | 'healthyThroughStep' | 'lastWrittenWeights'> | undefined {
   const table = process.env[ENV.tableName];
   if (!table) return undefined;
-  const [record] = engine.aws.dynamodb.items(table) as Array<Pick<RolloutRecord, 'bake' | 'healthyThroughStep'>>;
+  const [record] = engine.aws.dynamodb.items(table) as Array<Pick<RolloutRecord, 'bake' | 'healthyThroughStep' | 'lastWrittenWeights'>>;
   return record;
 }
 

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { VERSION_HEADER } from './apps';
+import type { TesterHeader } from '../lambda/domain/types';
 import type { Version } from './run-model';
 
 export interface Response {
@@ -16,6 +17,14 @@ export interface Response {
   readonly latencyMs: number;
   /** The version that served it; undefined when no version answered. */
   readonly version?: Version;
+  /** Whether it carried the tester header. */
+  readonly tester: boolean;
+}
+
+/** A person or a smoke test trying the candidate: every `every`-th request carries the header. */
+export interface TesterTraffic {
+  readonly header: TesterHeader;
+  readonly every: number;
 }
 
 export interface TrafficOptions {
@@ -27,6 +36,8 @@ export interface TrafficOptions {
   /** Stops sending after this long. */
   readonly maxDurationMs: number;
   readonly onResponse?: (response: Response) => void;
+  /** Part of the requests carry the tester header. @default - none */
+  readonly tester?: TesterTraffic;
   /** How often the sender wakes up to send what is due. @default 10 */
   readonly tickMs?: number;
 }
@@ -43,6 +54,9 @@ export function startTraffic(options: TrafficOptions): Traffic {
   if (target.protocol !== 'http:' || target.hostname !== '127.0.0.1') {
     throw new Error(`the traffic generator only sends to http://127.0.0.1, not ${options.url}`);
   }
+  if (options.tester && !(Number.isInteger(options.tester.every) && options.tester.every >= 2)) {
+    throw new Error(`one tester request in every ${options.tester.every}: give a whole number from 2`);
+  }
   if (!(options.ratePerSecond > 0)) throw new Error(`the request rate must be above 0, got ${options.ratePerSecond}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const startedAt = Date.now();
@@ -54,15 +68,17 @@ export function startTraffic(options: TrafficOptions): Traffic {
     sent += 1;
     const seq = sent;
     const begin = Date.now();
+    const tester = options.tester !== undefined && seq % options.tester.every === 0;
     const request = new Promise<void>((resolve) => {
       let settled = false;
       const report = (status: number, version?: Version): void => {
         if (settled) return;
         settled = true;
-        options.onResponse?.({ seq, at: Date.now(), status, latencyMs: Date.now() - begin, version });
+        options.onResponse?.({ seq, at: Date.now(), status, latencyMs: Date.now() - begin, version, tester });
         resolve();
       };
-      const outgoing = http.get({ host: '127.0.0.1', port: target.port, path: `/checkout?n=${seq}`, agent }, (answer) => {
+      const headers = tester ? { [options.tester!.header.name]: options.tester!.header.value } : {};
+      const outgoing = http.get({ host: '127.0.0.1', port: target.port, path: `/checkout?n=${seq}`, headers, agent }, (answer) => {
         const header = answer.headers[VERSION_HEADER];
         const version = header === 'v1' || header === 'v2' ? header : undefined;
         answer.resume();

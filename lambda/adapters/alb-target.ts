@@ -10,6 +10,9 @@ import { ValidationFailedError } from '../errors';
 /** The router kind of ALB listeners and rules that CDK or the user owns. */
 export const ALB_ROUTER = 'alb';
 
+/** The tag on a tester route's listener rule; its value is the key of the traffic target it serves. */
+export const TESTER_ROUTE_TAG = 'serinus:tester-route';
+
 /** An ALB traffic target: the listener's default action, or one of its rules. */
 export interface AlbTarget extends TrafficTarget {
   readonly kind: typeof ALB_ROUTER;

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TrafficTarget, Weights } from '../domain/types';
 import { albTarget, type AlbTarget } from './alb-target';
+import { AlbTesterRoute } from './alb-tester-route';
 import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights';
 import { DriftDetectedError, THROTTLING_ERROR_NAMES, ValidationFailedError, WeightNotAppliedError } from '../errors';
 import type { Fence, RestoreResult, Side, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
@@ -68,6 +69,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   private readonly throttleBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  readonly testerRoute: AlbTesterRoute;
 
   constructor(
     private readonly client = new ElasticLoadBalancingV2Client({ ...clientConfig }),
@@ -79,6 +81,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     this.throttleBackoffMs = options.throttleBackoffMs ?? 2000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
+    this.testerRoute = new AlbTesterRoute(client, options);
   }
 
   async readWeights(target: TrafficTarget): Promise<Weights> {

@@ -58,6 +58,9 @@ export interface AwsCall {
 const MUTATING_COMMANDS: ReadonlySet<string> = new Set([
   'ModifyListener',
   'ModifyRule',
+  'CreateRule',
+  'DeleteRule',
+  'AddTags',
   'PutCommand',
   'UpdateCommand',
   'DeleteCommand',

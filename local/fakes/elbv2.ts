@@ -10,9 +10,17 @@ import {
   ElasticLoadBalancingV2ServiceException,
   ListenerNotFoundException,
   OperationNotPermittedException,
+  PriorityInUseException,
   RuleNotFoundException,
   TargetGroupNotFoundException,
+  TooManyRulesException,
   type Action,
+  type AddTagsCommandInput,
+  type AddTagsCommandOutput,
+  type CreateRuleCommandInput,
+  type CreateRuleCommandOutput,
+  type DeleteRuleCommandInput,
+  type DeleteRuleCommandOutput,
   type DescribeListenersCommandInput,
   type DescribeListenersCommandOutput,
   type DescribeRulesCommandInput,
@@ -71,6 +79,12 @@ export interface FakeElbv2Options {
    * @default - no bucket
    */
   readonly tokenBucket?: TokenBucketOptions;
+  /**
+   * Rules per Application Load Balancer, not counting default rules (Application Load Balancer
+   * quotas: 100, adjustable); CreateRule past it answers TooManyRules.
+   * @default 100
+   */
+  readonly rulesPerLoadBalancer?: number;
 }
 
 export interface TokenBucketOptions {
@@ -133,10 +147,14 @@ export class FakeElbv2 {
   private readonly weightListeners = new Set<(change: WeightsChange) => void>();
   private readonly targetGroupTags = new Map<string, Tag[]>();
   private readonly readListeners = new Set<(arns: string[]) => void>();
+  private readonly ruleTags = new Map<string, Tag[]>();
+  private readonly rulesPerLoadBalancer: number;
+  private createdRules = 0;
 
   constructor(options: FakeElbv2Options = {}) {
     this.propagationReads = options.propagationReads ?? 0;
     this.throttleEvery = options.throttleEvery;
+    this.rulesPerLoadBalancer = options.rulesPerLoadBalancer ?? 100;
     if (options.tokenBucket) {
       const now = options.tokenBucket.now ?? Date.now;
       const capacity = options.tokenBucket.capacity ?? 40;
@@ -158,6 +176,9 @@ export class FakeElbv2 {
       ModifyRuleCommand: (input: ModifyRuleCommandInput) => this.modifyRule(input),
       DescribeTargetHealthCommand: (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input),
       DescribeTagsCommand: (input: DescribeTagsCommandInput) => this.describeTags(input),
+      CreateRuleCommand: (input: CreateRuleCommandInput) => this.createRule(input),
+      DeleteRuleCommand: (input: DeleteRuleCommandInput) => this.deleteRule(input),
+      AddTagsCommand: (input: AddTagsCommandInput) => this.addTags(input),
     });
   }
 
@@ -236,6 +257,21 @@ export class FakeElbv2 {
   }
 
   /**
+   * What the load balancer evaluates for a request now: the listener's rules by priority, with
+   * their conditions and latest actions, then its default rule. A data plane's view (the sandbox's
+   * proxy): no call logged, no read counted, no eventual consistency.
+   */
+  rulesInEffect(listenerArn: string): Rule[] {
+    const listener = this.listeners.get(listenerArn);
+    if (!listener) throw new Error(`No listener ${listenerArn}`);
+    const rules = [...this.rules.values()]
+      .filter((rule) => rule.listenerArn === listenerArn)
+      .sort((a, b) => Number(a.priority) - Number(b.priority))
+      .map((rule) => this.ruleView(rule.arn, structuredClone(rule.latest)));
+    return [...rules, this.ruleView(this.defaultRuleArn(listenerArn), structuredClone(listener.latest))];
+  }
+
+  /**
    * Called by every DescribeRules/DescribeListeners that passed throttling, with the ARNs of the
    * listeners and rules it is about to read, before it reads them: a controller model can make its
    * lagging change surface at a chosen read. @returns unsubscribe
@@ -278,6 +314,21 @@ export class FakeElbv2 {
   /** Someone deletes the rule: Describe*, ModifyRule then answer RuleNotFound. */
   deleteRuleOutOfBand(ruleArn: string): void {
     if (!this.rules.delete(ruleArn)) throw new Error(`No rule ${ruleArn} (a default rule cannot be deleted)`);
+    this.ruleTags.delete(ruleArn);
+  }
+
+  /** The non-default rules of a listener, by priority, with their conditions and tags. */
+  listenerRules(listenerArn: string): Array<{ arn: string; priority: number; conditions: RuleCondition[]; actions: Action[]; tags: Record<string, string> }> {
+    return [...this.rules.values()]
+      .filter((rule) => rule.listenerArn === listenerArn)
+      .sort((a, b) => Number(a.priority) - Number(b.priority))
+      .map((rule) => ({
+        arn: rule.arn,
+        priority: Number(rule.priority),
+        conditions: structuredClone(rule.conditions),
+        actions: structuredClone(rule.latest),
+        tags: Object.fromEntries((this.ruleTags.get(rule.arn) ?? []).map((tag) => [tag.Key!, tag.Value ?? ''])),
+      }));
   }
 
   private editForwardOutOfBand(arn: string, edit: (tuples: TargetGroupTuple[]) => TargetGroupTuple[]): void {
@@ -411,10 +462,88 @@ export class FakeElbv2 {
         if (!this.targetGroups.has(arn)) throw targetGroupNotFound();
         return { ResourceArn: arn, Tags: structuredClone(this.targetGroupTags.get(arn) ?? []) };
       }
-      if (this.listeners.has(arn) || this.rules.has(arn)) return { ResourceArn: arn, Tags: [] };
+      if (this.rules.has(arn)) return { ResourceArn: arn, Tags: structuredClone(this.ruleTags.get(arn) ?? []) };
+      if (this.listeners.has(arn)) return { ResourceArn: arn, Tags: [] };
       throw arn.includes(':listener-rule/') ? (throwRuleNotFound() as never) : throwListenerNotFound();
     });
     return { ...OK, TagDescriptions };
+  }
+
+  /**
+   * ELBv2 API reference, CreateRule: ListenerArn, Conditions, Priority (1–50000, unique per
+   * listener: PriorityInUse) and Actions are required; the load balancer's rules quota answers
+   * TooManyRules. Conditions as the Application Load Balancer guide's "Rule condition types" allow.
+   */
+  createRule(input: CreateRuleCommandInput): CreateRuleCommandOutput {
+    this.enter('CreateRule', input);
+    const listener = (input.ListenerArn !== undefined && this.listeners.get(input.ListenerArn)) || throwListenerNotFound();
+    const priority = input.Priority;
+    if (priority === undefined || !Number.isInteger(priority) || priority < 1 || priority > 50000) {
+      throw validationError(`1 validation error detected: Value '${priority}' at 'priority' failed to satisfy constraint: Member must have value between 1 and 50000`);
+    }
+    const conditions = validateConditions(input.Conditions);
+    const actions = this.normalizeActions(input.Actions as Action[], 'Actions');
+    const tags = validateTags(input.Tags);
+    const siblings = [...this.rules.values()].filter((rule) => rule.listenerArn === listener.arn);
+    if (siblings.some((rule) => Number(rule.priority) === priority)) {
+      const message = 'Priority \'' + priority + '\' is currently in use';
+      throw new PriorityInUseException({ message, Message: message, $metadata: FAILED.$metadata });
+    }
+    const onLoadBalancer = [...this.rules.values()].filter(
+      (rule) => this.listeners.get(rule.listenerArn)?.loadBalancerArn === listener.loadBalancerArn,
+    );
+    if (onLoadBalancer.length >= this.rulesPerLoadBalancer) {
+      const message = 'The maximum number of rules on load balancer has been reached';
+      throw new TooManyRulesException({ message, Message: message, $metadata: FAILED.$metadata });
+    }
+    this.createdRules += 1;
+    const ruleId = createHash('sha256').update(`${listener.arn}#${this.createdRules}`).digest('hex').slice(0, 16);
+    const arn = `${listener.arn.replace(':listener/', ':listener-rule/')}/${ruleId}`;
+    this.rules.set(arn, {
+      arn,
+      listenerArn: listener.arn,
+      priority: String(priority),
+      conditions,
+      latest: actions,
+      visible: structuredClone(actions),
+      staleReads: 0,
+    });
+    if (tags.length > 0) this.ruleTags.set(arn, tags);
+    return { ...OK, Rules: [this.ruleView(arn, actions)] };
+  }
+
+  /** ELBv2 API reference, DeleteRule: "You can't delete the default rule." */
+  deleteRule(input: DeleteRuleCommandInput): DeleteRuleCommandOutput {
+    this.enter('DeleteRule', input);
+    const arn = input.RuleArn ?? '';
+    if (this.listenerOfDefaultRule(arn)) {
+      const message = `The default rule '${arn}' cannot be deleted`;
+      throw new OperationNotPermittedException({ message, Message: message, $metadata: FAILED.$metadata });
+    }
+    if (!this.rules.delete(arn)) throwRuleNotFound();
+    this.ruleTags.delete(arn);
+    return { ...OK };
+  }
+
+  /** Adds or overwrites tags of target groups and rules. */
+  addTags(input: AddTagsCommandInput): AddTagsCommandOutput {
+    this.enter('AddTags', input);
+    const tags = validateTags(input.Tags);
+    if (tags.length === 0) throw validationError('Tags: at least one tag is required');
+    for (const arn of input.ResourceArns ?? []) {
+      if (this.targetGroups.has(arn)) {
+        this.tagTargetGroup(arn, Object.fromEntries(tags.map((tag) => [tag.Key!, tag.Value ?? ''])));
+      } else if (this.rules.has(arn)) {
+        const merged = new Map((this.ruleTags.get(arn) ?? []).map((tag) => [tag.Key!, tag.Value ?? '']));
+        for (const tag of tags) merged.set(tag.Key!, tag.Value ?? '');
+        this.ruleTags.set(arn, [...merged].map(([Key, Value]) => ({ Key, Value })));
+      } else if (arn.includes(':targetgroup/')) {
+        throw targetGroupNotFound();
+      } else {
+        throwRuleNotFound();
+      }
+    }
+    return { ...OK };
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -646,6 +775,66 @@ function targetHealth(target: FakeTarget): TargetHealth {
 function loadBalancerArnOf(listenerArn: string): string | undefined {
   const match = /^(.*):listener\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/[^/]+$/.exec(listenerArn);
   return match ? `${match[1]}:loadbalancer/${match[2]}` : undefined;
+}
+
+const CONDITION_FIELDS = new Set(['http-header', 'http-request-method', 'host-header', 'path-pattern', 'query-string', 'source-ip']);
+/** "Each rule can optionally include up to one of each of the following conditions" (API_RuleCondition). */
+const ONCE_PER_RULE = new Set(['host-header', 'http-request-method', 'path-pattern', 'source-ip']);
+/** Application Load Balancer quotas: condition values per rule. */
+const MAX_CONDITION_VALUES = 5;
+
+/** Conditions as CreateRule accepts them (ELBv2 API reference, RuleCondition and HttpHeaderConditionConfig). */
+function validateConditions(conditions: RuleCondition[] | undefined): RuleCondition[] {
+  if (!Array.isArray(conditions) || conditions.length === 0) throw validationError('Conditions: at least one condition is required');
+  const seen = new Set<string>();
+  let values = 0;
+  conditions.forEach((condition, index) => {
+    const member = `Conditions.member.${index + 1}`;
+    const field = condition.Field ?? '';
+    if (!CONDITION_FIELDS.has(field)) throw validationError(`${member}.field: '${field}' is not a valid condition field`);
+    if (ONCE_PER_RULE.has(field)) {
+      if (seen.has(field)) throw validationError(`A rule can only have one '${field}' condition`);
+      seen.add(field);
+    }
+    const configs = {
+      'host-header': condition.HostHeaderConfig,
+      'path-pattern': condition.PathPatternConfig,
+      'http-header': condition.HttpHeaderConfig,
+      'query-string': condition.QueryStringConfig,
+      'http-request-method': condition.HttpRequestMethodConfig,
+      'source-ip': condition.SourceIpConfig,
+    } as const;
+    const config = configs[field as keyof typeof configs];
+    if (field === 'http-header') {
+      const header = condition.HttpHeaderConfig;
+      if (!header?.HttpHeaderName) throw validationError(`${member}.httpHeaderConfig.httpHeaderName: Member must not be null`);
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/.test(header.HttpHeaderName)) {
+        throw validationError(`${member}.httpHeaderConfig.httpHeaderName: must be 1–40 RFC 7230 token characters`);
+      }
+    } else if (!config && field !== 'host-header' && field !== 'path-pattern') {
+      throw validationError(`${member}: a '${field}' condition needs its config`);
+    }
+    const list: unknown[] =
+      field === 'query-string' ? (condition.QueryStringConfig?.Values ?? []) : ((config as { Values?: string[] } | undefined)?.Values ?? condition.Values ?? []);
+    if (list.length === 0) throw validationError(`${member}: a condition needs at least one value`);
+    for (const value of list) {
+      if (typeof value === 'string' && value.length > 128) throw validationError(`${member}: a condition value can be at most 128 characters`);
+    }
+    values += list.length;
+  });
+  if (values > MAX_CONDITION_VALUES) throw validationError(`A rule can only have '${MAX_CONDITION_VALUES}' condition values`);
+  return structuredClone(conditions);
+}
+
+/** API_Tag: Key 1–128 characters, Value 0–256; at most 50 tags per resource (API_AddTags). */
+function validateTags(tags: Tag[] | undefined): Tag[] {
+  const list = tags ?? [];
+  if (list.length > 50) throw validationError('Tags: at most 50 tags per resource');
+  for (const tag of list) {
+    if (!tag.Key || tag.Key.length > 128) throw validationError('Tags: a tag key is 1 to 128 characters');
+    if ((tag.Value ?? '').length > 256) throw validationError('Tags: a tag value is at most 256 characters');
+  }
+  return structuredClone(list);
 }
 
 function validationError(message: string): ElasticLoadBalancingV2ServiceException {

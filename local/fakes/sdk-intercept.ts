@@ -1,10 +1,12 @@
 /**
  * Serves AWS SDK commands from an in-memory fake INSIDE the client's own middleware stack.
  *
- * Each client instance gets, on its first `send`, a terminal middleware at the start of the
- * `deserialize` step. It answers `{ output, response }` from the fake instead of sending HTTP, so
- * everything above it runs for real: input serialization, endpoint resolution, signing and, above
- * all, the retry middleware with the client's own standard or adaptive strategy. A throttled or 5xx
+ * Each client instance gets, on its first `send`, a terminal middleware right after the retry
+ * middleware, where the request would be signed and sent. It answers `{ output, response }` from
+ * the fake instead, so everything above it runs for real: input serialization, endpoint
+ * resolution, the credentials the request would be signed with and, above all, the retry
+ * middleware with the client's own standard or adaptive strategy. The SigV4 signature itself is
+ * not computed: no fake reads it, and it cost more than the fake's own work. A throttled or 5xx
  * answer from a fake is therefore retried (or not) exactly as the SDK would, and `$metadata.attempts`
  * says how many tries it took.
  *
@@ -40,6 +42,7 @@ export interface SdkClient {
   readonly config: Record<string, unknown> & { retryStrategy?: () => Promise<unknown> };
   readonly middlewareStack: {
     add(middleware: unknown, options: Record<string, unknown>): void;
+    addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
   };
 }
 
@@ -127,7 +130,7 @@ function prepare(client: SdkClient, clientClass: ClientClass): void {
     },
     { step: 'initialize', priority: 'high', name: 'localFakeInput', override: true },
   );
-  client.middlewareStack.add(
+  client.middlewareStack.addRelativeTo(
     (next: (args: unknown) => Promise<unknown>, context: Record<PropertyKey, unknown>) =>
       async (args: { input: unknown; request?: unknown }) => {
         const input = context[INPUT] ?? args.input;
@@ -149,7 +152,8 @@ function prepare(client: SdkClient, clientClass: ClientClass): void {
           throw asServiceFailure(error, requestId);
         }
       },
-    { step: 'deserialize', priority: 'high', name: 'localFakeTerminal', override: true },
+    // Each attempt of the retry loop, with its `amz-sdk-request` header, before it is signed.
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'localFakeTerminal', override: true },
   );
 }
 

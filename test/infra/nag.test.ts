@@ -35,6 +35,8 @@ function sampleWithVpcRollout(): { app: App; stack: Stack } {
     validRolloutProps(stack, {
       serviceName: 'payments',
       listenerRuleArn: OTHER.ruleArn,
+      // Its rule pattern (AddTags, DeleteRule) is acknowledged like the engine's patterns.
+      testerRoute: { headerName: 'x-canary', headerValue: 'always' },
       vpc,
       windows: [DeploymentWindow.of('MON-FRI 09:00-17:00 Europe/Berlin')],
       hooks: { beforeTraffic: LifecycleHook.invoke(smokeTest), beforePromote: LifecycleHook.withTaskToken(smokeTest) },

@@ -37,6 +37,7 @@ describe('TrafficRouting.istio', () => {
       },
       writeStatements: [],
       kubernetes: true,
+      kubernetesGroups: ['serinus-istio'],
       problems: [],
       description: 'route "primary" of VirtualService shop/web',
     });

@@ -52,6 +52,7 @@ const faultyRows: readonly SampleRow[] = [
 export const faultyRun: SandboxRun = {
   summary: {
     scenario: 'faulty',
+    routing: 'alb-listener',
     result: 'rolled_back',
     expected: 'rolled_back',
     ok: true,
@@ -90,6 +91,7 @@ export const faultyRun: SandboxRun = {
   lastServed: served(`
     v2 v1 v2 v2 v1 v1 v2 v1 v2 v1 v1 v2 v1 v1 v1 v1 v1 v1 v1 v1
     v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1 v1`),
+  routed: [],
 };
 
 // v2 is fine: no 5xx anywhere and its latency matches v1's. The stable Deployment runs v2 from
@@ -109,6 +111,7 @@ const healthyRows: readonly SampleRow[] = [
 export const healthyRun: SandboxRun = {
   summary: {
     scenario: 'healthy',
+    routing: 'istio',
     result: 'promoted',
     expected: 'promoted',
     ok: true,
@@ -117,6 +120,7 @@ export const healthyRun: SandboxRun = {
     stableImage: 'sandbox.local/echo:v2',
     canaryReplicas: 0,
     requests: requestTotals(healthyRows, 8100),
+    tester: { header: 'x-canary: always', routed: true, total: 90, byVersion: { v1: 12, v2: 75 }, unanswered: 3, canaryAtWeightZero: 21 },
     alarmToRevertMs: null,
     stateTransitions: 58,
     lambdaInvocations: 21,
@@ -147,4 +151,9 @@ export const healthyRun: SandboxRun = {
   lastServed: served(`
     v2 v2 v1 v2 v2 v2 v1 v2 v2 v2 v2 v1 v2 v2 v2 v2 v2 v2 v2 v2
     v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2 v2`),
+  routed: [
+    { at: 0, route: 'route primary', split: { stable: 100, canary: 0 }, routed: { stable: 1380, canary: 0 }, tester: 9 },
+    { at: 420, route: 'route serinus-tester-primary', split: { stable: 0, canary: 100 }, routed: { stable: 0, canary: 78 }, tester: 78 },
+    { at: 1380, route: 'route primary', split: { stable: 90, canary: 10 }, routed: { stable: 1881, canary: 209 }, tester: 0 },
+  ],
 };

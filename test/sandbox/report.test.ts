@@ -77,6 +77,7 @@ describe('renderReport', () => {
     ]);
     expect(Object.fromEntries(cells)).toEqual({
       Result: 'rolled back (expected rolled back)',
+      Routing: 'alb-listener',
       Steps: '10% · 1m → 50% · 1m',
       'Final weights': 'stable 100 / canary 0',
       'Stable image': 'sandbox.local/echo:v1',
@@ -102,6 +103,41 @@ describe('renderReport', () => {
     expect(document).toContain('<th scope="row">Alarm → revert</th><td>no alarm</td>');
     expect(document).toContain('<th scope="row">Steps</th><td>10% · 1m → 50% · 1m → 100% · 1m</td>');
     expect(document).not.toContain('Failure cause');
+  });
+
+  it('shows the tester requests apart, and the data plane the proxy followed', () => {
+    // Act
+    const document = renderReport(healthyRun);
+
+    // Assess
+    const tester = /<table class="tester"><caption>Tester requests<\/caption><tbody>(.*?)<\/tbody><\/table>/s.exec(document)?.[1] ?? '';
+    const cells = [...tester.matchAll(/<th scope="row">([^<]*)<\/th><td>(.*?)<\/td>/g)].map(([, key, value]) => [key, value?.replace(/<[^>]*>/g, '')]);
+    expect(Object.fromEntries(cells)).toEqual({
+      Header: 'x-canary: always',
+      Requests: '90',
+      'By version': 'v1 12 · v2 75',
+      'To the canary at 0 %': '21',
+      Unanswered: '3',
+    });
+    expect(document).toContain('<th scope="row">Routing</th><td><code>istio</code></td>');
+    const rows = [...document.matchAll(/<table class="data-plane">.*?<tbody>(.*?)<\/tbody>/gs)].map(([, body]) => body!.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim());
+    expect(rows).toEqual([
+      '0 ms route primary 100 / 0 1,380 / 0 9 420 ms route serinus-tester-primary 0 / 100 0 / 78 78 1.38 s route primary 90 / 10 1,881 / 209 0',
+    ]);
+  });
+
+  it('says when the tester header had no route, and leaves the tester table out of a run without one', () => {
+    // Prepare
+    const unrouted: SandboxRun = { ...healthyRun, summary: { ...healthyRun.summary, tester: { ...healthyRun.summary.tester!, routed: false } } };
+
+    // Act
+    const withHeader = renderReport(unrouted);
+    const without = renderReport(faultyRun);
+
+    // Assess
+    expect(withHeader).toContain('(no tester route: it went by the weights)');
+    expect(without).not.toContain('Tester requests');
+    expect(without).not.toContain('class="data-plane"');
   });
 
   it('flags dropped requests, which must be 0', () => {

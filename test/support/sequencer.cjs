@@ -1,0 +1,34 @@
+/**
+ * Runs the longest test files first, so that no worker is left with a long file at the end while
+ * the other idles. Jest does this by itself from the durations its cache recorded in an earlier
+ * run; a clean checkout (CI) has none, and jest's fallback (the largest file first) starts the
+ * fault matrix shards, four-line files, last. Here a file with no recorded duration gets an
+ * estimate: a known long one its usual duration, any other one a duration by its size.
+ */
+const Sequencer = require('@jest/test-sequencer').default;
+
+/** Typical durations (ms) of the long files, on a quiet two-core machine; the first match counts. */
+const ESTIMATES = [
+  [/\/test\/sandbox\/scenarios\.test\.ts$/, 35_000],
+  [/\/test\/infra\/nag\.test\.ts$/, 30_000],
+  [/\/test\/flows\/fault-matrix\/[^/]+\.test\.ts$/, 25_000],
+  [/\/test\/package\/install\.test\.ts$/, 25_000],
+  [/\/test\/sandbox\/report\.test\.ts$/, 15_000],
+  [/\/test\/sandbox\/routing\.test\.ts$/, 15_000],
+  [/\.flow\.test\.ts$/, 10_000],
+  [/\/test\/infra\/[^/]+\.test\.ts$/, 6_000],
+];
+/** Any other file: about this many milliseconds per byte of test source. */
+const MS_PER_BYTE = 0.1;
+
+class LongestFirstSequencer extends Sequencer {
+  time(test) {
+    const recorded = super.time(test);
+    if (recorded != null) return recorded;
+    const known = ESTIMATES.find(([pattern]) => pattern.test(test.path.split('\\').join('/')));
+    if (known) return known[1];
+    return (test.context.hasteFS.getSize(test.path) ?? 0) * MS_PER_BYTE;
+  }
+}
+
+module.exports = LongestFirstSequencer;
