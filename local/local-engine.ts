@@ -202,11 +202,6 @@ export class LocalEngine {
 
   private worldContext: WorldContext | undefined;
 
-  /** Every target whose world the fakes hold: the workflow's, then `addTarget`'s. */
-  get seededTargets(): readonly TargetConfig[] {
-    return this.targets;
-  }
-
   get target(): TargetConfig {
     return this.workflow.target;
   }
