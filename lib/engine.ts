@@ -113,8 +113,6 @@ const ELB_READ_ACTIONS = [
   'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTargetHealth',
-  // The ingress router maps the controller's target groups to Services by their tags.
-  'elasticloadbalancing:DescribeTags',
 ];
 const ALARM_READ_ACTIONS = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Scan'];
@@ -170,6 +168,8 @@ export class SerinusEngine extends Construct {
   readonly deadLetterQueue: sqs.Queue;
 
   private readonly roleGroups: RoleGroup[] = [];
+  /** Each traffic-reading role group's statement of ELBv2 Describe actions, which routings widen. */
+  private readonly trafficReads = new Map<RoleGroup, iam.PolicyStatement>();
   private readonly accessEntries = new Map<string, AccessEntryState>();
   private alarmRule?: events.Rule;
   private executionEndRule?: events.Rule;
@@ -280,9 +280,14 @@ export class SerinusEngine extends Construct {
     });
     for (const group of this.roleGroups) {
       const { needs } = group;
+      const reads = this.trafficReads.get(group);
+      for (const action of rollout.routing.readActions ?? []) {
+        if (reads && !reads.actions.includes(action)) reads.addActions(action);
+      }
       if (needs.writesTraffic) {
         // Each routing names what it may change: an ALB rollout only the one action it steers.
         // A copy for each role's policy: a statement belongs to one document.
+        // (Reads a routing adds are granted with the ELBv2 reads, below.)
         const statements = rollout.routing.writeStatements.map((statement) => iam.PolicyStatement.fromJson(statement.toStatementJson()));
         if (statements.length > 0) this.rolloutPolicy(group).addStatements(...statements);
       }
@@ -419,7 +424,9 @@ export class SerinusEngine extends Construct {
     const { role, needs } = group;
     const onEverything: string[] = ['xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing)'];
     if (needs.readsTraffic) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ELB_READ_ACTIONS, resources: ['*'] }));
+      const reads = new iam.PolicyStatement({ actions: ELB_READ_ACTIONS, resources: ['*'] });
+      this.trafficReads.set(group, reads);
+      role.addToPrincipalPolicy(reads);
       onEverything.push('elasticloadbalancing:Describe* (ELBv2 Describe actions support no resource-level permissions)');
     }
     if (needs.readsAlarms) {

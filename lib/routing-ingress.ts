@@ -69,6 +69,8 @@ export function bindIngress(_scope: Construct, context: RoutingBindContext, opti
   return {
     target,
     writeStatements: [],
+    // The controller's target groups are matched to Services by their tags.
+    readActions: ['elasticloadbalancing:DescribeTags'],
     kubernetes: true,
     problems: problemsOf(options, servicePort),
     description: `action "${options.actionName}" of ingress "${options.ingressName}" in namespace "${context.namespace}"`,

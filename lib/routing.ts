@@ -80,6 +80,12 @@ export interface BoundRouting {
   readonly target: TrafficTarget;
   /** IAM for the functions that write traffic (each names its resources). */
   readonly writeStatements: iam.PolicyStatement[];
+  /**
+   * ELBv2 Describe actions the adapter calls beyond the listener, rule and target-health reads.
+   * They support no resource-level permissions and join those reads on `*`.
+   * @default - none
+   */
+  readonly readActions?: string[];
   /** Whether the traffic functions call the Kubernetes API of the cluster (the namespace's access entry). */
   readonly kubernetes: boolean;
   /** ALB metric dimensions, when the router steers an ALB whose target groups serinus knows. */

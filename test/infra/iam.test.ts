@@ -175,7 +175,6 @@ describe('IAM scoping', () => {
     expect([...actions].sort()).toEqual([
       'elasticloadbalancing:DescribeListeners',
       'elasticloadbalancing:DescribeRules',
-      'elasticloadbalancing:DescribeTags',
       'elasticloadbalancing:DescribeTargetHealth',
       'elasticloadbalancing:ModifyListener',
       'elasticloadbalancing:ModifyRule',

@@ -1,4 +1,8 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CanaryRollout } from '../../lib/canary-rollout';
+import { TrafficRouting } from '../../lib/routing';
+import { emptyStack, validRolloutProps } from '../support/synth';
 import { ingressTarget } from '../../lambda/adapters/ingress-target';
 import { bindIngress, type IngressRoutingOptions } from '../../lib/routing-ingress';
 
@@ -32,6 +36,7 @@ describe('bindIngress', () => {
     });
     expect(() => ingressTarget(bound.target)).not.toThrow();
     expect(bound.writeStatements).toEqual([]);
+    expect(bound.readActions).toEqual(['elasticloadbalancing:DescribeTags']);
     expect(bound.kubernetes).toBe(true);
     expect(bound.albMetrics).toBeUndefined();
     expect(bound.problems).toEqual([]);
@@ -61,5 +66,32 @@ describe('bindIngress', () => {
 
     // Assess
     expect(bound.problems).toEqual([]);
+  });
+});
+
+describe('an Ingress rollout in a stack', () => {
+  it('grants DescribeTags with the ELBv2 reads of the traffic functions, on * as they are, and no ELBv2 write', () => {
+    // Prepare
+    const { stack } = emptyStack();
+    new CanaryRollout(stack, 'Web', validRolloutProps(stack, { routing: TrafficRouting.ingress({ ...options, listenerArn: options.listenerArn.replace('eu-west-1', stack.region).replace('123456789012', stack.account) }) }));
+
+    // Act
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement,
+    );
+    const elbv2 = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('elasticloadbalancing:')));
+
+    // Assess
+    expect(elbv2.length).toBeGreaterThan(0);
+    for (const statement of elbv2) {
+      // Statements on * are merged (minimizePolicies): only their ELBv2 actions are looked at here.
+      expect([statement.Action].flat().filter((action) => action.startsWith('elasticloadbalancing:')).sort()).toEqual([
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTags',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ]);
+      expect(statement.Resource).toBe('*');
+    }
   });
 });
