@@ -3,7 +3,7 @@ import { judgeHealth } from '../domain/health';
 import { canaryWeights, formatWeights, sameWeights } from '../domain/weights';
 import type { PlanStep, TargetConfig, Weights } from '../domain/types';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
-import type { Clock, Fence, HealthSignals, RolloutEvents, RolloutStore, TrafficRouter, WriteWeightsResult } from '../ports';
+import type { AchievedSplit, Clock, Fence, HealthSignals, RolloutEvents, RolloutStore, TrafficRouter, WriteWeightsResult } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { announce, weightChanged } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
@@ -22,7 +22,7 @@ export async function shiftWeight(
   deps: { store: RolloutStore; router: TrafficRouter; health: HealthSignals; clock: Clock; events?: RolloutEvents },
   rollout: RolloutContext,
   step: PlanStep,
-): Promise<{ weights: Weights }> {
+): Promise<{ weights: Weights; achieved?: AchievedSplit }> {
   const { traffic } = rollout.target;
   const record = await heldRecord(deps.store, rollout);
   const fence = fenceOf(deps.store, record);
@@ -38,7 +38,7 @@ export async function shiftWeight(
   let writtenAt = deps.clock.now();
   // One read: the router hands the live weights it will build the write on to `decide`, then checks
   // drift and fences right before its Modify, so no separate read precedes the write.
-  const { wrote } = await writeGuarded(deps.router, rollout.target, planned, record.lastWrittenWeights, fence, async (live) => {
+  const { wrote, achieved } = await writeGuarded(deps.router, rollout.target, planned, record.lastWrittenWeights, fence, async (live) => {
     wanted = planned;
     if (adopts(rollout.target, live, record.lastWrittenWeights, step.weight)) {
       logger.warn('adopted weights set outside serinus: the canary already has this step\'s share', {
@@ -60,7 +60,8 @@ export async function shiftWeight(
   await fence();
   // The step's approval, if it had one, is answered: the record no longer offers its token.
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', lastWrittenWeights: wanted, lastShiftAt }, ['waitingFor', 'approval']);
-  logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted) });
+  // A router that rounds (the replica ratio) says what it achieved; the execution's history shows it.
+  logger.info('weights shifted', { step: step.index, weights: formatWeights(wanted), ...(achieved && { achieved: achieved.description }) });
   countEvent('WeightShifts', rollout.target.service);
   weightChanged(rollout.target.service, wanted);
   await announce(
@@ -73,7 +74,7 @@ export async function shiftWeight(
       step: { number: step.index + 1, weight: step.weight },
     }),
   );
-  return { weights: wanted };
+  return { weights: wanted, ...(achieved && { achieved }) };
 }
 
 /** Under `onDrift: 'adopt'`, live weights someone else set that already give the canary at least `percent` of the traffic. */
