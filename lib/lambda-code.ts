@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
-// Compiled, this file is dist/lib/lambda-code.js; run from source (tsx, ts-jest), lib/lambda-code.ts.
+// Compiled, this file is dist/lib/lambda-code.js; run from source (tsx, the jest transform), lib/lambda-code.ts.
 const PACKAGE_ROOT = path.join(__dirname, ...(path.extname(__filename) === '.ts' ? ['..'] : ['..', '..']));
 
 /** The directory that holds one directory per handler. */
