@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ALB_ROUTER, albTargetKey, TESTER_ROUTE_TAG, type AlbTarget } from '../lambda/adapters/alb-target';
 import { acknowledgeWildcardResources } from './acknowledgements';
+import { testerHeaderSchema } from '../lambda/domain/target-schema';
 import type { RollbackPace, TesterHeader, TrafficTarget } from '../lambda/domain/types';
 import { loadBalancerFullNameFromListenerArn, targetGroupFullName } from './managed-alarms';
 import { bindIngress, type IngressRoutingOptions } from './routing-ingress';
@@ -205,11 +206,12 @@ export function testerHeaderOf(options: TesterRouteOptions | undefined): { teste
 export function testerRouteProblems(options: TesterRouteOptions | undefined): string[] {
   if (!options) return [];
   const problems: string[] = [];
-  // RFC 9110 token characters; ALB matches header names case-insensitively.
-  if (literal(options.headerName) && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/.test(options.headerName)) {
+  // The construct accepts exactly what the runtime's target schema accepts.
+  const { name, value } = testerHeaderSchema.shape;
+  if (literal(options.headerName) && !name.safeParse(options.headerName).success) {
     problems.push(`testerRoute.headerName must be an HTTP header name of 1–40 token characters, got ${JSON.stringify(options.headerName)}`);
   }
-  if (literal(options.headerValue) && !/^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$/.test(options.headerValue)) {
+  if (literal(options.headerValue) && !value.safeParse(options.headerValue).success) {
     problems.push(`testerRoute.headerValue must be 1–128 visible ASCII characters, got ${JSON.stringify(options.headerValue)}`);
   }
   return problems;

@@ -177,23 +177,13 @@ export class IngressTrafficRouter implements TrafficRouter {
 
   /** Reads until every rule of the action shows `expected`: the controller applies an Ingress change after a lag. */
   private async readBack(target: IngressTarget, expected: Weights): Promise<Weights> {
-    let seen = 'nothing';
-    for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(this.readBackDelayMs);
-      const view = await this.readRulesTolerant(target);
-      if (!view) {
-        seen = 'a throttled read';
-        continue;
-      }
-      const mismatch = describeMismatch(target, view, (rule) => {
-        const stable = view.stableTargetGroupArn ? rule.weights.get(view.stableTargetGroupArn) : undefined;
-        const canary = view.canaryTargetGroupArn ? rule.weights.get(view.canaryTargetGroupArn) : undefined;
-        if (stable === expected.stable && canary === expected.canary) return undefined;
-        return `${formatWeights({ stable: stable ?? 0, canary: canary ?? 0 })}${canary === undefined ? ' (no canary target group)' : ''}`;
-      });
-      if (!mismatch) return expected;
-      seen = mismatch;
-    }
+    const seen = await this.untilRules(target, (view, rule) => {
+      const stable = view.stableTargetGroupArn ? rule.weights.get(view.stableTargetGroupArn) : undefined;
+      const canary = view.canaryTargetGroupArn ? rule.weights.get(view.canaryTargetGroupArn) : undefined;
+      if (stable === expected.stable && canary === expected.canary) return undefined;
+      return `${formatWeights({ stable: stable ?? 0, canary: canary ?? 0 })}${canary === undefined ? ' (no canary target group)' : ''}`;
+    });
+    if (seen === undefined) return expected;
     throw new WeightNotAppliedError(
       `wrote ${formatWeights(expected)} to ${describeAction(target)}, but after ${this.readBackAttempts} reads of listener ` +
         `${target.listenerArn} the AWS Load Balancer Controller had not applied it: ${seen}. Check the controller's logs and ` +
@@ -203,6 +193,27 @@ export class IngressTrafficRouter implements TrafficRouter {
 
   /** Reads until every rule of the action sends nothing to a target group other than stable, and something to stable. */
   private async readBackRestored(target: IngressTarget): Promise<void> {
+    const seen = await this.untilRules(target, (view, rule) => {
+      const stable = view.stableTargetGroupArn ? (rule.weights.get(view.stableTargetGroupArn) ?? 0) : 0;
+      const others = [...rule.weights].filter(([arn, weight]) => arn !== view.stableTargetGroupArn && weight > 0);
+      if (stable > 0 && others.length === 0) return undefined;
+      return `stable ${stable}${others.map(([arn, weight]) => `, ${arn} ${weight}`).join('')}`;
+    });
+    if (seen === undefined) return;
+    throw new WeightNotAppliedError(
+      `put the traffic of ${describeAction(target)} back on the stable Service, but after ${this.readBackAttempts} reads of ` +
+        `listener ${target.listenerArn} the AWS Load Balancer Controller had not applied it: ${seen}`,
+    );
+  }
+
+  /**
+   * Reads the action's rules, `readBackAttempts` times at most, until `check` finds no rule amiss.
+   * @returns undefined once every rule passed, else what the last read saw
+   */
+  private async untilRules(
+    target: IngressTarget,
+    check: (view: RuleView, rule: RuleView['rules'][number]) => string | undefined,
+  ): Promise<string | undefined> {
     let seen = 'nothing';
     for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
       if (attempt > 1) await this.sleep(this.readBackDelayMs);
@@ -211,19 +222,11 @@ export class IngressTrafficRouter implements TrafficRouter {
         seen = 'a throttled read';
         continue;
       }
-      const mismatch = describeMismatch(target, view, (rule) => {
-        const stable = view.stableTargetGroupArn ? (rule.weights.get(view.stableTargetGroupArn) ?? 0) : 0;
-        const others = [...rule.weights].filter(([arn, weight]) => arn !== view.stableTargetGroupArn && weight > 0);
-        if (stable > 0 && others.length === 0) return undefined;
-        return `stable ${stable}${others.map(([arn, weight]) => `, ${arn} ${weight}`).join('')}`;
-      });
-      if (!mismatch) return;
+      const mismatch = describeMismatch(target, view, (rule) => check(view, rule));
+      if (!mismatch) return undefined;
       seen = mismatch;
     }
-    throw new WeightNotAppliedError(
-      `put the traffic of ${describeAction(target)} back on the stable Service, but after ${this.readBackAttempts} reads of ` +
-        `listener ${target.listenerArn} the AWS Load Balancer Controller had not applied it: ${seen}`,
-    );
+    return seen;
   }
 
   /** `readRules`, with an ELBv2 throttle counted as a read that saw nothing yet. */

@@ -21,6 +21,11 @@ export const testerHeaderSchema = z
   })
   .strict();
 
+/** A gradual rollback's pace (lib/routing.ts `gradualRollbackProblems` is stricter at synth). */
+export const rollbackPaceSchema = z
+  .object({ steps: z.number().int().min(2).max(10), intervalSeconds: z.number().int().min(1).max(60), evenOnAlarm: z.boolean() })
+  .strict();
+
 const stepSchema = z.object({ weight: z.number().int().min(1).max(100), bakeSeconds: z.number().int().min(0).max(86_400) }).strict();
 
 export const targetConfigSchema = z
@@ -68,10 +73,7 @@ export const targetConfigSchema = z
     imageParameters: z.array(z.string().min(1)).optional(),
     calendar: calendarSchema.optional(),
     eventBusName: z.string().min(1).max(256).optional(),
-    rollbackPace: z
-      .object({ steps: z.number().int().min(2).max(10), intervalSeconds: z.number().int().min(1).max(60), evenOnAlarm: z.boolean() })
-      .strict()
-      .optional(),
+    rollbackPace: rollbackPaceSchema.optional(),
   })
   .strict();
 

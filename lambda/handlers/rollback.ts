@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { readFailure } from '../domain/failure';
+import { rollbackPaceSchema } from '../domain/target-schema';
 import type { TrafficTarget } from '../domain/types';
 import { clock, fenceSeconds, pause, wire } from '../shared/runtime';
 import { router } from '../shared/wiring/router';
@@ -25,10 +26,7 @@ const event = z.object({
       // The router's own fields are its adapter's to read; it never refuses a restore.
       traffic: z.looseObject({ kind: z.string().min(1), key: z.string().min(1) }),
       // A pace it cannot read is no pace: the revert then happens at once.
-      rollbackPace: z
-        .object({ steps: z.number().int().min(2).max(10), intervalSeconds: z.number().int().min(1).max(60), evenOnAlarm: z.boolean() })
-        .optional()
-        .catch(undefined),
+      rollbackPace: rollbackPaceSchema.optional().catch(undefined),
     }),
   }),
   error: z.unknown().optional(),

@@ -1,4 +1,4 @@
-import { STABLE_ONLY, type TrafficTarget, type Weights } from '../domain/types';
+import { STABLE_ONLY, type Weights } from '../domain/types';
 import { sameWeights } from '../domain/weights';
 import { safetyScheduleName } from '../domain/naming';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
@@ -7,6 +7,7 @@ import { countEvent, logger } from '../shared/observability';
 import { announce, weightChanged } from './announce';
 import { assertHeld, canaryRef, fenceOf, type RolloutContext } from './context';
 import { dropSafetySchedule } from './lock';
+import { closeTesterRoute } from './tester-route';
 import { writeGuarded } from './traffic';
 
 export interface FinishResult {
@@ -71,9 +72,3 @@ export async function finishRollout(
   return done;
 }
 
-/** The promotion ends the tester route with the rollout. Never refuses; a missing route is fine. */
-async function closeTesterRoute(router: TrafficRouter, traffic: TrafficTarget): Promise<void> {
-  if (traffic.testerHeader && router.testerRoute && (await router.testerRoute.close(traffic))) {
-    logger.info('removed the tester route', { header: traffic.testerHeader.name });
-  }
-}

@@ -1,12 +1,13 @@
 import { ValidationFailedError } from '../errors';
 import { formatWeights } from '../domain/weights';
-import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type TrafficTarget, type Weights } from '../domain/types';
+import { DEFAULT_MAX_ROLLOUT_SECONDS, type RolloutRecord, type Weights } from '../domain/types';
 import { safetyScheduleName } from '../domain/naming';
 import { rolloutEvent, RolloutEventTypes } from '../domain/rollout-events';
-import type { BakeTimer, Clock, Fence, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
+import type { BakeTimer, Clock, RolloutEvents, RolloutStore, TrafficRouter } from '../ports';
 import { countEvent, logger } from '../shared/observability';
 import { announce } from './announce';
 import { fenceOf, heldRecord, type RolloutContext } from './context';
+import { openTesterRoute } from './tester-route';
 
 /** The lock outlives the state machine's timeout by this much, so cleanup runs before a takeover. */
 const LOCK_GRACE_SECONDS = 3600;
@@ -63,7 +64,7 @@ export async function acquireLock(
     logger.info('attached the canary side at weight 0 so it is health-checked before it gets traffic');
   }
   // Requests with the tester header reach the canary from now on; every revert and Finish remove the route.
-  if (target.traffic.testerHeader) await openTesterRoute(deps.router, target.traffic, fence);
+  await openTesterRoute(deps.router, target.traffic, fence);
   countEvent('RolloutsStarted', target.service);
   await announce(
     deps.events,
@@ -77,13 +78,6 @@ export async function acquireLock(
  * either way, and a schedule left behind deletes itself at its next run (it finds no record of its
  * execution), so a Scheduler outage here must not fail a promoted or rolled-back rollout.
  */
-async function openTesterRoute(router: TrafficRouter, traffic: TrafficTarget, fence: Fence): Promise<void> {
-  if (!router.testerRoute) {
-    throw new ValidationFailedError(`traffic.testerHeader: the ${traffic.kind} router has no tester route; remove testerHeader`);
-  }
-  if (await router.testerRoute.open(traffic, fence)) logger.info('opened the tester route', { header: traffic.testerHeader?.name });
-}
-
 export async function dropSafetySchedule(timer: BakeTimer, name: string): Promise<void> {
   try {
     await timer.cancel(name);

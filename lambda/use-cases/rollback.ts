@@ -9,6 +9,7 @@ import { countEvent, logger } from '../shared/observability';
 import { announce, weightChanged } from './announce';
 import { canaryRef, fenceOf, stableRef } from './context';
 import { dropSafetySchedule } from './lock';
+import { closeTesterRoute } from './tester-route';
 
 export interface RollbackDeps {
   readonly store: RolloutStore;
@@ -61,10 +62,8 @@ interface TrafficOutcome {
  */
 async function trafficToStable(router: TrafficRouter, traffic: TrafficTarget): Promise<TrafficOutcome> {
   const result = await router.restoreStable(traffic);
-  // No tester route outlives its rollout; after the traffic, so it never delays the revert.
-  if (traffic.testerHeader && router.testerRoute && (await router.testerRoute.close(traffic))) {
-    logger.info('removed the tester route', { header: traffic.testerHeader.name });
-  }
+  // After the traffic, so it never delays the revert.
+  await closeTesterRoute(router, traffic);
   const sentence = result.nothingToSteer
     ? 'nothing left to steer: the listener or rule is gone or forwards nowhere, so the lock is released without a traffic change'
     : result.wrote
