@@ -6,10 +6,11 @@
  * no Docker: the functions must deploy the bundles the package ships.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HANDLERS } from '../../scripts/bundle-lambdas';
+import { shippedBuild } from '../support/emitted';
 
 const ROOT = path.join(__dirname, '..', '..');
 const NPM_FLAGS = ['--offline', '--no-audit', '--no-fund', '--loglevel=error'];
@@ -61,29 +62,14 @@ console.log(JSON.stringify({
 }));
 `;
 
-/** Newest modification time under `dir` (ms). */
-function newest(dir: string): number {
-  const stat = statSync(dir);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(dir).reduce((max, entry) => Math.max(max, newest(path.join(dir, entry))), stat.mtimeMs);
-}
-
-/** `npm run build` compiles what the package ships; the tests' own run of it is reused when current. */
-function ensureCompiled(): void {
-  const entry = path.join(ROOT, 'dist', 'lib', 'index.js');
-  const sources = ['lib', 'lambda'].map((dir) => newest(path.join(ROOT, dir)));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(...sources)) return;
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-}
-
 describe('the packed package', () => {
   let workdir: string;
   let synthesized: Synthesized;
   let appDir: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // Prepare: the tarball (jest's global setup built the bundles) and a fresh app around it.
-    ensureCompiled();
+    await shippedBuild();
     workdir = mkdtempSync(path.join(tmpdir(), 'serinus-install-'));
     const [packed] = JSON.parse(
       execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workdir, ...NPM_FLAGS], { cwd: ROOT, encoding: 'utf8' }),
