@@ -13,10 +13,11 @@
  * same links.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HANDLERS } from '../../scripts/bundle-lambdas';
+import { shippedBuild } from '../support/emitted';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** The app's own dependencies besides serinus: the peers, linked as `npm install` links `file:` directories. */
@@ -87,21 +88,6 @@ function npmDirectory(): string {
   return path.join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm');
 }
 
-/** Newest modification time under `dir` (ms). */
-function newest(dir: string): number {
-  const stat = statSync(dir);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(dir).reduce((max, entry) => Math.max(max, newest(path.join(dir, entry))), stat.mtimeMs);
-}
-
-/** `npm run build` compiles what the package ships; the tests' own run of it is reused when current. */
-function ensureCompiled(): void {
-  const entry = path.join(ROOT, 'dist', 'lib', 'index.js');
-  const sources = ['lib', 'lambda'].map((dir) => newest(path.join(ROOT, dir)));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(...sources)) return;
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-}
-
 describe('the packed package', () => {
   let workdir: string;
   let synthesized: Synthesized;
@@ -109,9 +95,9 @@ describe('the packed package', () => {
 
   let packList: PackList;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // Prepare: the package's file list (jest's global setup built the bundles) and a fresh app around it.
-    ensureCompiled();
+    await shippedBuild();
     const modules = realpathSync(path.join(ROOT, 'node_modules'));
     packList = JSON.parse(
       execFileSync(process.execPath, [path.join(__dirname, 'pack-list.cjs'), npmDirectory(), ROOT, modules], { encoding: 'utf8' }),
