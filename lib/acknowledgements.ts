@@ -16,7 +16,7 @@ export function acknowledgeRule(scope: IConstruct, rule: string, reason: string)
 
 /**
  * A resource or policy as cdk-nag names it in a finding id (`'*'`, `arn:…/*`, `<Role.Arn>`): the
- * same function as cdk-nag's `flattenCfnReference` (Apache-2.0), which test/infra/nag.test.ts
+ * same function as cdk-nag's `flattenCfnReference` (Apache-2.0), which test/infra/nag.infra.ts
  * compares it with.
  */
 export function flattenCfnReference(reference: unknown): string {

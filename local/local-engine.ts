@@ -4,6 +4,9 @@
  * take and return SDK command shapes (so the real adapters run), and Kubernetes is a fake API
  * server over HTTPS. The flow tests and the `npm start` sandbox both drive rollouts through this.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
@@ -16,6 +19,7 @@ import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 import { routerWorld, type WorldContext } from './router-worlds';
+import { WORKFLOW_CACHE_ENV } from './sample-workflow';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -448,7 +452,7 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${this.workflow.region}:${this.workflow.account}:execution:${this.stateMachineName()}:${name}`;
     const states: string[] = [];
     const enteredWaiters = new Map<string, Array<() => void>>();
-    const machine = stateMachineOf(workflow);
+    const machine = interpreterOf(workflow);
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name) as never,
@@ -714,15 +718,35 @@ export class LocalEngine {
 }
 
 /** Validating a definition takes longer than running a rollout: one interpreter per workflow, validated once. */
-const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
+const machines = new WeakMap<Pick<SynthesizedWorkflow, 'definition'>, StateMachine>();
 
-function stateMachineOf(workflow: SynthesizedWorkflow): StateMachine {
+/** The interpreter of a workflow's definition, validated unless the same definition passed already (exported for its test). */
+export function interpreterOf(workflow: Pick<SynthesizedWorkflow, 'definition'>): StateMachine {
   let machine = machines.get(workflow);
   if (!machine) {
-    machine = new StateMachine(localDefinition(workflow.definition) as never);
+    const definition = localDefinition(workflow.definition);
+    const marker = validationMarker(definition);
+    // The interpreter validates the definition (asl-validator) unless this very definition passed in this test run.
+    machine =
+      marker !== undefined && existsSync(marker)
+        ? new StateMachine(definition as never, { validationOptions: { noValidate: true } })
+        : new StateMachine(definition as never);
+    if (marker !== undefined) writeFileSync(marker, '');
     machines.set(workflow, machine);
   }
   return machine;
+}
+
+/**
+ * Where a test run notes that a definition passed the interpreter's validation: in the run's
+ * directory of synthesized workflows (local/sample-workflow.ts), named for the definition's
+ * content, so every later test file of the run skips validating the same definition again (it
+ * compiles asl-validator's schemas, most of a second). Undefined outside a test run: always validate.
+ */
+function validationMarker(definition: AslDefinition): string | undefined {
+  const dir = process.env[WORKFLOW_CACHE_ENV];
+  if (!dir || !existsSync(dir)) return undefined;
+  return path.join(dir, `valid-definition-${createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 32)}`);
 }
 
 /** Replaces the task-token placeholder the context carries with the real token, anywhere in a payload. */

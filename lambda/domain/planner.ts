@@ -1,6 +1,6 @@
 /**
  * The rollout plan: the steps the workflow loops over and their time limits. The order of what a run
- * does is the workflow definition's (lib/workflow.ts); test/infra/definition.test.ts checks it there.
+ * does is the workflow definition's (lib/workflow.ts); test/infra/definition.infra.ts checks it there.
  */
 import { ValidationFailedError } from '../errors';
 import type { PlanStep, RolloutPlan, RolloutRequest, TargetConfig } from './types';

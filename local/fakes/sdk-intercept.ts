@@ -178,13 +178,46 @@ function asServiceFailure(error: unknown, requestId: string): unknown {
   return error;
 }
 
+interface RateLimiterShape {
+  getCurrentTimeInSeconds?: () => number;
+  lastThrottleTime?: number;
+  lastTxRateBucket?: number;
+  constructor: unknown;
+}
+
 interface RetryStrategyShape {
   standardRetryStrategy?: RetryStrategyShape;
   retryBackoffStrategy?: { computeNextBackoffDelay(i: number): number };
-  rateLimiter?: { getCurrentTimeInSeconds?: () => number; constructor: unknown };
+  rateLimiter?: RateLimiterShape;
+  /** The retry quota of the standard strategy. */
+  capacity?: number;
+  constructor: unknown;
 }
 
-const compressed = new WeakSet<object>();
+const compressed = new Set<RetryStrategyShape>();
+
+/**
+ * Gives every client's retry strategy served so far the state a new client starts with: a full
+ * retry quota and an adaptive rate limiter that has seen no throttling, as in a new Lambda
+ * container. A client keeps both for as long as its module lives, so without this one run's
+ * throttles slow (and its retries drain) every later run of the process.
+ */
+export function coldRetryState(): void {
+  for (const strategy of compressed) {
+    const standard = strategy.standardRetryStrategy ?? strategy;
+    if (typeof standard.capacity === 'number') {
+      standard.capacity = new (standard.constructor as new () => RetryStrategyShape)().capacity;
+    }
+    const limiter = strategy.rateLimiter;
+    if (limiter && typeof limiter.getCurrentTimeInSeconds === 'function') {
+      const clock = limiter.getCurrentTimeInSeconds;
+      Object.assign(limiter, new (limiter.constructor as new () => RateLimiterShape)());
+      // As the constructor sets them, on the compressed clock.
+      limiter.lastThrottleTime = clock();
+      limiter.lastTxRateBucket = Math.floor(clock());
+    }
+  }
+}
 
 /** Keeps the client's own strategy (mode, attempts, quota), only on a faster clock. */
 function compressRetries(client: SdkClient): void {

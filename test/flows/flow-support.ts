@@ -5,25 +5,54 @@ import { sampleTarget, type SampleRouterKind, type SampleTargetOptions } from '.
 import type { TargetConfig } from '../../lambda/domain/types';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 
-let cached: SynthesizedWorkflow | undefined;
-let build: () => SynthesizedWorkflow = () => synthesizeSampleWorkflow();
+/** The sample app's rollout, as every flow runs it unless its module says otherwise (`useWorkflow`). */
+const SAMPLE = (): SynthesizedWorkflow => synthesizeSampleWorkflow();
 
-/** A file whose flows need a variant of the sample (e.g. with hooks) says so at its top, before beforeAll runs. */
-export function useWorkflow(builder: () => SynthesizedWorkflow): void {
-  build = builder;
+/** Workflows synthesized for this jest file, one per builder: a module's variant never replaces another module's workflow. */
+const workflows = new Map<() => SynthesizedWorkflow, SynthesizedWorkflow>();
+
+function workflowOf(builder: () => SynthesizedWorkflow): SynthesizedWorkflow {
+  let workflow = workflows.get(builder);
+  if (!workflow) {
+    workflow = builder();
+    workflows.set(builder, workflow);
+  }
+  return workflow;
 }
 
-// Synthesis takes seconds (more on a busy machine): done once per file, outside any test's timeout.
+/** Flows on one synthesized workflow. */
+export interface Flows {
+  /** flow-support's `startFlow`, on this workflow. */
+  startFlow(options?: LocalEngineOptions): Promise<Flow>;
+}
+
+/**
+ * Flows on a variant of the sample (e.g. with hooks), for the module that builds it: at its top,
+ * `const { startFlow } = useWorkflow(() => …)`. Only the flows it starts run the variant; every other
+ * flow, in this module or another one loaded beside it, still runs the sample. The variant is built
+ * once per builder, before the first test of the block it is declared in (outside any test's timeout).
+ */
+export function useWorkflow(builder: () => SynthesizedWorkflow): Flows {
+  beforeAll(() => {
+    workflowOf(builder);
+  }, 120_000);
+  return {
+    startFlow: async (options = {}) => observed(await startEngine(workflowOf(builder), options)),
+  };
+}
+
+// Synthesis takes seconds (more on a busy machine): done once per jest file, outside any test's timeout.
+// A jest file of several flow modules imports this module first, so these hooks span all of them:
+// the fake Kubernetes API is shut down once, after the last module's flows.
 beforeAll(() => {
   sampleWorkflow();
 }, 120_000);
 
 afterAll(() => shutdownLocalEngines());
 
-/** The sample app's rollout (or the file's `useWorkflow`), synthesized once per test file (bundling skipped). */
+/** The sample app's rollout, synthesized once per jest file (bundling skipped). */
 export function sampleWorkflow(): SynthesizedWorkflow {
-  cached ??= build();
-  return cached;
+  return workflowOf(SAMPLE);
 }
 
 export const CANDIDATE = 'registry.local/app:2.0.0';
@@ -42,8 +71,9 @@ export interface Flow {
   close(): Promise<void>;
 }
 
+/** A flow on the sample. */
 export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow> {
-  return observed(await startEngine(options));
+  return observed(await startEngine(sampleWorkflow(), options));
 }
 
 /**
@@ -51,15 +81,15 @@ export async function startFlow(options: LocalEngineOptions = {}): Promise<Flow>
  * the kind's world for it and runs the sample's definition against it, with no synth of its own.
  */
 export async function startFlowFor(kind: SampleRouterKind, target: SampleTargetOptions = {}, options: LocalEngineOptions = {}): Promise<Flow> {
-  const engine = await startEngine(options);
+  const engine = await startEngine(sampleWorkflow(), options);
   const config = sampleTarget(engine.target, kind, target);
   engine.addTarget(config);
   return observed(engine, config);
 }
 
 /**
- * Another flow on a running engine (one engine per file): a new target of `kind` seeded in it, with
- * its own observer. Its close ends the observer only; the file closes the engine's flow.
+ * Another flow on a running engine (one engine per module): a new target of `kind` seeded in it, with
+ * its own observer. Its close ends the observer only; the module closes the engine's flow.
  */
 export function flowFor(engine: LocalEngine, kind: SampleRouterKind, target: SampleTargetOptions = {}): Flow {
   const config = sampleTarget(engine.target, kind, target);
@@ -68,10 +98,10 @@ export function flowFor(engine: LocalEngine, kind: SampleRouterKind, target: Sam
   return { ...flow, close: async () => flow.observer.close() };
 }
 
-async function startEngine(options: LocalEngineOptions): Promise<LocalEngine> {
+async function startEngine(workflow: SynthesizedWorkflow, options: LocalEngineOptions): Promise<LocalEngine> {
   // Deterministic by default: a rollout completes before its PATCH answers, a bake's schedule fires
   // as soon as it is created. Tests hold what they need open (scheduler.hold, kube.holdRollout, holds).
-  const engine = await LocalEngine.start(sampleWorkflow(), {
+  const engine = await LocalEngine.start(workflow, {
     speed: FLOW_SPEED,
     rolloutDelayMs: 0,
     schedulerFiring: 'immediate',

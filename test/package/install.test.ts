@@ -1,18 +1,27 @@
 /**
- * The package as a user gets it: packed, installed from the tarball into a fresh CDK app that has
- * only its own dependencies, imported by name from plain JavaScript, and synthesized. aws-cdk-lib
- * and constructs are `file:` links to this repository's copies (fast, offline); serinus is a real
- * copy, so it can only load what the tarball holds. The app has no esbuild, no lockfile of ours and
- * no Docker: the functions must deploy the bundles the package ships.
+ * The package as a user gets it: the files `npm pack` would put in the tarball, and nothing else,
+ * installed into a fresh CDK app that has only its own dependencies, imported by name from plain
+ * JavaScript, and synthesized. aws-cdk-lib and constructs are links to this repository's copies,
+ * as `npm install` makes for the app's `file:` dependencies (fast, offline); serinus is a real copy,
+ * so it can only load what the package holds. The app has no esbuild, no lockfile of ours and no
+ * Docker: the functions must deploy the bundles the package ships.
+ *
+ * npm itself says what the package holds (its own packlist, pack-list.cjs) and whether the app's
+ * aws-cdk-lib and constructs meet the peer ranges (its own semver); the tarball is not gzipped and
+ * unpacked again, and `npm install` is not run: for a package whose only dependency is bundled in
+ * it and an app whose other dependencies are links, it would copy the same files and make the
+ * same links.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HANDLERS } from '../../scripts/bundle-lambdas';
+import { shippedBuild } from '../support/emitted';
 
 const ROOT = path.join(__dirname, '..', '..');
-const NPM_FLAGS = ['--offline', '--no-audit', '--no-fund', '--loglevel=error'];
+/** The app's own dependencies besides serinus: the peers, linked as `npm install` links `file:` directories. */
+const LINKED = ['aws-cdk-lib', 'constructs'];
 
 /** What app.js reports about the stack it synthesized. */
 interface Synthesized {
@@ -61,19 +70,22 @@ console.log(JSON.stringify({
 }));
 `;
 
-/** Newest modification time under `dir` (ms). */
-function newest(dir: string): number {
-  const stat = statSync(dir);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(dir).reduce((max, entry) => Math.max(max, newest(path.join(dir, entry))), stat.mtimeMs);
+/** What npm's packlist and semver said (pack-list.cjs). */
+interface PackList {
+  readonly files: string[];
+  readonly peers: Record<string, { range: string; version: string; satisfied: boolean }>;
 }
 
-/** `npm run build` compiles what the package ships; the tests' own run of it is reused when current. */
-function ensureCompiled(): void {
-  const entry = path.join(ROOT, 'dist', 'lib', 'index.js');
-  const sources = ['lib', 'lambda'].map((dir) => newest(path.join(ROOT, dir)));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(...sources)) return;
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
+/** The directory of the npm that runs the tests (`npm run jest` names its CLI), else the global one. */
+function npmDirectory(): string {
+  const cli = process.env.npm_execpath;
+  if (cli && existsSync(cli)) {
+    for (let dir = path.dirname(cli); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const manifest = path.join(dir, 'package.json');
+      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'npm') return dir;
+    }
+  }
+  return path.join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm');
 }
 
 describe('the packed package', () => {
@@ -81,38 +93,55 @@ describe('the packed package', () => {
   let synthesized: Synthesized;
   let appDir: string;
 
-  beforeAll(() => {
-    // Prepare: the tarball (jest's global setup built the bundles) and a fresh app around it.
-    ensureCompiled();
-    workdir = mkdtempSync(path.join(tmpdir(), 'serinus-install-'));
-    const [packed] = JSON.parse(
-      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workdir, ...NPM_FLAGS], { cwd: ROOT, encoding: 'utf8' }),
-    ) as Array<{ filename: string }>;
-    appDir = path.join(workdir, 'app');
-    execFileSync('mkdir', [appDir]);
+  let packList: PackList;
+
+  beforeAll(async () => {
+    // Prepare: the package's file list (jest's global setup built the bundles) and a fresh app around it.
+    await shippedBuild();
     const modules = realpathSync(path.join(ROOT, 'node_modules'));
+    packList = JSON.parse(
+      execFileSync(process.execPath, [path.join(__dirname, 'pack-list.cjs'), npmDirectory(), ROOT, modules], { encoding: 'utf8' }),
+    ) as PackList;
+    workdir = mkdtempSync(path.join(tmpdir(), 'serinus-install-'));
+    appDir = path.join(workdir, 'app');
+    const installed = path.join(appDir, 'node_modules', 'serinus');
+    mkdirSync(installed, { recursive: true });
     writeFileSync(
       path.join(appDir, 'package.json'),
       JSON.stringify({
         name: 'shop-infra',
         private: true,
         dependencies: {
-          'aws-cdk-lib': `file:${path.join(modules, 'aws-cdk-lib')}`,
-          constructs: `file:${path.join(modules, 'constructs')}`,
-          serinus: `file:${path.join(workdir, packed.filename)}`,
+          ...Object.fromEntries(LINKED.map((name) => [name, `file:${path.join(modules, name)}`])),
+          serinus: (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
         },
       }),
     );
     writeFileSync(path.join(appDir, 'app.js'), APP);
 
     // Act
-    execFileSync('npm', ['install', '--ignore-scripts', ...NPM_FLAGS], { cwd: appDir, stdio: 'pipe' });
+    for (const file of packList.files) {
+      mkdirSync(path.dirname(path.join(installed, file)), { recursive: true });
+      copyFileSync(path.join(ROOT, file), path.join(installed, file));
+    }
+    for (const name of LINKED) symlinkSync(path.join(modules, name), path.join(appDir, 'node_modules', name), 'dir');
     const output = execFileSync(process.execPath, ['app.js'], { cwd: appDir, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
     synthesized = JSON.parse(output) as Synthesized;
   }, 180_000);
 
   afterAll(() => {
     if (workdir) rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('carries its own dependencies and takes its peers from the app, in versions the peer ranges accept', () => {
+    // Assess: what `npm install` would otherwise fetch, or refuse (ERESOLVE).
+    const manifest = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'serinus', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const carried = Object.keys(manifest.dependencies ?? {});
+    expect(carried.length).toBeGreaterThan(0);
+    for (const name of carried) expect(packList.files).toContain(`node_modules/${name}/package.json`);
+    expect(packList.files.filter((file) => file.startsWith('node_modules/') && !carried.some((name) => file.startsWith(`node_modules/${name}/`)))).toEqual([]);
+    expect(Object.keys(packList.peers).sort()).toEqual([...LINKED].sort());
+    for (const [name, peer] of Object.entries(packList.peers)) expect({ name, ...peer }).toEqual({ name, ...peer, satisfied: true });
   });
 
   it('installs as a copy, with aws-cdk-lib and constructs from the app', () => {

@@ -4,7 +4,9 @@
  * it. Each run's summary is checked against the invariants: traffic ends on stable, the right image
  * is on stable, and every request was answered by v1 or v2.
  *
- * The real CLI runs once in a child process, alongside the in-process runs.
+ * The real CLI runs once in a child process, alongside the in-process runs: the default scenario
+ * at the CLI's top speed and a low rate, which is all its own checks (the exit code, the JSON
+ * summary as the last line of stdout, the report) need; the scenarios' own checks run in-process.
  */
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -79,9 +81,11 @@ let workflow: SynthesizedWorkflow;
 let cli: Promise<CliResult>;
 
 beforeAll(() => {
-  // Started first: the child synthesizes and runs while this process runs the other scenarios.
-  cli = runCli(['--scenario', 'faulty', '--json', '--speed', '120', '--rate', '400', '--report', REPORT]);
   workflow = synthesizeSampleWorkflow();
+  // Started once the workflow is synthesized: the child takes it from the test run's directory of
+  // synthesized workflows (local/sample-workflow.ts), as every test file does, and runs while this
+  // process runs the other scenarios.
+  cli = runCli(['--scenario', 'healthy', '--json', '--speed', '10000', '--rate', '50', '--report', REPORT]);
 });
 
 afterAll(async () => {
@@ -333,7 +337,7 @@ describe('the terminal output', () => {
 });
 
 describe('the CLI', () => {
-  it('--scenario faulty --json: the last line of stdout is the summary, the report is written, exit 0', async () => {
+  it('--scenario healthy --json: the last line of stdout is the summary, the report is written, exit 0', async () => {
     // Act
     const result = await cli;
 
@@ -343,16 +347,15 @@ describe('the CLI', () => {
     const lastLine = result.stdout.trimEnd().split('\n').at(-1)!;
     const summary = JSON.parse(lastLine) as SandboxSummary;
     expect(summary).toMatchObject({
-      scenario: 'faulty',
-      result: 'rolled_back',
-      expected: 'rolled_back',
+      scenario: 'healthy',
+      result: 'promoted',
+      expected: 'promoted',
       ok: true,
       finalWeights: { stable: 100, canary: 0 },
-      stableImage: STABLE_IMAGE,
+      stableImage: CANDIDATE_IMAGE,
       requests: { dropped: 0 },
-      speed: 120,
+      speed: 10000,
     });
-    expect(summary.alarmToRevertMs).toEqual(expect.any(Number));
     expect(summary.requests.byVersion.v1 + summary.requests.byVersion.v2).toBe(summary.requests.total);
     expect(result.stdout).toContain(REPORT);
     expect(existsSync(REPORT)).toBe(true);

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FaultKind } from '../../../local/fakes/aws';
+import { coldRetryState } from '../../../local/fakes/sdk-intercept';
 import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalExecution } from '../../../local/local-engine';
 import { WORKFLOW_CACHE_ENV } from '../../../local/sample-workflow';
 import { CANDIDATE, FLOW_SPEED, STABLE, observed, sampleWorkflow, type Flow } from '../flow-support';
@@ -36,8 +37,11 @@ export const FAULT_KINDS: readonly FaultKind[] = ['throttled', 'serverError', 't
 const TRANSIENT: readonly FaultKind[] = ['throttled', 'serverError', 'timeout'];
 export type FaultTimes = 1 | 'always';
 
-/** How many files the cells are spread over, so jest's workers run them on every core. */
-export const SHARDS = 3;
+/**
+ * How many files the cells are spread over, so jest's workers run them on both cores. No more: each
+ * file loads every handler's modules and makes the reference runs again.
+ */
+export const SHARDS = 2;
 
 export type ScenarioName = 'promoted' | 'alarm' | 'stopped' | 'eventLost';
 
@@ -130,13 +134,15 @@ function callPoints(flow: Flow): PointShape[] {
 /**
  * A Lambda container describes the EKS cluster once and keeps the answer. In AWS every function has
  * containers of its own, so each handler's first Kubernetes call is preceded by DescribeCluster;
- * here all handlers share one module, so the runs start from a cold container instead.
+ * here all handlers share one module, so the runs start from a cold container instead. Its SDK
+ * clients start cold too: one cell's throttles neither slow nor drain the retries of the next.
  */
-async function coldKubernetesAccess(): Promise<void> {
+async function coldContainer(): Promise<void> {
   const wiring = await import('../../../lambda/shared/wiring/workloads');
   const connections = wiring.kube() as unknown as { clusters: Map<string, unknown>; configs: Map<string, unknown> };
   connections.clusters.clear();
   connections.configs.clear();
+  coldRetryState();
 }
 
 export interface Run {
@@ -153,7 +159,7 @@ export async function runScenario(
   scenario: ScenarioName,
   hooks: { during?: (flow: Flow) => void; after?: (flow: Flow) => void } = {},
 ): Promise<Run> {
-  await coldKubernetesAccess();
+  await coldContainer();
   const flow = await startFlow();
   const { engine } = flow;
   try {

@@ -10,7 +10,7 @@ import { SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
 import { FIXTURE_CONFIG } from '../../local/sample-config';
 import { ErrorNames } from '../../lambda/errors';
 import type { HookFunction } from '../../local/local-engine';
-import { CANDIDATE, STABLE, expectEndInvariants, startFlow, useWorkflow, type Flow } from './flow-support';
+import { CANDIDATE, STABLE, expectEndInvariants, useWorkflow, type Flow } from './flow-support';
 
 const HOOKS = {
   beforeTraffic: 'checkout-smoke-test',
@@ -19,7 +19,7 @@ const HOOKS = {
   afterPromote: 'checkout-after-promote',
 } as const;
 
-useWorkflow(() =>
+const { startFlow } = useWorkflow(() =>
   synthesizeSampleWorkflow({
     [SAMPLE_CONTEXT_KEY]: {
       ...FIXTURE_CONFIG,

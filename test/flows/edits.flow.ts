@@ -28,9 +28,6 @@ const PLAN_WEIGHTS = PLAN.map((step) => step.weight);
 const OTHER_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/other/1111111111111111';
 const REPLACEMENT_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-v2/2222222222222222';
 
-// The first flow of a file compiles and loads every handler: allow for a loaded machine.
-jest.setTimeout(90_000);
-
 let flow: Flow;
 
 // Synthesizing three variants of the stack takes seconds on a loaded machine: once, before the flows.

@@ -364,6 +364,7 @@ describe('the synthesized definition, run locally', () => {
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await engine.close();
   });
 

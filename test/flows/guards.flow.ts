@@ -5,14 +5,11 @@
  * - CheckCanaryReady's zero-healthy-targets gate: the canary's pods run but register unhealthy.
  * - The INSUFFICIENT_DATA policy at a bake's end.
  * - CheckHealth's drift check: drift during the last bake, where no later write would notice it.
- * (The bake-end recheck of the canary's healthy targets is the "made unhealthy" flow of edits.flow.test.ts.)
+ * (The bake-end recheck of the canary's healthy targets is the "made unhealthy" flow of edits.flow.ts.)
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, type Flow } from './flow-support';
 import { canaryHealthyTargets, canaryPodsFailHealthChecks, canaryTargetsUnhealthy, stableImage, steered } from './edits-support';
 import { albTarget } from '../../lambda/adapters/alb-target';
-
-// The first flow of a file compiles and loads every handler: allow for a loaded machine.
-jest.setTimeout(90_000);
 
 const PLAN = [
   { weight: 10, bakeSeconds: 60 },

@@ -10,9 +10,9 @@ import { App } from 'aws-cdk-lib';
 import { SerinusReleaseTrainStack } from '../../bin/pipelines';
 import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 import { extractWorkflow } from '../../local/synthesized-workflow';
-import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, useWorkflow, type Flow } from './flow-support';
+import { CANDIDATE, STABLE, expectEndInvariants, holdBake, useWorkflow, type Flow } from './flow-support';
 
-useWorkflow(() => {
+const { startFlow } = useWorkflow(() => {
   const config = FIXTURE_CONFIG;
   const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', {
@@ -22,9 +22,6 @@ useWorkflow(() => {
   });
   return extractWorkflow(stack.search.stateMachine, stack.search.engine._functions);
 });
-
-// The first flow of a file compiles and loads every handler: allow for a loaded machine.
-jest.setTimeout(90_000);
 
 const PARAMETER = '/serinus/releases/search';
 /** What the schedule sends (bin/pipelines.ts). */

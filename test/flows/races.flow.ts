@@ -8,9 +8,6 @@ import { albTarget } from '../../lambda/adapters/alb-target';
 
 const N = 5;
 
-// The first flow of a file compiles and loads every handler: allow for a loaded machine.
-jest.setTimeout(90_000);
-
 let flow: Flow;
 
 afterEach(async () => {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm test`: the static check (scripts/check.ts: type check, the emit of what the package ships,
+# lint, from one TypeScript program) and jest, side by side. The check is one process on one core
+# for most of its run; jest's two workers share the machine with it. The package test, the one
+# test that needs the emit, waits for it (test/support/emitted.ts). jest's output streams; the
+# check's is printed after it. Either failing fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+check_log=$(mktemp)
+emitted=$(mktemp -u)
+trap 'rm -f "$check_log" "$emitted"' EXIT
+export SERINUS_EMITTED="$emitted"
+
+(
+  npx tsx scripts/check.ts
+  status=$?
+  # A check that died before its emit still answers the waiting package test.
+  [ -e "$emitted" ] || echo '{"ok":false}' >"$emitted"
+  exit "$status"
+) >"$check_log" 2>&1 &
+check=$!
+
+npm run jest --silent
+jest_status=$?
+
+wait "$check"
+check_status=$?
+cat "$check_log"
+
+if [ "$jest_status" -ne 0 ]; then echo "jest failed (exit $jest_status)" >&2; fi
+if [ "$check_status" -ne 0 ]; then echo "type check or lint failed (exit $check_status)" >&2; fi
+[ "$jest_status" -eq 0 ] && [ "$check_status" -eq 0 ]

@@ -1,4 +1,0 @@
-/** The fault matrix (issue 7), shard 3 of 3: see matrix-support.ts. */
-import { defineShard } from './matrix-support';
-
-defineShard(2);
