@@ -11,6 +11,7 @@
  * bucket's, and later throttles are mostly its probes back up.
  */
 import { LocalEngine } from '../local/local-engine';
+import { coldRetryState } from '../local/fakes/sdk-intercept';
 import { albTarget, albTargetKey } from '../lambda/adapters/alb-target';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
 import type { TargetConfig } from '../lambda/domain/types';
@@ -83,6 +84,11 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
     schedulerFiring: process.env.BENCH_FIRING === 'immediate' ? 'immediate' : 'timer',
     elbv2: { tokenBucket: { ...options.bucket, now: scaledNow } },
   });
+  // The runtime's SDK clients may have served earlier runs of this process on another clock (the
+  // reference runs' ×1000): they start this one as a new Lambda container's would, with a full
+  // retry quota and an adaptive rate limiter that saw no throttling, on this run's clock. Without
+  // it the limiter sees time run backwards at the first throttle and holds its minimum rate.
+  coldRetryState();
   try {
     const targets = Array.from({ length: options.rollouts }, (_, i) => targetNumber(workflow.target, i + 1));
     const workflows = targets.map((target) => {

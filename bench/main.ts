@@ -104,42 +104,6 @@ async function main(): Promise<void> {
     }
   }
 
-  // The concurrency run goes first: the runtime builds its clients once per process, and the
-  // harness's compressed clock restarts at each time scale, so a router client built during the
-  // reference runs (×1000) would see time run backwards at ×10 and its adaptive rate limiter would
-  // pin itself to its minimum rate. Its figures are listed last.
-  const concurrency: Metric[] = [];
-  if (!args.skip.has('concurrency')) {
-    const n = args.concurrencySteps;
-    const steps = Array.from({ length: n }, (_, i) => ({ weight: Math.round(((i + 1) * 100) / n), bakeSeconds: args.concurrencyBakeSeconds }));
-    const plan = `${n} steps ${steps.map((step) => step.weight).join('/')}, ${args.concurrencyBakeSeconds}-s bakes`;
-    progress(`${args.rollouts} concurrent rollouts, ${plan}, at ×${args.timeScale}`);
-    // The same process's fake Kubernetes API throughout: the runtime's Kubernetes client keeps the
-    // endpoint it first described, as a Lambda container does.
-    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket: ACCOUNT_BUCKET, steps, staggerMs: args.staggerMs });
-    const failures = Object.entries(result.failures).map(([k, n]) => `${k} ${n}`).join(', ');
-    const starts = args.staggerMs > 0 ? `started ${args.staggerMs} ms (real) apart` : 'all started at once';
-    concurrency.push(
-      {
-        metric: 'concurrent_rollouts_ok',
-        value: result.promoted,
-        unit: 'count',
-        note: `of ${result.rollouts} on ${result.rollouts} listeners, ${plan}, bucket ${ACCOUNT_BUCKET.capacity} + ${ACCOUNT_BUCKET.refillPerSecond}/s, all clocks ×${args.timeScale}, ${starts}${failures ? `; failed: ${failures}` : ''}`,
-      },
-      { metric: 'concurrent_rollouts_ended_safe', value: result.endedSafe, unit: 'count', note: 'listener at stable 100 / canary 0 at the end' },
-      { metric: 'concurrent_elbv2_calls', value: result.elbv2Calls, unit: 'count', note: 'every request sent, retries included' },
-      { metric: 'concurrent_failed_by_throttling', value: result.failedByThrottling, unit: 'count', note: 'failed rollouts whose cause names throttling' },
-      {
-        metric: 'concurrent_throttles_absorbed',
-        value: result.throttles,
-        unit: 'count',
-        note: `requests the bucket refused; ${result.sdkRetries} sent again by the SDK's retry middleware; adaptive rate limiter ${result.adaptiveLimiterEngaged ? 'engaged' : 'never engaged'}`,
-      },
-      { metric: 'concurrent_wall_seconds', value: result.wallSeconds, unit: 's', note: `≈ ${(result.simulatedSeconds / 60).toFixed(0)} min at the real clock` },
-    );
-    for (const cause of result.causes) progress(`failure: ${cause}`);
-  }
-
   // Idle: what the stack runs when no rollout does.
   let idle = 0;
   const idleSources: string[] = [];
@@ -235,7 +199,36 @@ async function main(): Promise<void> {
     }
   }
 
-  metrics.push(...concurrency);
+  if (!args.skip.has('concurrency')) {
+    const n = args.concurrencySteps;
+    const steps = Array.from({ length: n }, (_, i) => ({ weight: Math.round(((i + 1) * 100) / n), bakeSeconds: args.concurrencyBakeSeconds }));
+    const plan = `${n} steps ${steps.map((step) => step.weight).join('/')}, ${args.concurrencyBakeSeconds}-s bakes`;
+    progress(`${args.rollouts} concurrent rollouts, ${plan}, at ×${args.timeScale}`);
+    // The same process's fake Kubernetes API throughout: the runtime's Kubernetes client keeps the
+    // endpoint it first described, as a Lambda container does.
+    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket: ACCOUNT_BUCKET, steps, staggerMs: args.staggerMs });
+    const failures = Object.entries(result.failures).map(([kind, count]) => `${kind} ${count}`).join(', ');
+    const starts = args.staggerMs > 0 ? `started ${args.staggerMs} ms (real) apart` : 'all started at once';
+    metrics.push(
+      {
+        metric: 'concurrent_rollouts_ok',
+        value: result.promoted,
+        unit: 'count',
+        note: `of ${result.rollouts} on ${result.rollouts} listeners, ${plan}, bucket ${ACCOUNT_BUCKET.capacity} + ${ACCOUNT_BUCKET.refillPerSecond}/s, all clocks ×${args.timeScale}, ${starts}${failures ? `; failed: ${failures}` : ''}`,
+      },
+      { metric: 'concurrent_rollouts_ended_safe', value: result.endedSafe, unit: 'count', note: 'listener at stable 100 / canary 0 at the end' },
+      { metric: 'concurrent_elbv2_calls', value: result.elbv2Calls, unit: 'count', note: 'every request sent, retries included' },
+      { metric: 'concurrent_failed_by_throttling', value: result.failedByThrottling, unit: 'count', note: 'failed rollouts whose cause names throttling' },
+      {
+        metric: 'concurrent_throttles_absorbed',
+        value: result.throttles,
+        unit: 'count',
+        note: `requests the bucket refused; ${result.sdkRetries} sent again by the SDK's retry middleware; adaptive rate limiter ${result.adaptiveLimiterEngaged ? 'engaged' : 'never engaged'}`,
+      },
+      { metric: 'concurrent_wall_seconds', value: result.wallSeconds, unit: 's', note: `≈ ${(result.simulatedSeconds / 60).toFixed(0)} min at the real clock` },
+    );
+    for (const cause of result.causes) progress(`failure: ${cause}`);
+  }
 
   await shutdownLocalEngines();
   metrics.push({ metric: 'bench_seconds', value: (performance.now() - started) / 1000, unit: 's', note: `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}` });
