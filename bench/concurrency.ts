@@ -3,19 +3,28 @@
  * token bucket. Every clock that matters runs `timeScale` times faster than real time: Wait states,
  * bake schedules, Step Functions retry intervals, the SDK's retry backoff and adaptive rate limiter,
  * the router's own pauses, and the bucket's refill. So a throttle means the same here as in AWS.
+ *
+ * The bucket runs dry only when the in-process engine sends requests faster than the compressed
+ * refill (10 × `timeScale` a real second): a low time scale, a dense plan and starts all at once.
+ * All rollouts share the runtime's one router client, so one adaptive rate limiter paces them all
+ * (in AWS each Lambda container has its own): after the first throttles it holds the rate near the
+ * bucket's, and later throttles are mostly its probes back up.
  */
 import { LocalEngine } from '../local/local-engine';
+import { coldRetryState } from '../local/fakes/sdk-intercept';
 import { albTarget, albTargetKey } from '../lambda/adapters/alb-target';
 import type { SynthesizedWorkflow } from '../local/synthesized-workflow';
 import type { TargetConfig } from '../lambda/domain/types';
+import type { TrafficRouters } from '../lambda/adapters/routers';
 
 export interface ConcurrencyOptions {
   readonly rollouts: number;
   /** How much faster than real time everything runs, the bucket's refill included. */
   readonly timeScale: number;
   readonly bucket: { readonly capacity: number; readonly refillPerSecond: number };
+  /** Every rollout's plan. */
   readonly steps: ReadonlyArray<{ weight: number; bakeSeconds: number }>;
-  /** Real milliseconds between two starts. @default 0 */
+  /** Real milliseconds between two starts; 0 starts every rollout at once. @default 0 */
   readonly staggerMs?: number;
 }
 
@@ -75,6 +84,11 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
     schedulerFiring: process.env.BENCH_FIRING === 'immediate' ? 'immediate' : 'timer',
     elbv2: { tokenBucket: { ...options.bucket, now: scaledNow } },
   });
+  // The runtime's SDK clients may have served earlier runs of this process on another clock (the
+  // reference runs' ×1000): they start this one as a new Lambda container's would, with a full
+  // retry quota and an adaptive rate limiter that saw no throttling, on this run's clock. Without
+  // it the limiter sees time run backwards at the first throttle and holds its minimum rate.
+  coldRetryState();
   try {
     const targets = Array.from({ length: options.rollouts }, (_, i) => targetNumber(workflow.target, i + 1));
     const workflows = targets.map((target) => {
@@ -86,10 +100,9 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
     const durations: number[] = [];
     const outcomes = await Promise.all(
       workflows.map(async (w, i) => {
-        // Starts spread over a few simulated minutes (all 100 still overlap for their whole ~49
-        // minutes): a burst of 100 Validates on a starved local CPU trips the interpreter's 60-second
-        // real-time task timeout, which measures the machine, not serinus.
-        await new Promise((resolve) => setTimeout(resolve, i * (options.staggerMs ?? 0)));
+        // A stagger spreads the starts; a burst of 100 Validates on a starved local CPU can trip the
+        // interpreter's 60-second real-time task timeout, which measures the machine, not serinus.
+        if (options.staggerMs) await new Promise((resolve) => setTimeout(resolve, i * options.staggerMs!));
         const outcome = await engine.start({ image: 'registry.local/app:2.0.0', steps: options.steps }, `bench-${i + 1}`, w).outcome;
         durations.push((performance.now() - startedAt) / 1000);
         return outcome;
@@ -112,10 +125,11 @@ export async function concurrentRollouts(workflow: SynthesizedWorkflow, options:
       return w[traffic.stableTargetGroupArn] === 100 && (w[traffic.canaryTargetGroupArn] ?? 0) === 0;
     }).length;
     const elbv2 = engine.aws.calls.filter((c) => c.service === 'elbv2');
-    // The runtime's one router client, as each handler of this process shares it (a Lambda
+    // The runtime's one ALB router client, as each handler of this process shares it (a Lambda
     // container shares it between its invocations): its adaptive strategy's rate limiter.
     const { router } = await import('../lambda/shared/wiring/router');
-    const client = (router() as unknown as { client: { config: { retryStrategy: () => Promise<{ rateLimiter?: { enabled?: boolean } }> } } }).client;
+    const alb = await (router() as TrafficRouters).routerFor(targets[0]!.traffic);
+    const client = (alb as unknown as { client: { config: { retryStrategy: () => Promise<{ rateLimiter?: { enabled?: boolean } }> } } }).client;
     const strategy = await client.config.retryStrategy();
     return {
       rollouts: options.rollouts,

@@ -3,7 +3,8 @@
  * engine holds up when many teams release at once. Prints a table, or with `--json` one
  * `{"metric","value","unit"}` object per line. Nothing is asserted: these are figures.
  *
- *   npm run bench [-- --json] [--bundles <dir>] [--skip-cold] [--alarm-runs 20] [--rollouts 100] [--time-scale 50] [--skip concurrency,bundles]
+ *   npm run bench [-- --json] [--bundles <dir>] [--skip-cold] [--alarm-runs 20] [--skip concurrency,bundles]
+ *     [--rollouts 100] [--time-scale 10] [--concurrency-steps 10] [--concurrency-bake-seconds 0] [--stagger-ms 0]
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -22,6 +23,8 @@ const ASSUMED_MS = { aws: 300, kubernetes: 600 } as const;
 const REFERENCE_MINUTES = 4 * 11 + 5;
 /** The safety schedule runs every 5 minutes while a rollout holds its target. */
 const SAFETY_SWEEP_MINUTES = 5;
+/** ELBv2's account-wide request bucket (Describe* ~40 tokens, refilled at 10 a second). */
+const ACCOUNT_BUCKET = { capacity: 40, refillPerSecond: 10 } as const;
 
 interface Args {
   json: boolean;
@@ -30,14 +33,33 @@ interface Args {
   /** Bundle sizes only: no cold-init processes (most of a full run's time). */
   skipCold: boolean;
   alarmRuns: number;
+  /** The concurrency run: how many rollouts, how much faster than real time, their plan, and the starts' spacing. */
   rollouts: number;
   timeScale: number;
-  skip: Set<string>;
+  /** Equal steps up to 100 %, each baking this long after the settle time. */
+  concurrencySteps: number;
+  concurrencyBakeSeconds: number;
   staggerMs: number;
+  skip: Set<string>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, skipCold: false, alarmRuns: 20, rollouts: 100, timeScale: 50, skip: new Set(), staggerMs: 0 };
+  // The concurrency defaults make the account's bucket run dry for real. At ×10 its refill (100
+  // tokens a real second) is slower than the in-process engine sends (at ×50 it never was). Ten 10 %
+  // steps with no bake beyond the settle time end a minute apart (the bake schedule fires on the
+  // minute): the densest plan, about 50 ELBv2 requests a rollout. All rollouts start at once, so
+  // their Validates meet a full bucket together and their steps end on the same minute.
+  const args: Args = {
+    json: false,
+    skipCold: false,
+    alarmRuns: 20,
+    rollouts: 100,
+    timeScale: 10,
+    concurrencySteps: 10,
+    concurrencyBakeSeconds: 0,
+    staggerMs: 0,
+    skip: new Set(),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? '';
@@ -47,6 +69,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--alarm-runs') args.alarmRuns = Number(value());
     else if (arg === '--rollouts') args.rollouts = Number(value());
     else if (arg === '--time-scale') args.timeScale = Number(value());
+    else if (arg === '--concurrency-steps') args.concurrencySteps = Number(value());
+    else if (arg === '--concurrency-bake-seconds') args.concurrencyBakeSeconds = Number(value());
     else if (arg === '--stagger-ms') args.staggerMs = Number(value());
     else if (arg === '--skip') for (const s of value().split(',')) args.skip.add(s);
     else throw new Error(`unknown argument ${arg}`);
@@ -130,7 +154,12 @@ async function main(): Promise<void> {
     { metric: 'safety_sweeps_per_rollout', value: sweeps, unit: 'count', note: `modelled: one sweeper run every ${SAFETY_SWEEP_MINUTES} min of a ~${REFERENCE_MINUTES}-min rollout` },
     { metric: 'usd_per_rollout', value: cost.total, unit: 'USD', note: usdNote(cost) },
     { metric: 'usd_per_rollout_polling_60s', value: polling.total, unit: 'USD', note: `${pollingRollout.stateTransitions} transitions; ${usdNote(polling)}` },
-    { metric: 'elbv2_calls_per_step', value: reference.elbv2CallsPerStep, unit: 'count', note: 'ShiftWeight + Bake + CheckHealth, all ELBv2 requests' },
+    {
+      metric: 'elbv2_calls_per_step',
+      value: reference.elbv2CallsPerStep,
+      unit: 'count',
+      note: "ShiftWeight + Bake + CheckHealth, all ELBv2 requests: target health, the drift read, the write (its reply is the read-back); CheckHealth's drift read, and target health at the last step",
+    },
     { metric: 'elbv2_listener_calls_per_step', value: reference.listenerCallsPerStep, unit: 'count', note: 'of those, Describe/Modify of the listener' },
     { metric: 'elbv2_calls_per_rollout', value: reference.elbv2CallsPerRollout, unit: 'count' },
     { metric: 'dynamodb_calls_per_rollout', value: reference.dynamodbCalls.reads + reference.dynamodbCalls.writes, unit: 'count', note: `${reference.dynamodbCalls.writes} writes, ${reference.dynamodbCalls.reads} reads; record ~${reference.recordBytes} B` },
@@ -171,14 +200,22 @@ async function main(): Promise<void> {
   }
 
   if (!args.skip.has('concurrency')) {
-    progress(`${args.rollouts} concurrent rollouts at ×${args.timeScale}`);
-    const bucket = { capacity: 40, refillPerSecond: 10 };
+    const n = args.concurrencySteps;
+    const steps = Array.from({ length: n }, (_, i) => ({ weight: Math.round(((i + 1) * 100) / n), bakeSeconds: args.concurrencyBakeSeconds }));
+    const plan = `${n} steps ${steps.map((step) => step.weight).join('/')}, ${args.concurrencyBakeSeconds}-s bakes`;
+    progress(`${args.rollouts} concurrent rollouts, ${plan}, at ×${args.timeScale}`);
     // The same process's fake Kubernetes API throughout: the runtime's Kubernetes client keeps the
     // endpoint it first described, as a Lambda container does.
-    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket, steps: REFERENCE_STEPS, staggerMs: args.staggerMs });
-    const failures = Object.entries(result.failures).map(([k, n]) => `${k} ${n}`).join(', ');
+    const result = await concurrentRollouts(workflow, { rollouts: args.rollouts, timeScale: args.timeScale, bucket: ACCOUNT_BUCKET, steps, staggerMs: args.staggerMs });
+    const failures = Object.entries(result.failures).map(([kind, count]) => `${kind} ${count}`).join(', ');
+    const starts = args.staggerMs > 0 ? `started ${args.staggerMs} ms (real) apart` : 'all started at once';
     metrics.push(
-      { metric: 'concurrent_rollouts_ok', value: result.promoted, unit: 'count', note: `of ${result.rollouts} on ${result.rollouts} listeners, bucket ${bucket.capacity} + ${bucket.refillPerSecond}/s, all clocks ×${args.timeScale}, started ${args.staggerMs} ms (real) apart${failures ? `; failed: ${failures}` : ''}` },
+      {
+        metric: 'concurrent_rollouts_ok',
+        value: result.promoted,
+        unit: 'count',
+        note: `of ${result.rollouts} on ${result.rollouts} listeners, ${plan}, bucket ${ACCOUNT_BUCKET.capacity} + ${ACCOUNT_BUCKET.refillPerSecond}/s, all clocks ×${args.timeScale}, ${starts}${failures ? `; failed: ${failures}` : ''}`,
+      },
       { metric: 'concurrent_rollouts_ended_safe', value: result.endedSafe, unit: 'count', note: 'listener at stable 100 / canary 0 at the end' },
       { metric: 'concurrent_elbv2_calls', value: result.elbv2Calls, unit: 'count', note: 'every request sent, retries included' },
       { metric: 'concurrent_failed_by_throttling', value: result.failedByThrottling, unit: 'count', note: 'failed rollouts whose cause names throttling' },
@@ -186,7 +223,7 @@ async function main(): Promise<void> {
         metric: 'concurrent_throttles_absorbed',
         value: result.throttles,
         unit: 'count',
-        note: `${result.sdkRetries} sent again by the SDK's retry middleware; adaptive rate limiter ${result.adaptiveLimiterEngaged ? 'engaged' : 'never engaged'}`,
+        note: `requests the bucket refused; ${result.sdkRetries} sent again by the SDK's retry middleware; adaptive rate limiter ${result.adaptiveLimiterEngaged ? 'engaged' : 'never engaged'}`,
       },
       { metric: 'concurrent_wall_seconds', value: result.wallSeconds, unit: 's', note: `≈ ${(result.simulatedSeconds / 60).toFixed(0)} min at the real clock` },
     );

@@ -25,7 +25,10 @@ export interface ReferenceRun {
   readonly lambdaInvocations: number;
   /** ELBv2 requests sent by ShiftWeight, Bake and CheckHealth, per step. */
   readonly elbv2CallsPerStep: number;
-  /** Of those, the listener/rule calls (Describe and Modify): the target is a write and its read-back. */
+  /**
+   * Of those, the listener/rule calls (Describe and Modify): ShiftWeight's one read and its write,
+   * whose reply is the read-back, and CheckHealth's drift read.
+   */
   readonly listenerCallsPerStep: number;
   readonly elbv2CallsPerRollout: number;
   readonly elbv2ByState: Record<string, number>;

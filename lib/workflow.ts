@@ -152,7 +152,6 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   });
   retryTransient(bake);
   onErrorRollBack(onTimeout(bake, bakeTimedOut));
-  const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', STEP, '$.health'));
   // Deployment windows (lib/windows.ts) and lifecycle hooks (lib/hooks.ts): states only where set.
   const gate = (id: string, stepPath?: string) =>
     props.windowGates ? onErrorRollBack(windowGate(scope, id, functions['await-window'], stepPath, retryTransient)) : undefined;
@@ -160,6 +159,11 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
     const configured = props.hooks?.[point];
     return configured ? hookStates(scope, point, configured, target, onFailure, next) : next;
   };
+  const stepGate = gate('AwaitStepWindow', '$.cursor.step');
+  // CheckHealth learns what runs between it and the next step's ShiftWeight besides the loop below
+  // (lambda/domain/next-shift.ts): with nothing, that ShiftWeight's own gate reads the canary's targets.
+  const betweenSteps = { windowGate: stepGate !== undefined, afterStepHook: props.hooks?.afterStep !== undefined };
+  const checkHealth = onErrorRollBack(invoke('CheckHealth', 'check-health', { ...STEP, betweenSteps }, '$.health'));
 
   // Promotion.
   const approvePromotion = onErrorRollBack(
@@ -215,7 +219,6 @@ export function buildRolloutDefinition(scope: Construct, props: RolloutWorkflowP
   const promotion = hook('beforePromote', rollback, promotionGate ? promotionGate.next(promote) : promote);
 
   const stepLoop = new sfn.Choice(scope, 'MoreSteps?');
-  const stepGate = gate('AwaitStepWindow', '$.cursor.step');
   shiftWeight.next(bake).next(checkHealth).next(hook('afterStep', rollback, stepLoop));
   const stepBody = stepGate ? stepGate.next(shiftWeight) : shiftWeight;
   stepLoop

@@ -1,6 +1,10 @@
 /**
  * The `alb` router: steers an ALB listener's default action, or one listener rule, between the
  * stable and the canary target group by editing the forward action's ForwardConfig weights.
+ *
+ * A weight change costs two requests against the account's ELBv2 rate: the one Describe that
+ * carries the drift check and the action list the write is built on, and the Modify, whose reply is
+ * the read-back. Describe polling after the write runs only when that reply does not show the write.
  */
 import {
   type Action,
@@ -22,7 +26,10 @@ import { logger } from '../shared/observability';
 import { clientConfig } from './client-config';
 
 export interface Elbv2TrafficRouterOptions {
-  /** Reads after a write until the action shows the written weights. @default 5 */
+  /**
+   * Describe reads after a write until the action shows the written weights, when the write's own
+   * reply does not show them. @default 5
+   */
   readonly readBackAttempts?: number;
   /** Pause between two read-backs. @default 1000 */
   readonly readBackDelayMs?: number;
@@ -114,12 +121,12 @@ export class Elbv2TrafficRouter implements TrafficRouter {
             `${formatWeights(expected)}: someone else is steering it, so nothing was written`,
         );
       }
-      await this.modify(target, withWeights(view, target, wanted), fence);
-      return { previous: view.weights, written: wanted };
+      const reply = await this.modify(target, withWeights(view, target, wanted), fence);
+      return { previous: view.weights, written: wanted, reply };
     });
 
     if (!attempt.written) return { previous: attempt.previous, applied: attempt.previous, wrote: false };
-    const applied = await this.readBack(target, attempt.written);
+    const applied = shownWeights(target, attempt.reply, attempt.written) ?? (await this.readBack(target, attempt.written));
     return { previous: attempt.previous, applied, wrote: true };
   }
 
@@ -149,8 +156,8 @@ export class Elbv2TrafficRouter implements TrafficRouter {
       return { wrote: false, nothingToSteer: plan.nothingToSteer, findings: plan.findings };
     }
     const wanted = plan.actions;
-    await this.retryingThrottles(() => this.modify(target, wanted, fence));
-    await this.readBackRestored(target);
+    const reply = await this.retryingThrottles(() => this.modify(target, wanted, fence));
+    if (!showsRestored(target, reply)) await this.readBackRestored(target);
     return { wrote: true, nothingToSteer: false, findings: plan.findings };
   }
 
@@ -163,7 +170,10 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     return (output.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length;
   }
 
-  /** Reads until the action shows `expected`, because ELBv2 applies a change eventually. */
+  /**
+   * The fallback read-back, for a write whose reply did not show it: reads until the action shows
+   * `expected`, because ELBv2 applies a change eventually.
+   */
   private async readBack(target: AlbTarget, expected: Weights): Promise<Weights> {
     let seen: Weights | undefined;
     for (let attempt = 1; attempt <= this.readBackAttempts; attempt++) {
@@ -236,14 +246,22 @@ export class Elbv2TrafficRouter implements TrafficRouter {
     }
   }
 
-  /** The fence runs last, right before the Modify call, so nothing can end the rollout in between but the call itself. */
-  private async modify(target: AlbTarget, actions: Action[], fence?: Fence): Promise<void> {
+  /**
+   * The fence runs last, right before the Modify call, so nothing can end the rollout in between but
+   * the call itself.
+   * @returns the action list the reply shows for the target, or undefined when the reply names none.
+   */
+  private async modify(target: AlbTarget, actions: Action[], fence?: Fence): Promise<Action[] | undefined> {
     if (fence) await fence();
+    // ELBv2 API reference, Response Elements: ModifyRule answers "Rules.member.N — Information about
+    // the modified rule" (Array of Rule objects), ModifyListener "Listeners.member.N — Information about
+    // the modified listener" (Array of Listener objects). Only an entry naming the target's ARN counts.
     if (target.ruleArn) {
-      await this.client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: actions }));
-    } else {
-      await this.client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: actions }));
+      const output = await this.client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: actions }));
+      return output?.Rules?.find((rule) => rule.RuleArn === target.ruleArn)?.Actions;
     }
+    const output = await this.client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: actions }));
+    return output?.Listeners?.find((listener) => listener.ListenerArn === target.listenerArn)?.DefaultActions;
   }
 
   /**
@@ -269,6 +287,28 @@ export class Elbv2TrafficRouter implements TrafficRouter {
 
 function isThrottling(error: unknown): boolean {
   return error instanceof Error && THROTTLING_CODES.has(error.name);
+}
+
+/**
+ * The read-back from a Modify reply: the weights it shows when they are the written ones, otherwise
+ * undefined (no reply, another shape, other weights), and the caller reads back with Describe.
+ */
+function shownWeights(target: AlbTarget, reply: Action[] | undefined, written: Weights): Weights | undefined {
+  if (!reply) return undefined;
+  try {
+    const shown = inspect(target, reply).weights;
+    return sameWeights(shown, written) ? shown : undefined;
+  } catch (error) {
+    if (error instanceof ValidationFailedError) return undefined;
+    throw error;
+  }
+}
+
+/** Whether a restore's Modify reply shows the traffic back on stable: the canary at 0, stable carrying it. */
+function showsRestored(target: AlbTarget, reply: Action[] | undefined): boolean {
+  if (!reply) return false;
+  const check = planRestore(target, reply);
+  return !check.nothingToSteer && !check.actions;
 }
 
 function describeTarget(target: AlbTarget): string {

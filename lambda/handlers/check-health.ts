@@ -10,7 +10,12 @@ import { checkHealth } from '../use-cases/bake';
 
 const deps = wire({ store, health, router, workloads, clock });
 
-const event = z.object({ rollout: rolloutContextSchema, step: planStepSchema });
+const event = z.object({
+  rollout: rolloutContextSchema,
+  step: planStepSchema,
+  // What the definition runs between this CheckHealth and the next step's ShiftWeight (lambda/domain/next-shift.ts).
+  betweenSteps: z.object({ windowGate: z.boolean(), afterStepHook: z.boolean() }).optional(),
+});
 
-/** CheckHealth: alarms now and their history since the bake began. */
-export const handler = stateHandler('CheckHealth', event, (e) => checkHealth(deps, e.rollout, e.step));
+/** CheckHealth: alarms now and their history since the weight was written, drift, and the canary itself. */
+export const handler = stateHandler('CheckHealth', event, (e) => checkHealth(deps, e.rollout, e.step, e.betweenSteps));

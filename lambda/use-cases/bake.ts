@@ -1,6 +1,7 @@
 import { CanaryUnhealthyError, ErrorNames, NoHealthyTargetsError } from '../errors';
 import { isHealthy, judgeCanary, judgeHealth } from '../domain/health';
 import { bakeScheduleName } from '../domain/naming';
+import { nextShiftFollowsAtOnce, type BetweenSteps } from '../domain/next-shift';
 import type { PlanStep } from '../domain/types';
 import type { BakeTimer, Clock, HealthSignals, RolloutStore, TaskCallbacks, TrafficRouter, Workloads } from '../ports';
 import { countEvent, logger } from '../shared/observability';
@@ -55,12 +56,22 @@ export async function startBake(
 /**
  * Judges a finished bake from the alarms now and their history since the step's weight was
  * written, so an alarm that fired and recovered without its event arriving still fails the step;
- * then the canary itself: still the candidate, every replica available, healthy targets.
+ * then the listener (drift) and the canary itself: still the candidate, every replica available,
+ * healthy targets.
+ *
+ * The healthy targets are not read when the next step's ShiftWeight follows at once (`between`, from
+ * the definition, and the plan say so): its zero-healthy-targets gate reads the same target group
+ * seconds later, before the canary gets any more traffic, and fails with the same error. The last
+ * step (the promotion follows) and a step followed by an approval, a window gate or an afterStep
+ * hook read them here. The drift read stays at every step: ShiftWeight takes live weights equal to
+ * the ones it is about to write for its own retried write, so only this read, against the weights
+ * serinus last wrote, sees someone set exactly the next step's weights during the bake.
  */
 export async function checkHealth(
   deps: { store: RolloutStore; health: HealthSignals; router: TrafficRouter; workloads: Workloads; clock: Clock },
   rollout: RolloutContext,
   step: PlanStep,
+  between?: BetweenSteps,
 ): Promise<{ status: string; reason: string }> {
   const record = await heldRecord(deps.store, rollout);
   const fence = fenceOf(deps.store, record);
@@ -79,23 +90,25 @@ export async function checkHealth(
   // Drift first: a canary target group someone removed from the action (or a deleted rule) also
   // leaves the canary without healthy targets, and the edit is the cause a person must see.
   await assertNoDrift(deps.router, rollout.target, record.lastWrittenWeights);
-  await assertCanaryServing(deps, rollout, step);
+  const readTargets = !nextShiftFollowsAtOnce(rollout.plan, rollout.stepCount, step, between);
+  await assertCanaryServing(deps, rollout, step, readTargets);
   await fence();
   await deps.store.update(rollout.targetKey, rollout.executionArn, { phase: 'shifting', healthyThroughStep: step.index }, ['bake']);
   return { status: verdict.status, reason: verdict.reason };
 }
 
-/** The end-of-bake check of the canary itself. */
+/** The end-of-bake check of the canary itself; its healthy targets only when `readTargets`. */
 async function assertCanaryServing(
   deps: { router: TrafficRouter; workloads: Workloads },
   rollout: RolloutContext,
   step: PlanStep,
+  readTargets: boolean,
 ): Promise<void> {
   const ref = canaryRef(rollout.target);
   const [snapshot, status, healthyTargets] = await Promise.all([
     deps.workloads.snapshot(ref),
     deps.workloads.rolloutStatus(ref),
-    deps.router.healthyTargets(rollout.target.traffic, 'canary'),
+    readTargets ? deps.router.healthyTargets(rollout.target.traffic, 'canary') : undefined,
   ]);
   const verdict = judgeCanary({ deployment: ref.name, requested: rollout.request.images, snapshot, status, healthyTargets });
   if (verdict.ok) return;

@@ -1,7 +1,8 @@
 /**
  * Stateful fake of the ELBv2 calls serinus makes. It behaves like the real API where that is
- * cheap to reproduce and where adapters commonly go wrong: Modify* replaces the whole action list,
- * a single-target-group forward reads back as `TargetGroupArn` plus a one-entry ForwardConfig,
+ * cheap to reproduce and where adapters commonly go wrong: Modify* replaces the whole action list
+ * and answers with the modified listener or rule (the write as accepted, whatever Describe still
+ * shows), a single-target-group forward reads back as `TargetGroupArn` plus a one-entry ForwardConfig,
  * invalid forwards are rejected, reads are eventually consistent (`propagationReads`), a target
  * group no rule references reports its targets `unused`, and calls can be throttled.
  */
@@ -408,6 +409,7 @@ export class FakeElbv2 {
     }
     if (input.Port !== undefined) listener.port = input.Port;
     if (input.Protocol !== undefined) listener.protocol = input.Protocol;
+    // API_ModifyListener, Response Elements: "Listeners.member.N — Information about the modified listener."
     return { ...OK, Listeners: [listenerView(listener, listener.latest)] };
   }
 
@@ -428,6 +430,7 @@ export class FakeElbv2 {
     if (input.Actions !== undefined) {
       this.write(steered, this.steeredArn(arn), this.normalizeActions(input.Actions, 'Actions'));
     }
+    // API_ModifyRule, Response Elements: "Rules.member.N — Information about the modified rule."
     return { ...OK, Rules: [this.ruleView(arn, steered.latest)] };
   }
 

@@ -470,6 +470,72 @@ describe('Elbv2TrafficRouter', () => {
       expect(sleep).toHaveBeenCalledTimes(2);
     });
 
+    // ELBv2 API reference, Response Elements: ModifyListener answers "Listeners.member.N — Information
+    // about the modified listener", ModifyRule "Rules.member.N — Information about the modified rule".
+    it('takes the read-back from the reply of ModifyListener: one Describe, one Modify, nothing read after the write', async () => {
+      // Prepare: a Describe after the write would still show the old weights.
+      const sticky = { Enabled: true, DurationSeconds: 300 };
+      elb.on(DescribeListenersCommand).resolves(listenerWith(oidcAction, weighted(90, 10, 2, sticky)));
+      elb.on(ModifyListenerCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [oidcAction, weighted(75, 25, 2, sticky)] }] });
+      const { router, sleep } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 75, canary: 25 }, { expected: { stable: 90, canary: 10 } });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 75, canary: 25 }, wrote: true });
+      expect(elb.calls().map((call) => call.args[0].constructor.name)).toEqual(['DescribeListenersCommand', 'ModifyListenerCommand']);
+      expect(elb.commandCalls(DescribeListenersCommand)[0]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({
+        ListenerArn: LISTENER,
+        DefaultActions: [
+          { ...oidcAction, AuthenticateOidcConfig: { ...oidcAction.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+          weighted(75, 25, 2, sticky),
+        ],
+      });
+      expect(sleep).not.toHaveBeenCalled();
+    });
+
+    it('takes the read-back from the reply of ModifyRule (Rules[].Actions)', async () => {
+      // Prepare
+      elb.on(DescribeRulesCommand).resolves(ruleWith(weighted(90, 10)));
+      elb.on(ModifyRuleCommand).resolves(ruleWith(weighted(50, 50)));
+      const { router } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(ruleTarget, { stable: 50, canary: 50 }, { expected: { stable: 90, canary: 10 } });
+
+      // Assess
+      expect(result).toEqual({ previous: { stable: 90, canary: 10 }, applied: { stable: 50, canary: 50 }, wrote: true });
+      expect(elb.calls().map((call) => call.args[0].constructor.name)).toEqual(['DescribeRulesCommand', 'ModifyRuleCommand']);
+      expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toEqual({ RuleArn: RULE, Actions: [weighted(50, 50)] });
+    });
+
+    it.each<[string, object]>([
+      ['no reply', {}],
+      ['a reply naming another listener', { Listeners: [{ ListenerArn: `${LISTENER}0`, DefaultActions: [weighted(70, 30)] }] }],
+      ['a reply showing other weights', listenerWith(weighted(90, 10))],
+      ['a reply with a forward serinus cannot read', listenerWith({ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: OTHER, Weight: 1 }] } })],
+    ])('falls back to Describe read-backs after %s', async (_label, reply) => {
+      // Prepare
+      elb
+        .on(DescribeListenersCommand)
+        .resolvesOnce(listenerWith(weighted(90, 10)))
+        .resolvesOnce(listenerWith(weighted(90, 10)))
+        .resolves(listenerWith(weighted(70, 30)));
+      elb.on(ModifyListenerCommand).resolves(reply);
+      const { router, sleep } = newRouter();
+
+      // Act
+      const result = await router.writeWeights(listenerTarget, { stable: 70, canary: 30 });
+
+      // Assess: one read before the write, two after it.
+      expect(result.applied).toEqual({ stable: 70, canary: 30 });
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 3);
+      expect(elb.commandCalls(DescribeListenersCommand)[2]!.args[0].input).toEqual({ ListenerArns: [LISTENER] });
+      expect(sleep.mock.calls).toEqual([[1000]]);
+    });
+
     it.each(['Throttling', 'ThrottlingException'])(
       'repeats the read and write when %s escapes the SDK retries',
       async (code) => {
@@ -805,6 +871,46 @@ describe('Elbv2TrafficRouter', () => {
         RuleArn: RULE,
         Actions: [written([STABLE, 100], ...others.map((arn): [string, number] => [arn, 0]))],
       });
+    });
+
+    it('takes the read-back from the reply of ModifyRule when it shows the traffic back on stable', async () => {
+      // Prepare: a Describe after the write would still show the canary with traffic.
+      elb.on(DescribeRulesCommand).resolves(ruleWith(forward([STABLE, 90], [CANARY, 10])));
+      elb.on(ModifyRuleCommand).resolves(ruleWith(written([STABLE, 100], [CANARY, 0])));
+      const { router, sleep } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(ruleTarget);
+
+      // Assess
+      expect(result).toEqual({ wrote: true, nothingToSteer: false, findings: [] });
+      expect(elb.calls().map((call) => call.args[0].constructor.name)).toEqual(['DescribeRulesCommand', 'ModifyRuleCommand']);
+      expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toEqual({ RuleArn: RULE, Actions: [written([STABLE, 100], [CANARY, 0])] });
+      expect(sleep).not.toHaveBeenCalled();
+    });
+
+    it.each<[string, object]>([
+      ['no reply', {}],
+      ['a reply that still shows the canary with traffic', listenerWith(oidcAction, forward([STABLE, 90], [CANARY, 10]))],
+      ['a reply naming another listener', { Listeners: [{ ListenerArn: `${LISTENER}0`, DefaultActions: [oidcAction, written([STABLE, 100], [CANARY, 0])] }] }],
+    ])('falls back to Describe read-backs of the restore after %s', async (_label, reply) => {
+      // Prepare
+      elb
+        .on(DescribeListenersCommand)
+        .resolvesOnce(listenerWith(oidcAction, forward([STABLE, 90], [CANARY, 10])))
+        .resolvesOnce(listenerWith(oidcAction, forward([STABLE, 90], [CANARY, 10])))
+        .resolves(listenerWith(oidcAction, written([STABLE, 100], [CANARY, 0])));
+      elb.on(ModifyListenerCommand).resolves(reply);
+      const { router, sleep } = newRouter();
+
+      // Act
+      const result = await router.restoreStable(listenerTarget);
+
+      // Assess: one read before the write, two after it.
+      expect(result.wrote).toBe(true);
+      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 3);
+      expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input).toEqual({ ListenerArn: LISTENER, DefaultActions: [keptOidc, written([STABLE, 100], [CANARY, 0])] });
+      expect(sleep.mock.calls).toEqual([[1000]]);
     });
 
     it('throws WeightNotApplied when the read-back still shows the canary with traffic', async () => {

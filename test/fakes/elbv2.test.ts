@@ -108,6 +108,27 @@ describe('FakeElbv2', () => {
       expect(await defaultActions()).toEqual([normalised]);
     });
 
+    // ELBv2 API reference, ModifyListener, Response Elements: "Listeners.member.N — Information about
+    // the modified listener" (Array of Listener objects).
+    it('answers with the modified listener: its ARN and the default actions as stored', async () => {
+      // Prepare
+      fake.addListener(LISTENER, [oidc, weighted(100, 0, 2)]);
+
+      // Act
+      const response = await client.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [weighted(90, 10, 2), oidc] }));
+
+      // Assess
+      expect(response.Listeners).toEqual([
+        {
+          ListenerArn: LISTENER,
+          LoadBalancerArn: `${PREFIX}:loadbalancer/app/shop/50dc6c495c0c9188`,
+          Port: 443,
+          Protocol: 'HTTPS',
+          DefaultActions: [oidc, weighted(90, 10, 2)],
+        },
+      ]);
+    });
+
     it('rejects TargetGroupArn next to a multi-target-group ForwardConfig, as ELBv2 does', async () => {
       // Prepare
       fake.addListener(LISTENER, [weighted(100, 0)]);
@@ -192,20 +213,37 @@ describe('FakeElbv2', () => {
         },
       ]);
     });
+
+    // ELBv2 API reference, ModifyRule, Response Elements: "Rules.member.N — Information about the
+    // modified rule" (Array of Rule objects).
+    it('answers ModifyRule with the modified rule: its ARN, priority, conditions and actions as stored', async () => {
+      // Prepare
+      fake.addListener(LISTENER, [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }]);
+      fake.addRule(RULE, LISTENER, [weighted(100, 0)], { priority: 10 });
+
+      // Act
+      const response = await client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: [weighted(80, 20)] }));
+
+      // Assess
+      expect(response.Rules).toEqual([
+        { RuleArn: RULE, Priority: '10', Conditions: [{ Field: 'path-pattern', Values: ['/*'] }], Actions: [weighted(80, 20)], IsDefault: false },
+      ]);
+    });
   });
 
   describe('eventual consistency', () => {
-    it('shows a write only after propagationReads further reads', async () => {
+    it('shows a write to Describe only after propagationReads further reads; the Modify reply shows it at once', async () => {
       // Prepare
       fake = new FakeElbv2({ propagationReads: 2 });
       stub = fake.install();
       fake.addListener(LISTENER, [weighted(100, 0)]);
 
       // Act
-      await client.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [weighted(90, 10)] }));
+      const response = await client.send(new ModifyListenerCommand({ ListenerArn: LISTENER, DefaultActions: [weighted(90, 10)] }));
       const reads = [await defaultActions(), await defaultActions(), await defaultActions()];
 
-      // Assess
+      // Assess: the reply is the write as ELBv2 accepted it; only the Describe reads lag.
+      expect(response.Listeners?.[0].DefaultActions).toEqual([weighted(90, 10)]);
       expect(reads).toEqual([[weighted(100, 0)], [weighted(100, 0)], [weighted(90, 10)]]);
       expect(fake.weights(LISTENER)).toEqual({ [STABLE]: 90, [CANARY]: 10 });
     });

@@ -203,3 +203,58 @@ describe('a mutating handler run twice', () => {
     expect(engine.aws.elbv2.weights(albTarget(workflow.target.traffic).listenerArn)[canaryTargetGroupArn]).toBe(0);
   });
 });
+
+describe('the ELBv2 requests of a step', () => {
+  const TWO_STEPS = { image: CANDIDATE, steps: [{ weight: 10, bakeSeconds: 60 }, { weight: 50, bakeSeconds: 60 }] };
+  /** What the synthesized definition sends CheckHealth besides the rollout and the step. */
+  const betweenSteps = (workflow.definition.States.CheckHealth!.Parameters as { betweenSteps: unknown }).betweenSteps;
+  const elbv2Since = (index: number) => engine.aws.calls.slice(index).filter((c) => c.service === 'elbv2').map((c) => c.command);
+
+  it("shift-weight: the zero-healthy-targets gate, the one read the write is built on, and the write, whose reply is the read-back", async () => {
+    // Prepare
+    const rollout = await validated(TWO_STEPS);
+    await engine.invoke('acquire-lock', { rollout });
+    await engine.invoke('deploy-canary', { rollout });
+    const before = engine.aws.calls.length;
+
+    // Act
+    await engine.invoke('shift-weight', { rollout, step: rollout.plan.steps[0] });
+
+    // Assess
+    expect(elbv2Since(before)).toEqual(['DescribeTargetHealth', 'DescribeListeners', 'ModifyListener']);
+    expect(record()).toMatchObject({ lastWrittenWeights: { stable: 90, canary: 10 } });
+  });
+
+  it.each([
+    [0, 'the next ShiftWeight follows at once: the drift read only', ['DescribeListeners']],
+    [1, 'the last step: the drift read and the canary target health', ['DescribeListeners', 'DescribeTargetHealth']],
+  ])("check-health with the definition's input, step %i (%s)", async (index, _label, expected) => {
+    // Prepare
+    expect(betweenSteps).toEqual({ windowGate: false, afterStepHook: false });
+    const rollout = await validated(TWO_STEPS);
+    await engine.invoke('acquire-lock', { rollout });
+    await engine.invoke('deploy-canary', { rollout });
+    for (const step of rollout.plan.steps.slice(0, index + 1)) await engine.invoke('shift-weight', { rollout, step });
+    const before = engine.aws.calls.length;
+
+    // Act
+    const result = await engine.invoke('check-health', { rollout, step: rollout.plan.steps[index], betweenSteps });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'healthy' });
+    expect(elbv2Since(before)).toEqual(expected);
+    expect(record()).toMatchObject({ healthyThroughStep: index });
+  });
+
+  it('check-health refuses a malformed betweenSteps with ValidationFailed and changes nothing', async () => {
+    // Prepare
+    const rollout = await validated(TWO_STEPS);
+
+    // Act
+    const result = engine.invoke('check-health', { rollout, step: rollout.plan.steps[0], betweenSteps: 'nothing' });
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'ValidationFailed' });
+    expect(engine.mutations()).toEqual([]);
+  });
+});

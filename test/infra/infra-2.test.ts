@@ -25,3 +25,6 @@ describe('routing-ingress.infra', () => {
 describe('routing-replica-ratio.infra', () => {
   require('./routing-replica-ratio.infra');
 });
+describe('check-health-input.infra', () => {
+  require('./check-health-input.infra');
+});

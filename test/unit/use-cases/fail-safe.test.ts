@@ -420,6 +420,83 @@ describe('the end of a bake', () => {
   });
 });
 
+describe("the end of a bake when the next step's ShiftWeight follows at once", () => {
+  const baked = { lastWrittenWeights: { stable: 90, canary: 10 }, lastShiftAt: '2025-03-01T12:01:00.000Z', bake: { taskToken: 't', scheduleName: 's', stepIndex: 0, startedAt: '2025-03-01T12:01:30.000Z' } };
+  const NOTHING_BETWEEN = { windowGate: false, afterStepHook: false };
+
+  it("leaves the canary's targets to ShiftWeight's gate, which refuses the next step before any write", async () => {
+    // Prepare
+    const w = world(baked);
+    w.weights = { stable: 90, canary: 10 };
+    w.healthy = 0;
+
+    // Act
+    const checked = await checkHealth(w, context(), STEP, NOTHING_BETWEEN);
+    const shifted = await shiftWeight(w, context(), LAST).catch((error: unknown) => error);
+
+    // Assess
+    expect(checked.status).toBe('healthy');
+    expect(shifted).toMatchObject({ name: 'NoHealthyTargets', message: expect.stringMatching(/no healthy targets; refusing to send it 100% of traffic/) });
+    expect(w.journal.filter((call) => call === 'router.healthyTargets')).toHaveLength(1);
+    // The one read is ShiftWeight's, after CheckHealth recorded the step as healthy.
+    expect(w.journal).toContain('store.update:phase,healthyThroughStep');
+    expect(w.journal.indexOf('router.healthyTargets')).toBeGreaterThan(w.journal.indexOf('store.update:phase,healthyThroughStep'));
+    expect(w.weights).toEqual({ stable: 90, canary: 10 });
+    expect(w.mutations().filter((call) => call.startsWith('router.modify'))).toEqual([]);
+  });
+
+  it.each<[string, PlanStep, Partial<RolloutContext>, { windowGate: boolean; afterStepHook: boolean } | undefined]>([
+    ['the last step (the promotion follows)', LAST, {}, NOTHING_BETWEEN],
+    ['a step whose next step waits for an approval', STEP, { plan: { steps: [STEP, { ...LAST, approvalBefore: true }], approvalBeforePromote: false, maxDurationSeconds: 3600 } }, NOTHING_BETWEEN],
+    ['a step followed by a deployment-window gate', STEP, {}, { windowGate: true, afterStepHook: false }],
+    ['a step followed by an afterStep hook', STEP, {}, { windowGate: false, afterStepHook: true }],
+    ['a step whose definition says nothing about what follows', STEP, {}, undefined],
+  ])("reads the canary's targets itself at %s, and fails the step with NoHealthyTargets", async (_label, step, overrides, between) => {
+    // Prepare
+    const w = world({ ...baked, lastWrittenWeights: step === LAST ? { stable: 0, canary: 100 } : baked.lastWrittenWeights });
+    w.weights = step === LAST ? { stable: 0, canary: 100 } : { stable: 90, canary: 10 };
+    w.healthy = 0;
+
+    // Act
+    const result = await checkHealth(w, context(overrides), step, between).catch((error: unknown) => error);
+
+    // Assess
+    expect(result).toMatchObject({ name: 'NoHealthyTargets', message: expect.stringMatching(/its target group has no healthy targets/) });
+    expect(w.journal).toContain('router.healthyTargets');
+    expect(w.records.get(LISTENER_ARN)?.healthyThroughStep).toBeUndefined();
+  });
+
+  it('still reads the weights: someone setting exactly the next step\'s weights during the bake is drift, which ShiftWeight would take for its own retried write', async () => {
+    // Prepare
+    const w = world(baked);
+    w.weights = { stable: 0, canary: 100 };
+
+    // Act
+    const result = await checkHealth(w, context(), STEP, NOTHING_BETWEEN).catch((error: unknown) => error);
+
+    // Assess
+    expect(result).toMatchObject({ name: 'DriftDetected', message: expect.stringMatching(/during the bake: found stable 0 \/ canary 100, serinus wrote stable 90 \/ canary 10/) });
+    expect(w.records.get(LISTENER_ARN)?.healthyThroughStep).toBeUndefined();
+  });
+
+  it.each<[string, (w: World) => void, string]>([
+    ['re-imaged', (w) => w.deployments.set('checkout-canary', { images: { app: 'checkout:9.9.9' }, replicas: 2, available: 2 }), 'CanaryUnhealthy'],
+    ['short of replicas', (w) => w.deployments.set('checkout-canary', { images: { app: CANDIDATE }, replicas: 2, available: 1 }), 'CanaryUnhealthy'],
+  ])('still checks the canary Deployment (%s)', async (_label, prepare, name) => {
+    // Prepare
+    const w = world(baked);
+    w.weights = { stable: 90, canary: 10 };
+    prepare(w);
+
+    // Act
+    const result = await checkHealth(w, context(), STEP, NOTHING_BETWEEN).catch((error: unknown) => error);
+
+    // Assess
+    expect(result).toMatchObject({ name });
+    expect(w.journal).not.toContain('router.healthyTargets');
+  });
+});
+
 describe('raw weights', () => {
   it("Finish does not skip an operator's 999/1: the drift guard sees it and nothing is released", async () => {
     // Prepare
