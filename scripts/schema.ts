@@ -1,6 +1,6 @@
 /**
  * Writes the JSON Schema of the execution input (schema/rollout-input.schema.json) from the zod
- * schema Validate uses. `npm run schema`; test/unit/input-schema.test.ts fails when it is stale.
+ * schema Validate uses. `npm run schema`; test/unit/input-schema.unit.ts fails when it is stale.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
