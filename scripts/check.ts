@@ -16,21 +16,10 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
 import ts from 'typescript';
-import { lintConfig, projectProgram } from './lint-config.mjs';
+import { lintConfig, parseConfig, projectProgram } from './lint-config.mjs';
 
 const ROOT = path.join(__dirname, '..');
 export const EMITTED_ENV = 'SERINUS_EMITTED';
-
-function buildConfig(): ts.ParsedCommandLine {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.build.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-    },
-  });
-  if (!parsed) throw new Error('tsconfig.build.json could not be read');
-  return parsed;
-}
 
 const formatHost: ts.FormatDiagnosticsHost = {
   getCanonicalFileName: (file) => file,
@@ -51,7 +40,7 @@ function signalEmitted(ok: boolean): void {
 async function main(): Promise<number> {
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
-  const build = buildConfig();
+  const build = parseConfig('tsconfig.build.json');
   // tsconfig.build.json extends tsconfig.json and adds only output options, so one program can do both.
   const program = projectProgram({
     optionOverrides: {

@@ -10,7 +10,12 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** tsconfig.json parsed: the files `tsc` checks and their options. */
 export function projectConfig() {
-  return ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, {
+  return parseConfig('tsconfig.json');
+}
+
+/** A tsconfig file of the project, parsed as `tsc -p` reads it. */
+export function parseConfig(file) {
+  return ts.getParsedCommandLineOfConfigFile(path.join(ROOT, file), {}, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
       throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
