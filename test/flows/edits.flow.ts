@@ -1,5 +1,5 @@
 /**
- * People edit things mid-rollout (issue 7, "External edits mid-rollout"). Each edit is made while a
+ * People edit things mid-rollout. Each edit is made while a
  * bake is held open (or, for the promotion, while the stable Deployment's rollout is held), through
  * the whole synthesized workflow. Each ends with a named error whose cause says what was found,
  * traffic back on stable, the lock released and the canary scaled back.

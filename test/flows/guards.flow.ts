@@ -1,5 +1,5 @@
 /**
- * Guards that can fail (issue 7): each guard has a flow in which the fakes produce its condition,
+ * Guards that can fail: each guard has a flow in which the fakes produce its condition,
  * and the flow fails when the guard is deleted from lambda/.
  * - ShiftWeight's zero-healthy-targets gate: the canary's targets turn unhealthy right before the first shift.
  * - CheckCanaryReady's zero-healthy-targets gate: the canary's pods run but register unhealthy.

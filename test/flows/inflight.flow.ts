@@ -1,5 +1,5 @@
 /**
- * Stops with a handler still running (issue 7, "Stops"). Step Functions does not wait for a running
+ * Stops with a handler still running. Step Functions does not wait for a running
  * Lambda when an execution is stopped: the status event reaches cleanup while the handler is
  * mid-call. Each mutating handler is held at two points while the stop and cleanup happen:
  *

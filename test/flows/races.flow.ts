@@ -1,5 +1,5 @@
 /**
- * Races on one traffic target (issue 7, "Races"): executions started at once, and a new execution
+ * Races on one traffic target: executions started at once, and a new execution
  * against a rollout that ended but is still inside its fence period.
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, startFlow, steps, type Flow } from './flow-support';

@@ -1,5 +1,5 @@
 /**
- * Release trains (issue 9): the synthesized `search` rollout of the sample app's release-train
+ * Release trains: the synthesized `search` rollout of the sample app's release-train
  * stack, started with the input its schedule sends (`{"imageParameter": …}`).
  * - the image the SSM parameter holds is read, recorded and rolled out;
  * - a parameter that holds the image stable already runs ends at once, with a message and no lock;

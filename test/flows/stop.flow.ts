@@ -234,7 +234,7 @@ describe('a handler still running when the execution is stopped', () => {
     expect(cleanup.endedAt).toBeLessThanOrEqual(shiftWeight.endedAt!);
   });
 
-  // Issue 7, finding 1: the late write lands after cleanup restored stable. Fencing refuses every
+  // The late write lands after cleanup restored stable. Fencing refuses every
   // later write of the handler, and the reassert (once the fence period passed) restores stable.
   it('…and its late write does not leave traffic on the canary once the fence period has passed', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 /**
- * The entry points of issue 9, on the sample app's example stacks (bin/pipelines.ts), synthesized
+ * The entry points, on the sample app's example stacks (bin/pipelines.ts), synthesized
  * once: the CodePipeline action (configuration, input path, the pipeline role's IAM), the release
  * train (schedule, role, dead-letter queue, the parameter grant), the definition's AlreadyRunning
  * path, and cdk-nag. Props that are refused are checked on small stacks of their own.

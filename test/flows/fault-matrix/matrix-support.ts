@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 7): every AWS and Kubernetes call the workflow makes, at every point of a
+ * The fault matrix: every AWS and Kubernetes call the workflow makes, at every point of a
  * rollout where it makes it, failed in each way a call fails, once and for good. Each cell runs the
  * whole synthesized definition through the local engine, then lets the fault clear, lets the safety
  * sweep and the reassert run, and checks the invariants of DESIGN.md §2.

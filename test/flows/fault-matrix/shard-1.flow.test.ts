@@ -1,4 +1,4 @@
-/** The fault matrix (issue 7), shard 1 of 2: see matrix-support.ts. */
+/** The fault matrix, shard 1 of 2: see matrix-support.ts. */
 import { defineShard } from './matrix-support';
 
 defineShard(0);
