@@ -2,14 +2,14 @@
  * Runs the longest test files first, so that no worker is left with a long file at the end while
  * the other idles. Jest does this by itself from the durations its cache recorded in an earlier
  * run; a clean checkout (CI) has none, and jest's fallback (the largest file first) starts the
- * fault matrix shards, four-line files, last. Here a file with no recorded duration gets an
+ * fault matrix, a four-line file, last. Here a file with no recorded duration gets an
  * estimate: a known long one its usual duration, any other one a duration by its size.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
 /** Typical durations (ms) of the long files in `npm test` on a quiet two-core machine; the first match counts. */
 const ESTIMATES = [
-  [/\/test\/flows\/fault-matrix\/[^/]+\.test\.ts$/, 30_000],
+  [/\/test\/flows\/fault-matrix\/[^/]+\.test\.ts$/, 45_000],
   [/\/test\/sandbox\/scenarios\.test\.ts$/, 17_000],
   // The infra modules (test/infra/*.infra.ts): nag and three short ones in infra-1, the rest in infra-2.
   [/\/test\/infra\/infra-[12]\.test\.ts$/, 13_000],
