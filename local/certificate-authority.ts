@@ -7,10 +7,8 @@
  * inside jest's VM.
  */
 import { constants, generateKeyPairSync, privateEncrypt } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import forge from 'node-forge';
-import { WORKFLOW_CACHE_ENV } from './sample-workflow';
+import { keptInRun } from './run-cache';
 
 export interface TestCa {
   /** The CA certificate (PEM): what a client trusts. */
@@ -25,29 +23,12 @@ let shared: Promise<TestCa> | undefined;
 
 /**
  * The CA of this process: generated once per test file (module registry), then reused. In a test
- * run, the first file to need one keeps it in the run's directory of synthesized workflows
- * (local/sample-workflow.ts) and the later files take it from there: two RSA keys cost a few
- * hundred milliseconds of CPU, the same for every file.
+ * run, the first file to need one keeps it (local/run-cache.ts) and the later files take it from
+ * there: two RSA keys cost a few hundred milliseconds of CPU, the same for every file.
  */
 export function testCa(): Promise<TestCa> {
-  shared ??= Promise.resolve().then(() => keptCa());
+  shared ??= Promise.resolve().then(() => keptInRun('test-ca.json', () => createTestCa(), { secret: true }));
   return shared;
-}
-
-function keptCa(): TestCa {
-  const dir = process.env[WORKFLOW_CACHE_ENV];
-  if (!dir || !existsSync(dir)) return createTestCa();
-  const file = path.join(dir, 'test-ca.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as TestCa;
-  } catch {
-    const ca = createTestCa();
-    // Written whole, then renamed: a file in another worker never reads half of it.
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, JSON.stringify(ca), { mode: 0o600 });
-    renameSync(partial, file);
-    return ca;
-  }
 }
 
 /** A fresh, unrelated CA and server certificate (e.g. to prove a client rejects a foreign CA). */

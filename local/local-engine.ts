@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
@@ -19,7 +18,7 @@ import type { SchedulerFiring } from './fakes/scheduler';
 import { startFakeKubernetes, type FakeKubernetes } from './fake-kubernetes';
 import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesized-workflow';
 import { routerWorld, type WorldContext } from './router-worlds';
-import { WORKFLOW_CACHE_ENV } from './sample-workflow';
+import { runFile } from './run-cache';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -738,15 +737,13 @@ export function interpreterOf(workflow: Pick<SynthesizedWorkflow, 'definition'>)
 }
 
 /**
- * Where a test run notes that a definition passed the interpreter's validation: in the run's
- * directory of synthesized workflows (local/sample-workflow.ts), named for the definition's
- * content, so every later test file of the run skips validating the same definition again (it
- * compiles asl-validator's schemas, most of a second). Undefined outside a test run: always validate.
+ * Where a test run notes that a definition passed the interpreter's validation: a file the run
+ * keeps (local/run-cache.ts), named for the definition's content, so every later test file of the
+ * run skips validating the same definition again (it compiles asl-validator's schemas, most of a
+ * second). Undefined outside a test run: always validate.
  */
 function validationMarker(definition: AslDefinition): string | undefined {
-  const dir = process.env[WORKFLOW_CACHE_ENV];
-  if (!dir || !existsSync(dir)) return undefined;
-  return path.join(dir, `valid-definition-${createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 32)}`);
+  return runFile(`valid-definition-${createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 32)}`);
 }
 
 /** Replaces the task-token placeholder the context carries with the real token, anywhere in a payload. */

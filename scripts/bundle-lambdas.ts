@@ -73,7 +73,8 @@ export function buildBundles(): readonly HandlerName[] {
   return HANDLERS;
 }
 
-function newestMtime(file: string): number {
+/** Newest modification time (ms) of a file, or of anything under a directory. */
+export function newestMtime(file: string): number {
   const stat = statSync(file);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return readdirSync(file).reduce((newest, entry) => Math.max(newest, newestMtime(path.join(file, entry))), stat.mtimeMs);

@@ -11,7 +11,7 @@ import type { TestCa } from '../../local/certificate-authority';
 import { installAwsFakes, type AwsFakes } from '../../local/fakes/aws';
 import { coldRetryState } from '../../local/fakes/sdk-intercept';
 import { interpreterOf } from '../../local/local-engine';
-import { WORKFLOW_CACHE_ENV } from '../../local/sample-workflow';
+import { WORKFLOW_CACHE_ENV } from '../../local/run-cache';
 import type { AslDefinition } from '../../local/synthesized-workflow';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';

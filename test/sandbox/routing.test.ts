@@ -13,6 +13,7 @@ import type { RoutedInterval, SandboxRun } from '../../sandbox/run-model';
 import type { RoutingKind } from '../../sandbox/routing-modes';
 import { CANDIDATE_IMAGE, SandboxUsageError, runSandbox, type SandboxOptions } from '../../sandbox/sandbox';
 import { routerHasTesterRoute } from '../../sandbox/worlds';
+import { sink } from './sink';
 
 /** A 1-minute bake passes in 125–250 ms; 200 req/s with 1 in 10 carrying the tester header. */
 const SHORT: Partial<SandboxOptions> = { speed: 480, ratePerSecond: 200, bakeSeconds: 60, tailMs: 250, computeAlarms: false, live: false, color: false };
@@ -26,19 +27,6 @@ beforeAll(() => {
 afterAll(async () => {
   await shutdownLocalEngines();
 });
-
-function sink(): { write(text: string): boolean; readonly text: string } {
-  let text = '';
-  return {
-    write(chunk: string) {
-      text += chunk;
-      return true;
-    },
-    get text() {
-      return text;
-    },
-  };
-}
 
 async function run(routing: RoutingKind): Promise<{ run: SandboxRun; text: string }> {
   const output = sink();

@@ -22,6 +22,7 @@ import { fit, stripAnsi, terminalMode } from '../../sandbox/progress';
 import type { RolloutResult, SandboxRun, SandboxSummary, Scenario } from '../../sandbox/run-model';
 import { smokeTestContext } from '../../sandbox/smoke-test';
 import { CANDIDATE_IMAGE, STABLE_IMAGE, SandboxUsageError, runSandbox, type KeyInput, type SandboxOptions } from '../../sandbox/sandbox';
+import { sink } from './sink';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'serinus-sandbox-test-'));
@@ -61,20 +62,6 @@ function runCli(args: string[]): Promise<CliResult> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** Collects what a person would have seen in a pipe or a CI log. */
-function sink(): { write(text: string): boolean; readonly text: string } {
-  let text = '';
-  return {
-    write(chunk: string) {
-      text += chunk;
-      return true;
-    },
-    get text() {
-      return text;
-    },
-  };
 }
 
 let workflow: SynthesizedWorkflow;

@@ -5,8 +5,9 @@
  * - Run alone, the test compiles dist/ itself when it is older than its sources.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, watch } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch } from 'node:fs';
 import * as path from 'node:path';
+import { newestMtime } from '../../scripts/bundle-lambdas';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EMITTED_ENV = 'SERINUS_EMITTED';
@@ -43,16 +44,9 @@ function appears(file: string): Promise<void> {
   });
 }
 
-/** Newest modification time under `dir` (ms). */
-function newest(dir: string): number {
-  const stat = statSync(dir);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(dir).reduce((max, entry) => Math.max(max, newest(path.join(dir, entry))), stat.mtimeMs);
-}
-
 function compileWhenStale(): void {
   const entry = path.join(ROOT, 'dist', 'lib', 'index.js');
-  const sources = ['lib', 'lambda'].map((dir) => newest(path.join(ROOT, dir)));
+  const sources = ['lib', 'lambda'].map((dir) => newestMtime(path.join(ROOT, dir)));
   if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(...sources)) return;
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
 }

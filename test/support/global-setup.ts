@@ -10,7 +10,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { WORKFLOW_CACHE_ENV, synthesizeSampleWorkflow } from '../../local/sample-workflow';
+import { WORKFLOW_CACHE_ENV } from '../../local/run-cache';
+import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import { ensureBundles } from '../../scripts/bundle-lambdas';
 
 export default function globalSetup(): void {

@@ -9,12 +9,10 @@
  * state that made it, and each distinct (handler, state, service, command) becomes a call point.
  * A call the workflow starts making appears in the matrix by itself.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { FaultKind } from '../../../local/fakes/aws';
 import { coldRetryState } from '../../../local/fakes/sdk-intercept';
 import { LocalEngine, shutdownLocalEngines, type ExecutionOutcome, type LocalExecution } from '../../../local/local-engine';
-import { WORKFLOW_CACHE_ENV } from '../../../local/sample-workflow';
+import { keep, readKept } from '../../../local/run-cache';
 import { CANDIDATE, FLOW_SPEED, STABLE, observed, sampleWorkflow, type Flow } from '../flow-support';
 import { albTarget } from '../../../lambda/adapters/alb-target';
 
@@ -221,37 +219,17 @@ function cellsOf(point: CallPoint, index: number): Cell[] {
   return cells;
 }
 
+/** Where a run keeps the call points (local/run-cache.ts). */
+const POINTS_FILE = 'fault-matrix-call-points.json';
+
 /**
  * The matrix: every call point of the reference runs, with its cells. The reference runs are the
- * same in every shard of a run: the first shard to finish them keeps the call points in the run's
- * directory (the one synthesized workflows are kept in, test/support/global-setup.ts), and a shard
- * that starts later takes them from there.
+ * same in every shard of a run: the first shard to finish them keeps the call points for the run
+ * (local/run-cache.ts), and a shard that starts later takes them from there.
  */
 export async function deriveCells(): Promise<{ cells: Cell[]; points: CallPoint[] }> {
-  const ordered = keptPoints() ?? keepPoints(await referencePoints());
+  const ordered = readKept<CallPoint[]>(POINTS_FILE) ?? keep(POINTS_FILE, await referencePoints());
   return { cells: ordered.flatMap((point, index) => cellsOf(point, index)), points: ordered };
-}
-
-function keptPointsFile(): string | undefined {
-  const dir = process.env[WORKFLOW_CACHE_ENV];
-  return dir ? path.join(dir, 'fault-matrix-call-points.json') : undefined;
-}
-
-function keptPoints(): CallPoint[] | undefined {
-  const file = keptPointsFile();
-  if (!file || !existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as CallPoint[];
-}
-
-function keepPoints(points: CallPoint[]): CallPoint[] {
-  const file = keptPointsFile();
-  if (file) {
-    // Written whole, then renamed: a shard in another worker never reads half a file.
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, JSON.stringify(points));
-    renameSync(partial, file);
-  }
-  return points;
 }
 
 /** Every distinct call point of the reference runs, each run checked to end as it should. */
