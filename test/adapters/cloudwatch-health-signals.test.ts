@@ -7,6 +7,7 @@ import {
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { CloudWatchHealthSignals } from '../../lambda/adapters/cloudwatch-health-signals';
 import { ValidationFailedError } from '../../lambda/errors';
 

@@ -1,5 +1,6 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
 import { EksConnections } from '../../lambda/adapters/eks-connection';
 import type { DeploymentRef } from '../../lambda/domain/types';

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AdaptiveRetryStrategy } from '@smithy/util-retry';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { Elbv2TrafficRouter } from '../../lambda/adapters/elbv2-traffic-router';
 import type { TrafficTarget } from '../../lambda/domain/types';
 import { DriftDetectedError, RecordMismatchError, ValidationFailedError, WeightNotAppliedError } from '../../lambda/errors';
