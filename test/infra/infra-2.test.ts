@@ -28,3 +28,6 @@ describe('routing-replica-ratio.infra', () => {
 describe('check-health-input.infra', () => {
   require('./check-health-input.infra');
 });
+describe('shared-stack.infra', () => {
+  require('./shared-stack.infra');
+});
