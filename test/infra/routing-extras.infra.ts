@@ -31,10 +31,17 @@ function withAction(all: Statement[], action: string): Statement[] {
   return all.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
 }
 
+/** A rollout in a stack of its own; the stack is synthesized only for a test that reads its template. */
 function rollout(overrides: Parameters<typeof validRolloutProps>[1]) {
   const { stack } = emptyStack();
   const construct = new CanaryRollout(stack, 'Rollout', validRolloutProps(stack, overrides));
-  return { stack, construct, template: Template.fromStack(stack) };
+  return {
+    stack,
+    construct,
+    get template(): Template {
+      return Template.fromStack(stack);
+    },
+  };
 }
 
 describe('ALB tester route grants', () => {
