@@ -13,7 +13,6 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { shutdownLocalEngines } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { managedAlarmSpecs } from '../../sandbox/alarms';
@@ -77,13 +76,12 @@ beforeAll(() => {
 
 afterAll(async () => {
   await cli.catch(() => undefined);
-  await shutdownLocalEngines();
   rmSync(TMP, { recursive: true, force: true });
 });
 
 async function run(scenario: Scenario, options: Partial<SandboxOptions> = {}): Promise<{ run: SandboxRun; text: string }> {
   const output = sink();
-  // The scenarios tell stories of user traffic: tester requests (routing.test.ts) would reach the
+  // The scenarios tell stories of user traffic: tester requests (routing.sandbox.ts) would reach the
   // canary from Lock on and could trip its alarms before the first step, whatever the story.
   const result = await runSandbox({ scenario, workflow, output, live: false, color: false, testerHeader: null, ...FAST, ...options });
   return { run: result, text: output.text };
