@@ -10,6 +10,10 @@ import { shutdownLocalEngines } from '../../local/local-engine';
 
 afterAll(() => shutdownLocalEngines());
 
+// The first run of the file loads every handler, beside the CLI's child process: allow for a loaded
+// machine (a run cut short by a timeout would also hold the process-wide fakes from the next one).
+jest.setTimeout(90_000);
+
 // First: its beforeAll starts the real CLI in a child process, which runs beside the other modules.
 describe('scenarios.sandbox', () => {
   require('./scenarios.sandbox');
