@@ -7,7 +7,7 @@ import type { IConstruct } from 'constructs';
 import { discoveryParameterName, type DiscoveryValue } from '../../lambda/domain/discovery';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
-import { SAMPLE, emptyStack, synthSample, validRolloutProps } from '../support/synth';
+import { SAMPLE, emptyStack, sharedSample, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
 
@@ -27,9 +27,9 @@ function logicalId(construct: IConstruct): string {
 }
 
 describe('CanaryRollout', () => {
-  let sample: ReturnType<typeof synthSample>;
+  let sample: ReturnType<typeof sharedSample>;
   beforeAll(() => {
-    sample = synthSample();
+    sample = sharedSample();
   });
 
   it('builds the target configuration from the props and the defaults', () => {
@@ -185,11 +185,11 @@ describe('CanaryRollout', () => {
 });
 
 describe('what a deployed rollout gives its operators', () => {
-  let sample: ReturnType<typeof synthSample>;
+  let sample: ReturnType<typeof sharedSample>;
   /** Every option of this section set, in one stack synthesized once. */
   let full: { stack: Stack; rollout: CanaryRollout; template: Template };
   beforeAll(() => {
-    sample = synthSample();
+    sample = sharedSample();
     const { stack } = emptyStack();
     const rollout = new CanaryRollout(
       stack,

@@ -16,7 +16,7 @@ import { rolloutRequest, targetConfig } from '../support/fixtures';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { LifecycleHook } from '../../lib/hooks';
 import { DeploymentWindow, FreezePeriod } from '../../lib/windows';
-import { OTHER, SAMPLE, sampleStack, synthSample, validRolloutProps } from '../support/synth';
+import { OTHER, SAMPLE, sampleStack, sharedSample, validRolloutProps } from '../support/synth';
 import { albTarget } from '../../lambda/adapters/alb-target';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
@@ -57,7 +57,7 @@ function logicalId(construct: IConstruct): string {
 describe('the synthesized rollout definition', () => {
   it('is valid Amazon States Language', () => {
     // Prepare
-    const { template, stack } = synthSample();
+    const { template, stack } = sharedSample();
     const machine = template.toJSON().Resources[logicalId(stack.rollout.stateMachine)] as {
       Properties: { DefinitionString: unknown };
     };

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import { ENV, EVENT_HANDLERS, HANDLER_NEEDS, WORKFLOW_HANDLERS, type HandlerName } from '../../lambda/handler-names';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { SerinusEngine } from '../../lib/engine';
-import { OTHER, SAMPLE, emptyStack, synthSample, validRolloutProps } from '../support/synth';
+import { OTHER, SAMPLE, emptyStack, sharedSample, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
 
@@ -63,9 +63,9 @@ function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
 }
 
 describe('SerinusEngine', () => {
-  let sample: ReturnType<typeof synthSample>;
+  let sample: ReturnType<typeof sharedSample>;
   beforeAll(() => {
-    sample = synthSample();
+    sample = sharedSample();
   });
 
   describe('rollout table', () => {

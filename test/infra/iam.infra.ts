@@ -9,7 +9,7 @@ import { CanaryRollout } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
 import { EKS_ACCESS_POLICY, SerinusEngine } from '../../lib/engine';
 import { LifecycleHook } from '../../lib/hooks';
-import { OTHER, SAMPLE, sampleStack, validRolloutProps } from '../support/synth';
+import { OTHER, SAMPLE, once, sampleStack, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -119,10 +119,13 @@ function twoRollouts() {
   return { stack, checkout: stack.rollout, payments, engine: stack.rollout.engine, template, all: statements(template) };
 }
 
+/** Synthesized once for the tests below that only read it. */
+const sharedTwoRollouts = once(twoRollouts);
+
 describe('IAM scoping', () => {
   let fixture: ReturnType<typeof twoRollouts>;
   beforeAll(() => {
-    fixture = twoRollouts();
+    fixture = sharedTwoRollouts();
   });
 
   it('grants no mutating action on "*" except those AWS cannot scope', () => {
@@ -445,7 +448,7 @@ describe('IAM scoping', () => {
 describe('EKS access entries', () => {
   it('gives the Kubernetes role one entry per cluster, edit access scoped to every registered namespace', () => {
     // Prepare
-    const { template, engine } = twoRollouts();
+    const { template, engine } = sharedTwoRollouts();
 
     // Act
     const entries = template.findResources('AWS::EKS::AccessEntry');

@@ -10,7 +10,7 @@ import {
   targetGroupFullName,
   type ManagedAlarmOptions,
 } from '../../lib/managed-alarms';
-import { SAMPLE, emptyStack, synthSample, validRolloutProps } from '../support/synth';
+import { SAMPLE, emptyStack, sharedSample, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
 
@@ -50,9 +50,9 @@ function query(id: string, metricName: string, targetGroup: string): Json {
 const CANARY_RATE = 'IF(canaryRequests >= 20, 100 * FILL(canaryErrors, 0) / canaryRequests, 0)';
 
 describe('managed alarms', () => {
-  let sample: ReturnType<typeof synthSample>;
+  let sample: ReturnType<typeof sharedSample>;
   beforeAll(() => {
-    sample = synthSample();
+    sample = sharedSample();
   });
 
   it("alarms on the canary's 5xx rate, counted from the minimum request count", () => {

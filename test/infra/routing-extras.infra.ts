@@ -9,7 +9,7 @@ import { TESTER_ROUTE_TAG } from '../../lambda/adapters/alb-target';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
 import { TrafficRouting, gradualRollbackProblems, listenerRulesPattern } from '../../lib/routing';
-import { OTHER, SAMPLE, emptyStack, validRolloutProps } from '../support/synth';
+import { OTHER, SAMPLE, emptyStack, once, validRolloutProps } from '../support/synth';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -31,11 +31,25 @@ function withAction(all: Statement[], action: string): Statement[] {
   return all.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
 }
 
+/** A rollout in a stack of its own; the stack is synthesized only for a test that reads its template. */
 function rollout(overrides: Parameters<typeof validRolloutProps>[1]) {
   const { stack } = emptyStack();
   const construct = new CanaryRollout(stack, 'Rollout', validRolloutProps(stack, overrides));
-  return { stack, construct, template: Template.fromStack(stack) };
+  return {
+    stack,
+    construct,
+    get template(): Template {
+      return Template.fromStack(stack);
+    },
+  };
 }
+
+/** A rollout with no tester route, and one with the tester route on the listener: made once, for the tests that only read them. */
+const plainRollout = once(() => {
+  const { stack, construct, template } = rollout({});
+  return { stack, construct, template };
+});
+const testerRollout = once(() => rollout({ testerRoute: TESTER }));
 
 describe('ALB tester route grants', () => {
   it('grants CreateRule on the listener, AddTags only on creation and DeleteRule only on its tagged rules of that listener', () => {
@@ -68,7 +82,7 @@ describe('ALB tester route grants', () => {
 
   it('grants nothing for a tester route when there is none', () => {
     // Act
-    const { template } = rollout({});
+    const { template } = plainRollout();
     const all = statements(template);
 
     // Assess
@@ -94,7 +108,7 @@ describe('ALB tester route grants', () => {
 
   it('acknowledges the rule pattern for cdk-nag, by its exact resource', () => {
     // Act
-    const { stack } = rollout({ testerRoute: TESTER });
+    const { stack } = testerRollout();
 
     // Assess
     const acknowledged = stack.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
@@ -103,7 +117,7 @@ describe('ALB tester route grants', () => {
 
   it('carries the tester header on the target', () => {
     // Act
-    const { construct } = rollout({ testerRoute: TESTER });
+    const { construct } = testerRollout();
 
     // Assess
     expect(construct._targetConfig.traffic.testerHeader).toEqual({ name: 'x-canary', value: 'always' });
@@ -115,7 +129,7 @@ describe('Kubernetes groups of the access entry', () => {
 
   it('carries the union of the groups of every rollout on the cluster, and none for an ALB rollout alone', () => {
     // Prepare
-    const albOnly = rollout({}).template.findResources('AWS::EKS::AccessEntry');
+    const albOnly = plainRollout().template.findResources('AWS::EKS::AccessEntry');
     const { stack } = emptyStack();
     new CanaryRollout(stack, 'Alb', validRolloutProps(stack, {}));
 
@@ -187,7 +201,7 @@ describe('gradualRollback props', () => {
     // Act
     const { construct: paced } = rollout({ gradualRollback: { steps: 4 } });
     const { construct: onAlarm } = rollout({ gradualRollback: { steps: 3, interval: Duration.seconds(5), evenOnAlarm: true } });
-    const { construct: instant } = rollout({});
+    const { construct: instant } = plainRollout();
 
     // Assess
     expect(paced._targetConfig.rollbackPace).toEqual({ steps: 4, intervalSeconds: 10, evenOnAlarm: false });

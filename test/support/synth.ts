@@ -3,6 +3,9 @@
  * (jest's global setup builds them), so a test synthesizes in about a second. The context is cdk.json's, feature flags included, so the
  * tests see what `cdk synth` sees.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,10 +14,20 @@ import { buildSampleStack, type SampleConfig, type SampleServiceStack } from '..
 import type { CanaryRolloutProps } from '../../lib/canary-rollout';
 import { EksCluster } from '../../lib/cluster';
 import { TrafficRouting, type TesterRouteOptions } from '../../lib/routing';
-import { addNagChecks } from '../../bin/nag';
+import { WORKFLOW_CACHE_ENV } from '../../local/run-cache';
 import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
 
 const CONTEXT = fixtureContext();
+
+/**
+ * One cloud assembly directory for every app a test file synthesizes (jest gives each file its own
+ * copy of this module), in the run's directory when there is one (the global teardown removes it).
+ * aws-cdk-lib keeps an asset's hash for the rest of the process, keyed by the assembly directory
+ * among others: with a directory of its own per app, as by default, every app hashed all the
+ * Lambda bundles again. Apps synthesize one after another, and each rewrites the manifest and the
+ * templates it reads.
+ */
+const OUTDIR = mkdtempSync(path.join(process.env[WORKFLOW_CACHE_ENV] ?? tmpdir(), 'cdk.out-'));
 
 /** The tests' configuration of the sample app (local/sample-config.ts; cdk.json is the user's). */
 export const SAMPLE: SampleConfig & { alarmNames: string[] } = { alarmNames: [], ...FIXTURE_CONFIG };
@@ -41,6 +54,7 @@ export interface TestAppOptions {
 /** An app with cdk.json's context; assets are not staged. */
 export function newTestApp(options: TestAppOptions = {}): App {
   const app = new App({
+    outdir: OUTDIR,
     context: {
       ...CONTEXT,
       // The prebuilt bundles are hashed where they are, not copied into each test's assembly.
@@ -48,7 +62,11 @@ export function newTestApp(options: TestAppOptions = {}): App {
     },
     builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
-  if (options.nag) addNagChecks(app);
+  if (options.nag) {
+    // Loaded here, not at the top: cdk-nag loads for the files whose tests ask for the checks only.
+    const { addNagChecks } = require('../../bin/nag') as typeof import('../../bin/nag');
+    addNagChecks(app);
+  }
   return app;
 }
 
@@ -63,6 +81,25 @@ export function synthSample(options: TestAppOptions = {}): { app: App; stack: Sa
   const { app, stack } = sampleStack(options);
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+/**
+ * `make`, called once: the first call makes the stack, and every later one in the test file
+ * returns the same, for tests that only read it. Its construct tree is locked, so a test that adds
+ * to it throws instead of changing what the other tests read.
+ */
+export function once<T extends { readonly stack: Stack }>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => {
+    if (!made) {
+      made = make();
+      made.stack.node.root.node.lock();
+    }
+    return made;
+  };
+}
+
+/** The sample app's stack and its template, synthesized once per test file (see `once`). */
+export const sharedSample = once(() => synthSample());
 
 /** An empty stack in the sample's account and region, for constructs built by hand. */
 export function emptyStack(): { app: App; stack: Stack } {
