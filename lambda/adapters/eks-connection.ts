@@ -7,7 +7,7 @@ import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@a
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import type { ApiType } from '@kubernetes/client-node';
 import { ValidationFailedError } from '../errors';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 import { createEksToken } from './eks-token';
 
 /** EKS tokens are accepted for ~15 minutes; a fresh one is minted well before that. */
@@ -67,7 +67,7 @@ export class EksConnections {
   private readonly now: () => number;
 
   constructor(
-    private readonly eks = new EKSClient({ ...clientConfig }),
+    private readonly eks = withoutSdkLogging(new EKSClient({ ...clientConfig })),
     private readonly tokenProvider: (clusterName: string) => Promise<string> = createEksToken,
     options: EksConnectionsOptions = {},
   ) {

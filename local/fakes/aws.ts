@@ -24,7 +24,7 @@ import { FakeDynamoDb, type TableSpec } from './dynamodb';
 import { FakeElbv2, type FakeElbv2Options } from './elbv2';
 import { FakeEventBridge, FakeSns } from './notifications';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
-import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
+import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception, type SdkClient } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
 import { FakeSsm } from './ssm';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
@@ -167,6 +167,8 @@ export interface AwsFakes {
   readonly sns: FakeSns;
   /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
+  /** The SDK clients that requests from inside a handler went through: the runtime's own clients. */
+  readonly handlerClients: ReadonlySet<SdkClient>;
   mutatingCalls(): AwsCall[];
   /** Adds a non-SDK call to the log, e.g. a Kubernetes PATCH from the fake Kubernetes API. */
   record(call: RecordedCall): AwsCall;
@@ -213,6 +215,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
+  const handlerClients = new Set<SdkClient>();
   const faults: Array<ActiveFault<FaultSpec>> = [];
   const holds: Array<ActiveHold<HoldSpec, AwsCall>> = [];
   const interceptions: Interception[] = [];
@@ -268,6 +271,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
         input: request.input,
         attempt: request.attempt,
       });
+      if (call.handler !== undefined) handlerClients.add(request.client);
       try {
         const fault = takeFault(call);
         if (fault) call.fault = fault;
@@ -329,6 +333,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     eventbridge,
     sns,
     calls,
+    handlerClients,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,
     serve(clientClass, handlers) {
