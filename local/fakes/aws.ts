@@ -28,6 +28,7 @@ import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type Fa
 import { FakeStepFunctions } from './sfn';
 import { FakeSsm } from './ssm';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
+import { copyData } from '../copy-data';
 
 export interface AwsCall {
   /** Position in the log, across services. */
@@ -393,7 +394,7 @@ function errorName(error: unknown): string {
 /** A copy for the log; an input holding a function (the document client skips those) is kept as is. */
 function snapshot<T>(value: T): T {
   try {
-    return structuredClone(value);
+    return copyData(value);
   } catch {
     return value;
   }
