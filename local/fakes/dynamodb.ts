@@ -813,9 +813,13 @@ function validateUpdateActions(table: Table, actions: UpdateAction[]): void {
   }
 }
 
-/** Every operand reads the item as it was before the update, as in DynamoDB. */
+/**
+ * Every operand reads the item as it was before the update, as in DynamoDB. An update sets and
+ * removes top-level attributes only, and no stored item is changed in place (what comes in is a
+ * copy, what goes out is a copy): the new version shares the attributes it leaves alone with the old.
+ */
 function applyUpdate(before: Item, actions: UpdateAction[]): Item {
-  const after = copyData(before);
+  const after = { ...before };
   for (const action of actions) {
     if (action.kind === 'remove') {
       delete after[action.path];
