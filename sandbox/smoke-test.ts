@@ -3,14 +3,15 @@
  * (as a real smoke test would call the canary Service or target group), before the listener sends it
  * any user traffic. It answers the hook contract, `{ status, reason }`.
  */
-import { cdkJsonContext, SAMPLE_CONTEXT_KEY } from '../bin/serinus';
-
 /** The hook function's name in the sample app's context (an existing function, named by name). */
 export const SMOKE_TEST_FUNCTION = 'checkout-smoke-test';
 const REQUESTS = 5;
 
 /** cdk.json's context with the smoke test as the sample rollout's `beforeTraffic` hook. */
 export function smokeTestContext(): Record<string, unknown> {
+  // Loaded here, not at the top: the sample app loads the CDK and cdk-nag, which only a synthesis
+  // needs; a bad flag answers at once, and a run given its workflow never loads them.
+  const { cdkJsonContext, SAMPLE_CONTEXT_KEY } = require('../bin/serinus') as typeof import('../bin/serinus');
   const sample = cdkJsonContext()[SAMPLE_CONTEXT_KEY] as Record<string, unknown>;
   return { [SAMPLE_CONTEXT_KEY]: { ...sample, hooks: { beforeTraffic: { functionName: SMOKE_TEST_FUNCTION, timeoutSeconds: 60 } } } };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure headless Chromium is installed: test/sandbox/report.test.ts renders the sandbox's HTML
+# Makes sure headless Chromium is installed: test/sandbox/report.sandbox.ts renders the sandbox's HTML
 # report in it. Idempotent and quiet when Chromium is already there, so it can run as `pretest`.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ fi
 
 cat >&2 <<'MSG'
 ensure-chromium: Chromium is not installed, and it cannot be installed from here (needs root and apt-get).
-The report test (test/sandbox/report.test.ts) renders the sandbox report in headless Chromium.
+The report test (test/sandbox/report.sandbox.ts) renders the sandbox report in headless Chromium.
 Install it, then run the tests again:
   Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium
   other systems:  install Chromium so that `chromium` is on PATH (or at /usr/bin/chromium)

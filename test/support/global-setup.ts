@@ -5,13 +5,14 @@
  *   build them concurrently);
  * - makes a fresh directory where the synthesized sample workflow is kept for every test file of
  *   the run (local/sample-workflow.ts). Fresh each run, so an edit to lib/ is always seen;
- * - in a whole run, synthesizes the sample into it.
+ * - in a whole run, synthesizes the sample into it, and the sandbox smoke scenario's variant.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { WORKFLOW_CACHE_ENV } from '../../local/run-cache';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
+import { smokeTestContext } from '../../sandbox/smoke-test';
 import { ensureBundles } from '../../scripts/bundle-lambdas';
 
 export default function globalSetup(): void {
@@ -21,7 +22,12 @@ export default function globalSetup(): void {
   // A whole run (`npm test` sets this) synthesizes the sample here, once: the files that start first
   // (the fault matrix shards, the flows) would otherwise each synthesize it at the same moment, and
   // each load aws-cdk-lib for it. A run of a few files synthesizes only if one of them needs it.
-  if (process.env[PRESYNTHESIZE_ENV] === '1') synthesizeSampleWorkflow();
+  // The sandbox's smoke scenario (its beforeTraffic hook) too: the only synthesis left in that file,
+  // which would load aws-cdk-lib in its worker for it alone.
+  if (process.env[PRESYNTHESIZE_ENV] === '1') {
+    synthesizeSampleWorkflow();
+    synthesizeSampleWorkflow(smokeTestContext());
+  }
 }
 
 /** Set by scripts/test.sh. */

@@ -10,14 +10,13 @@ const Sequencer = require('@jest/test-sequencer').default;
 /** Typical durations (ms) of the long files in `npm test` on a quiet two-core machine; the first match counts. */
 const ESTIMATES = [
   [/\/test\/flows\/fault-matrix\/[^/]+\.test\.ts$/, 45_000],
-  [/\/test\/sandbox\/scenarios\.test\.ts$/, 17_000],
+  // The sandbox modules (test/sandbox/*.sandbox.ts): scenarios, routing modes, the report in Chromium.
+  [/\/test\/sandbox\/sandbox\.test\.ts$/, 22_000],
   // The infra modules (test/infra/*.infra.ts): nag and three short ones in infra-1, the rest in infra-2.
   [/\/test\/infra\/infra-[12]\.test\.ts$/, 13_000],
   // The flow modules (test/flows/*.flow.ts), about half in each file.
   [/\/test\/flows\/flows-[12]\.test\.ts$/, 11_000],
   [/\/test\/package\/install\.test\.ts$/, 9_000],
-  [/\/test\/sandbox\/report\.test\.ts$/, 8_000],
-  [/\/test\/sandbox\/routing\.test\.ts$/, 8_000],
 ];
 /** Any other file: about this many milliseconds per byte of test source. */
 const MS_PER_BYTE = 0.1;

@@ -5,7 +5,6 @@
  * apart; and the option refusals of the command line. The alarms are not computed here: these runs
  * are about routing, and a loaded machine's latency must not roll them back.
  */
-import { shutdownLocalEngines } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { parseCommandLine } from '../../sandbox/cli';
@@ -22,10 +21,6 @@ let workflow: SynthesizedWorkflow;
 
 beforeAll(() => {
   workflow = synthesizeSampleWorkflow();
-});
-
-afterAll(async () => {
-  await shutdownLocalEngines();
 });
 
 async function run(routing: RoutingKind): Promise<{ run: SandboxRun; text: string }> {

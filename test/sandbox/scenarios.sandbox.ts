@@ -13,7 +13,6 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { shutdownLocalEngines } from '../../local/local-engine';
 import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { managedAlarmSpecs } from '../../sandbox/alarms';
@@ -28,15 +27,19 @@ const ROOT = path.join(__dirname, '..', '..');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'serinus-sandbox-test-'));
 const REPORT = path.join(TMP, 'faulty.html');
 
-/** A 1-minute bake passes in 125–250 ms (it ends on a whole minute). */
-const FAST: Partial<SandboxOptions> = { speed: 480, ratePerSecond: 400, bakeSeconds: 60, alarmWindowMs: 1000, tailMs: 250, decisionDelayMs: 20 };
+/**
+ * A 1-minute bake passes in 125–250 ms (it ends on a whole minute). Where no alarm has to fire, 100
+ * req/s is plenty: each step's canary still gets requests, and the 500 ms tail sends about 50 after
+ * the end, where the invariants read the last 20 (every request costs the proxy and an app a turn).
+ */
+const FAST: Partial<SandboxOptions> = { speed: 480, ratePerSecond: 100, bakeSeconds: 60, alarmWindowMs: 1000, tailMs: 500, decisionDelayMs: 20 };
 /**
  * Slower where an alarm must fire within a bake: at 400 req/s a 10% canary answers 40 requests a
  * second, so the 1 s window passes the minimum of 20 within half a second, and bakes last 0.5–1 s.
  */
-const ALARMING: Partial<SandboxOptions> = { speed: 120 };
+const ALARMING: Partial<SandboxOptions> = { speed: 120, ratePerSecond: 400 };
 /** A p99 above 1.5 s takes 1.5 s of real time to see, whatever the speed. */
-const SLOW_ALARMING: Partial<SandboxOptions> = { speed: 60 };
+const SLOW_ALARMING: Partial<SandboxOptions> = { speed: 60, ratePerSecond: 400 };
 
 interface CliResult {
   readonly code: number | null;
@@ -77,13 +80,12 @@ beforeAll(() => {
 
 afterAll(async () => {
   await cli.catch(() => undefined);
-  await shutdownLocalEngines();
   rmSync(TMP, { recursive: true, force: true });
 });
 
 async function run(scenario: Scenario, options: Partial<SandboxOptions> = {}): Promise<{ run: SandboxRun; text: string }> {
   const output = sink();
-  // The scenarios tell stories of user traffic: tester requests (routing.test.ts) would reach the
+  // The scenarios tell stories of user traffic: tester requests (routing.sandbox.ts) would reach the
   // canary from Lock on and could trip its alarms before the first step, whatever the story.
   const result = await runSandbox({ scenario, workflow, output, live: false, color: false, testerHeader: null, ...FAST, ...options });
   return { run: result, text: output.text };

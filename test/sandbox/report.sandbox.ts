@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { renderReport } from '../../sandbox/report';
 import type { SandboxRun, TrafficSample } from '../../sandbox/run-model';
+import { launchHeadlessChromium, type HeadlessChromium, type Rendered } from './headless-chromium';
 import { faultyRun, healthyRun } from './report-fixture';
-
-const run = promisify(execFile);
 
 const HOSTILE = `</title><script>alert("x")</script><img src=x onerror='y'> & more`;
 const HOSTILE_ESCAPED = '&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; &amp; more';
@@ -308,41 +304,6 @@ function findChromium(candidates = ['/usr/bin/chromium'], searchPath = process.e
   );
 }
 
-interface Rendered {
-  readonly dom: string;
-  readonly png: Buffer;
-}
-
-/** One Chromium launch: the screenshot and the parsed DOM together. */
-async function renderInChromium(document: string, dir: string): Promise<Rendered> {
-  const chromium = findChromium();
-  const htmlPath = join(dir, 'report.html');
-  const pngPath = join(dir, 'report.png');
-  writeFileSync(htmlPath, document);
-  const { stdout } = await run(
-    chromium,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--hide-scrollbars',
-      `--user-data-dir=${join(dir, 'profile')}`,
-      '--window-size=1280,1000',
-      `--screenshot=${pngPath}`,
-      '--dump-dom',
-      pathToFileURL(htmlPath).href,
-    ],
-    { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
-  );
-  expect(existsSync(pngPath)).toBe(true);
-  return { dom: stdout, png: readFileSync(pngPath) };
-}
-
 interface Image {
   readonly width: number;
   readonly height: number;
@@ -427,18 +388,26 @@ const ALARM_RED = '#d62828';
 
 describe('renderReport in headless Chromium', () => {
   let dir: string;
+  /** One browser for the reports of this block, launched by the first render. */
+  let chromium: Promise<HeadlessChromium> | undefined;
 
-  beforeEach(() => {
+  function renderInChromium(document: string, name: string): Promise<Rendered> {
+    chromium ??= launchHeadlessChromium(findChromium(), dir);
+    return chromium.then((browser) => browser.render(document, name));
+  }
+
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'serinus-report-'));
   });
 
-  afterEach(() => {
+  afterAll(async () => {
+    await chromium?.then((browser) => browser.close()).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('renders the faulty report: SVG parsed, timeline painted, alarm in red', async () => {
     // Act
-    const { dom, png } = await renderInChromium(renderReport(faultyRun), dir);
+    const { dom, png } = await renderInChromium(renderReport(faultyRun), 'faulty');
 
     // Assess
     expect(dom).toContain('<svg class="timeline"');
@@ -457,7 +426,7 @@ describe('renderReport in headless Chromium', () => {
 
   it('renders the healthy report, with no alarm red anywhere', async () => {
     // Act
-    const { dom, png } = await renderInChromium(renderReport(healthyRun), dir);
+    const { dom, png } = await renderInChromium(renderReport(healthyRun), 'healthy');
 
     // Assess
     expect(count(dom, /<line class="mark-line/g)).toBe(healthyRun.marks.length);
