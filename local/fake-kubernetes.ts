@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { ORIGIN_HEADER, originFromHeader, originMatches, type CallOrigin } from './call-origin';
 import { testCa } from './certificate-authority';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from './fault-registry';
+import { copyData } from './copy-data';
 
 export interface FakeContainer {
   readonly name: string;
@@ -879,7 +880,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
+  return value === undefined ? value : copyData(value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

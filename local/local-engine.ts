@@ -181,7 +181,13 @@ export class LocalEngine {
     readonly released: Promise<void>;
     taken: boolean;
   }> = [];
-  private readonly sfnClient = new SFNClient({});
+  /** The client a person's approval goes through: made at the first answer, as most engines see none. */
+  private get sfnClient(): SFNClient {
+    this.sfnClientOfApprovals ??= new SFNClient({});
+    return this.sfnClientOfApprovals;
+  }
+
+  private sfnClientOfApprovals: SFNClient | undefined;
   /** Whether execution-status events reach cleanup; off simulates a lost event (the sweeper's case). */
   deliverStatusEvents = true;
   private tokens = 0;

@@ -22,7 +22,7 @@ import { THROTTLING_ERROR_NAMES, ValidationFailedError } from '../errors';
 import type { Fence, TesterRoute } from '../ports';
 import { logger } from '../shared/observability';
 import { albTarget, TESTER_ROUTE_TAG, type AlbTarget } from './alb-target';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 export { TESTER_ROUTE_TAG };
 
@@ -58,7 +58,7 @@ export class AlbTesterRoute implements TesterRoute {
   private readonly random: () => number;
 
   constructor(
-    private readonly client = new ElasticLoadBalancingV2Client({ ...clientConfig }),
+    private readonly client = withoutSdkLogging(new ElasticLoadBalancingV2Client({ ...clientConfig })),
     options: AlbTesterRouteOptions = {},
   ) {
     this.throttleAttempts = Math.max(1, options.throttleAttempts ?? 3);

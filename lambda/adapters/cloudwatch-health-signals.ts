@@ -15,7 +15,7 @@ import type { AlarmState, AlarmStateValue, AlarmTransition } from '../domain/typ
 import { ValidationFailedError } from '../errors';
 import type { HealthSignals } from '../ports';
 import { logger } from '../shared/observability';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 /** DescribeAlarms takes at most 100 names and returns at most 100 alarms a page. */
 const PAGE_SIZE = 100;
@@ -28,7 +28,7 @@ const STATE_VALUES: ReadonlySet<string> = new Set<AlarmStateValue>(['OK', 'ALARM
 const SUMMARY_PATTERN = /from (OK|ALARM|INSUFFICIENT_DATA) to (OK|ALARM|INSUFFICIENT_DATA)/;
 
 export class CloudWatchHealthSignals implements HealthSignals {
-  constructor(private readonly client = new CloudWatchClient({ ...clientConfig })) {}
+  constructor(private readonly client = withoutSdkLogging(new CloudWatchClient({ ...clientConfig }))) {}
 
   async alarmStates(alarmNames: string[]): Promise<AlarmState[]> {
     const names = [...new Set(alarmNames)];

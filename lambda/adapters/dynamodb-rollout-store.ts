@@ -12,7 +12,7 @@ import {
 import type { RolloutRecord } from '../domain/types';
 import { LockHeldError, RecordMismatchError } from '../errors';
 import type { RolloutStore } from '../ports';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 import { EXECUTION_INDEX } from '../handler-names';
 
 /** Options of the rollout table that the construct may change. */
@@ -28,7 +28,7 @@ export interface DynamoDbRolloutStoreOptions {
  * The Document client every store uses unless a test injects one. `removeUndefinedValues` lets a
  * record carry optional fields (`bake`, `previousStable`) that are simply not set yet.
  */
-export function createDocumentClient(client = new DynamoDBClient({ ...clientConfig })): DynamoDBDocumentClient {
+export function createDocumentClient(client = withoutSdkLogging(new DynamoDBClient({ ...clientConfig }))): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

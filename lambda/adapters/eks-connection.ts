@@ -7,7 +7,7 @@ import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@a
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import type { ApiType } from '@kubernetes/client-node';
 import { ValidationFailedError } from '../errors';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 import { createEksToken } from './eks-token';
 
 /** EKS tokens are accepted for ~15 minutes; a fresh one is minted well before that. */
@@ -33,19 +33,25 @@ interface CachedConfig {
 
 type KubeRequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
+/** The connection pool of one API server, as the Kubernetes client hands it to a request. */
+type Dispatcher = ReturnType<KubeRequestContext['getDispatcher']>;
+
 /**
  * The Kubernetes client builds a new connection pool for every request, so each call pays a TLS
- * handshake and parses the cluster's CA again. This config keeps the first pool and hands it to
- * every later request: a warm container reuses its connection to the API server. The bearer token
- * travels in a header, not in the pool, and a new token gets a new config (see `config`).
+ * handshake and parses the cluster's CA again. This config gives every request the pool of its API
+ * server (endpoint and CA), which the first request made: a warm container reuses its connection to
+ * the API server, also after it mints a new token (see `config`): the bearer token travels in a
+ * header, not in the pool.
  */
 class ConnectionReusingKubeConfig extends KubeConfig {
-  private dispatcher: ReturnType<KubeRequestContext['getDispatcher']>;
+  constructor(private readonly pool: { dispatcher?: Dispatcher }) {
+    super();
+  }
 
   override async applySecurityAuthentication(context: KubeRequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
-    if (this.dispatcher) context.setDispatcher(this.dispatcher);
-    else this.dispatcher = context.getDispatcher();
+    if (this.pool.dispatcher) context.setDispatcher(this.pool.dispatcher);
+    else this.pool.dispatcher = context.getDispatcher();
   }
 }
 
@@ -63,11 +69,13 @@ export class EksConnections {
   /** Endpoints and CAs do not change while a cluster lives: one DescribeCluster per container. */
   private readonly clusters = new Map<string, Promise<ClusterAccess>>();
   private readonly configs = new Map<string, CachedConfig>();
+  /** One connection pool per API server (endpoint and CA), kept across tokens. */
+  private readonly pools = new Map<string, { dispatcher?: Dispatcher }>();
   private readonly tokenTtlMs: number;
   private readonly now: () => number;
 
   constructor(
-    private readonly eks = new EKSClient({ ...clientConfig }),
+    private readonly eks = withoutSdkLogging(new EKSClient({ ...clientConfig })),
     private readonly tokenProvider: (clusterName: string) => Promise<string> = createEksToken,
     options: EksConnectionsOptions = {},
   ) {
@@ -144,7 +152,13 @@ export class EksConnections {
 
   private async connect(clusterName: string): Promise<KubeConfig> {
     const [cluster, token] = await Promise.all([this.cluster(clusterName), this.tokenProvider(clusterName)]);
-    const kubeConfig = new ConnectionReusingKubeConfig();
+    const server = `${cluster.endpoint} ${cluster.caData}`;
+    let pool = this.pools.get(server);
+    if (!pool) {
+      pool = {};
+      this.pools.set(server, pool);
+    }
+    const kubeConfig = new ConnectionReusingKubeConfig(pool);
     kubeConfig.loadFromOptions({
       clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.caData, skipTLSVerify: false }],
       users: [{ name: 'serinus', token }],

@@ -23,7 +23,7 @@ import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights
 import { DriftDetectedError, THROTTLING_ERROR_NAMES, ValidationFailedError, WeightNotAppliedError } from '../errors';
 import type { Fence, RestoreResult, Side, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 export interface Elbv2TrafficRouterOptions {
   /**
@@ -79,7 +79,7 @@ export class Elbv2TrafficRouter implements TrafficRouter {
   readonly testerRoute: AlbTesterRoute;
 
   constructor(
-    private readonly client = new ElasticLoadBalancingV2Client({ ...clientConfig }),
+    private readonly client = withoutSdkLogging(new ElasticLoadBalancingV2Client({ ...clientConfig })),
     options: Elbv2TrafficRouterOptions = {},
   ) {
     this.readBackAttempts = Math.max(1, options.readBackAttempts ?? 5);

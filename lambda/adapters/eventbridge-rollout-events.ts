@@ -1,12 +1,13 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_EVENT_BUS, EVENT_SOURCE, type RolloutEvent } from '../domain/rollout-events';
 import type { RolloutEvents } from '../ports';
+import { withoutSdkLogging } from './client-config';
 
 /**
  * Few attempts on purpose: an event is news, not a step of the rollout, and a throttled bus must
  * not hold a rollback back by the seconds adaptive retry would wait.
  */
-const defaultClient = new EventBridgeClient({ retryMode: 'standard', maxAttempts: 2 });
+const defaultClient = withoutSdkLogging(new EventBridgeClient({ retryMode: 'standard', maxAttempts: 2 }));
 
 export interface EventBridgeRolloutEventsOptions {
   /** @default - one client per Lambda container */

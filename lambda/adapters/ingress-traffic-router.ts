@@ -30,7 +30,7 @@ import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights
 import { DriftDetectedError, THROTTLING_ERROR_NAMES, WeightNotAppliedError } from '../errors';
 import type { Fence, RestoreResult, Side, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 import type { EksConnections } from './eks-connection';
 import { ingressTarget, type IngressTarget } from './ingress-target';
 
@@ -82,7 +82,7 @@ export class IngressTrafficRouter implements TrafficRouter {
 
   constructor(options: IngressTrafficRouterOptions) {
     this.kube = options.kube;
-    this.client = options.client ?? new ElasticLoadBalancingV2Client({ ...clientConfig });
+    this.client = options.client ?? withoutSdkLogging(new ElasticLoadBalancingV2Client({ ...clientConfig }));
     this.readBackAttempts = Math.max(1, options.readBackAttempts ?? 15);
     this.readBackDelayMs = options.readBackDelayMs ?? 2000;
     this.conflictAttempts = Math.max(1, options.conflictAttempts ?? 3);

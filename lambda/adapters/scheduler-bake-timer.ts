@@ -10,7 +10,7 @@ import type { SweepRequest } from '../domain/types';
 import { ValidationFailedError } from '../errors';
 import type { BakeTimer } from '../ports';
 import { logger } from '../shared/observability';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 export interface SchedulerBakeTimerSettings {
   /** The schedule group that holds serinus's bake schedules. */
@@ -43,7 +43,7 @@ const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 export class SchedulerBakeTimer implements BakeTimer {
   constructor(
     private readonly settings: SchedulerBakeTimerSettings,
-    private readonly client = new SchedulerClient({ ...clientConfig }),
+    private readonly client = withoutSdkLogging(new SchedulerClient({ ...clientConfig })),
   ) {}
 
   async schedule(name: string, at: Date, taskToken: string, output: Record<string, unknown>): Promise<void> {

@@ -1,8 +1,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../ports';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
-const defaultClient = new SNSClient({ ...clientConfig });
+const defaultClient = withoutSdkLogging(new SNSClient({ ...clientConfig }));
 
 /** SNS allows at most 100 characters of subject. */
 const MAX_SUBJECT_LENGTH = 100;

@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ValidationFailedError } from '../errors';
 import type { ImageParameters } from '../ports';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 export interface SsmImageParametersOptions {
   /** @default - a client with the runtime's shared settings */
@@ -16,7 +16,7 @@ export class SsmImageParameters implements ImageParameters {
   private readonly client: SSMClient;
 
   constructor(options: SsmImageParametersOptions = {}) {
-    this.client = options.client ?? new SSMClient({ ...clientConfig });
+    this.client = options.client ?? withoutSdkLogging(new SSMClient({ ...clientConfig }));
   }
 
   async read(name: string): Promise<{ name: string; value: string; version: number }> {

@@ -1,9 +1,9 @@
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionStatus, Executions, TaskCallbacks } from '../ports';
-import { clientConfig } from './client-config';
+import { clientConfig, withoutSdkLogging } from './client-config';
 
 /** One client for both adapters of this module. */
-const defaultClient = new SFNClient({ ...clientConfig });
+const defaultClient = withoutSdkLogging(new SFNClient({ ...clientConfig }));
 
 /** SendTaskFailure's limits on `error` and `cause`, in characters. */
 export const MAX_ERROR_LENGTH = 256;

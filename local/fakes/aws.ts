@@ -24,10 +24,11 @@ import { FakeDynamoDb, type TableSpec } from './dynamodb';
 import { FakeElbv2, type FakeElbv2Options } from './elbv2';
 import { FakeEventBridge, FakeSns } from './notifications';
 import { FakeScheduler, type SchedulerFiring } from './scheduler';
-import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception } from './sdk-intercept';
+import { routeTable, serveFromFake, setRetryTimeScale, type ClientClass, type FakeRoute, type Interception, type SdkClient } from './sdk-intercept';
 import { FakeStepFunctions } from './sfn';
 import { FakeSsm } from './ssm';
 import { registerFault, registerHold, type ActiveFault, type ActiveHold } from '../fault-registry';
+import { copyData } from '../copy-data';
 
 export interface AwsCall {
   /** Position in the log, across services. */
@@ -167,6 +168,8 @@ export interface AwsFakes {
   readonly sns: FakeSns;
   /** Every request across services, one entry per attempt, in the order they were sent (plus whatever `record` adds). */
   readonly calls: readonly AwsCall[];
+  /** The SDK clients that requests from inside a handler went through: the runtime's own clients. */
+  readonly handlerClients: ReadonlySet<SdkClient>;
   mutatingCalls(): AwsCall[];
   /** Adds a non-SDK call to the log, e.g. a Kubernetes PATCH from the fake Kubernetes API. */
   record(call: RecordedCall): AwsCall;
@@ -213,6 +216,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
   for (const [name, spec] of Object.entries(options.tables ?? {})) dynamodb.createTable(name, spec);
 
   const calls: AwsCall[] = [];
+  const handlerClients = new Set<SdkClient>();
   const faults: Array<ActiveFault<FaultSpec>> = [];
   const holds: Array<ActiveHold<HoldSpec, AwsCall>> = [];
   const interceptions: Interception[] = [];
@@ -268,6 +272,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
         input: request.input,
         attempt: request.attempt,
       });
+      if (call.handler !== undefined) handlerClients.add(request.client);
       try {
         const fault = takeFault(call);
         if (fault) call.fault = fault;
@@ -329,6 +334,7 @@ export function installAwsFakes(options: AwsFakesOptions = {}): AwsFakes {
     eventbridge,
     sns,
     calls,
+    handlerClients,
     mutatingCalls: () => calls.filter((call) => call.mutating),
     record,
     serve(clientClass, handlers) {
@@ -388,7 +394,7 @@ function errorName(error: unknown): string {
 /** A copy for the log; an input holding a function (the document client skips those) is kept as is. */
 function snapshot<T>(value: T): T {
   try {
-    return structuredClone(value);
+    return copyData(value);
   } catch {
     return value;
   }

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { copyData } from '../copy-data';
 
 export type AlarmKind = 'metric' | 'composite';
 
@@ -186,7 +187,7 @@ export class FakeCloudWatch {
     const event = this.transition(alarm, state, reason, options.reasonData, options.at ?? this.now());
     if (options.emitEvent === false) return;
     for (const listener of this.listeners) {
-      await listener(structuredClone(event));
+      await listener(copyData(event));
     }
   }
 

@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { convertToAttr, convertToNative, type NativeAttributeValue, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
 import { routeTable, serveFromFake, type FakeRoute, type Interception, type SdkClient } from './sdk-intercept';
+import { copyData } from '../copy-data';
 
 export type NativeItem = Record<string, NativeAttributeValue>;
 type Item = Record<string, AttributeValue>;
@@ -123,7 +124,7 @@ export class FakeDynamoDb {
     const key = canonicalKey(item[table.partitionKey]);
     const old = table.items.get(key);
     checkCondition(condition, old, input.ReturnValuesOnConditionCheckFailure);
-    table.items.set(key, structuredClone(item));
+    table.items.set(key, copyData(item));
     return { ...OK, ...(returnValues === 'ALL_OLD' && old && { Attributes: toNative(old, translate.unmarshallOptions) }) };
   }
 
@@ -393,7 +394,7 @@ function pick(item: Item, names: string[]): Item {
 }
 
 function project(item: Item, projection: string[] | undefined): Item {
-  return structuredClone(projection ? pick(item, projection) : item);
+  return copyData(projection ? pick(item, projection) : item);
 }
 
 function validateItemKeys(table: Table, item: Item): void {
@@ -793,7 +794,7 @@ function checkCondition(condition: Condition | undefined, old: Item | undefined,
   throw new ConditionalCheckFailedException({
     message: 'The conditional request failed',
     $metadata: FAILED.$metadata,
-    ...(onFailure === 'ALL_OLD' && old && { Item: structuredClone(old) }),
+    ...(onFailure === 'ALL_OLD' && old && { Item: copyData(old) }),
   });
 }
 
@@ -812,9 +813,13 @@ function validateUpdateActions(table: Table, actions: UpdateAction[]): void {
   }
 }
 
-/** Every operand reads the item as it was before the update, as in DynamoDB. */
+/**
+ * Every operand reads the item as it was before the update, as in DynamoDB. An update sets and
+ * removes top-level attributes only, and no stored item is changed in place (what comes in is a
+ * copy, what goes out is a copy): the new version shares the attributes it leaves alone with the old.
+ */
 function applyUpdate(before: Item, actions: UpdateAction[]): Item {
-  const after = structuredClone(before);
+  const after = { ...before };
   for (const action of actions) {
     if (action.kind === 'remove') {
       delete after[action.path];
@@ -822,7 +827,7 @@ function applyUpdate(before: Item, actions: UpdateAction[]): Item {
     }
     const value = resolve(action.value, before);
     if (value === undefined) throw validation('The provided expression refers to an attribute that does not exist in the item');
-    after[action.path] = structuredClone(value);
+    after[action.path] = copyData(value);
   }
   return after;
 }

@@ -47,6 +47,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
 import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
+import { copyData } from '../copy-data';
 
 /** target group ARN → weight. */
 export type WeightMap = Record<string, number>;
@@ -196,7 +197,7 @@ export class FakeElbv2 {
       port: options.port ?? 443,
       protocol: options.protocol ?? 'HTTPS',
       latest: actions,
-      visible: structuredClone(actions),
+      visible: copyData(actions),
       staleReads: 0,
     });
   }
@@ -211,9 +212,9 @@ export class FakeElbv2 {
       arn,
       listenerArn,
       priority: String(priority),
-      conditions: structuredClone(options.conditions ?? [{ Field: 'path-pattern', Values: ['/*'] }]),
+      conditions: copyData(options.conditions ?? [{ Field: 'path-pattern', Values: ['/*'] }]),
       latest: normalized,
-      visible: structuredClone(normalized),
+      visible: copyData(normalized),
       staleReads: 0,
     });
   }
@@ -247,14 +248,14 @@ export class FakeElbv2 {
     const normalized = this.normalizeActions(actions, 'Actions');
     const before = weightsOf(steered.latest);
     steered.latest = normalized;
-    steered.visible = structuredClone(normalized);
+    steered.visible = copyData(normalized);
     steered.staleReads = 0;
     if (!sameWeights(before, weightsOf(normalized))) this.notify(this.steeredArn(arn), weightsOf(normalized), 'out-of-band');
   }
 
   /** The action list the load balancer applies now (the latest write). */
   actions(arn: string): Action[] {
-    return structuredClone(this.steered(arn).latest);
+    return copyData(this.steered(arn).latest);
   }
 
   /**
@@ -268,8 +269,8 @@ export class FakeElbv2 {
     const rules = [...this.rules.values()]
       .filter((rule) => rule.listenerArn === listenerArn)
       .sort((a, b) => Number(a.priority) - Number(b.priority))
-      .map((rule) => this.ruleView(rule.arn, structuredClone(rule.latest)));
-    return [...rules, this.ruleView(this.defaultRuleArn(listenerArn), structuredClone(listener.latest))];
+      .map((rule) => this.ruleView(rule.arn, copyData(rule.latest)));
+    return [...rules, this.ruleView(this.defaultRuleArn(listenerArn), copyData(listener.latest))];
   }
 
   /**
@@ -284,7 +285,7 @@ export class FakeElbv2 {
 
   /** Replaces the registered targets of the group (creating the group if needed). */
   setTargetHealth(targetGroupArn: string, targets: FakeTarget[]): void {
-    this.targetGroups.set(targetGroupArn, structuredClone(targets));
+    this.targetGroups.set(targetGroupArn, copyData(targets));
   }
 
   /** The weights the load balancer applies now (the latest write, whatever reads still show). */
@@ -326,15 +327,15 @@ export class FakeElbv2 {
       .map((rule) => ({
         arn: rule.arn,
         priority: Number(rule.priority),
-        conditions: structuredClone(rule.conditions),
-        actions: structuredClone(rule.latest),
+        conditions: copyData(rule.conditions),
+        actions: copyData(rule.latest),
         tags: Object.fromEntries((this.ruleTags.get(rule.arn) ?? []).map((tag) => [tag.Key!, tag.Value ?? ''])),
       }));
   }
 
   private editForwardOutOfBand(arn: string, edit: (tuples: TargetGroupTuple[]) => TargetGroupTuple[]): void {
     const steered = this.steered(arn);
-    const actions = structuredClone(steered.latest);
+    const actions = copyData(steered.latest);
     const forward = actions.find((action) => action.Type === 'forward');
     if (!forward) throw new Error(`${arn} has no forward action`);
     const tuples = edit(forward.ForwardConfig?.TargetGroups ?? []);
@@ -342,7 +343,7 @@ export class FakeElbv2 {
     forward.ForwardConfig = { ...forward.ForwardConfig, TargetGroups: tuples };
     const normalized = this.normalizeActions(actions, 'Actions');
     steered.latest = normalized;
-    steered.visible = structuredClone(normalized);
+    steered.visible = copyData(normalized);
     steered.staleReads = 0;
     this.notify(this.steeredArn(arn), weightsOf(normalized), 'out-of-band');
   }
@@ -425,7 +426,7 @@ export class FakeElbv2 {
     if (input.Conditions !== undefined) {
       const rule = this.rules.get(arn);
       if (!rule) throw validationError('You cannot modify the conditions of a default rule');
-      rule.conditions.splice(0, rule.conditions.length, ...structuredClone(input.Conditions));
+      rule.conditions.splice(0, rule.conditions.length, ...copyData(input.Conditions));
     }
     if (input.Actions !== undefined) {
       this.write(steered, this.steeredArn(arn), this.normalizeActions(input.Actions, 'Actions'));
@@ -463,9 +464,9 @@ export class FakeElbv2 {
     const TagDescriptions = arns.map((arn) => {
       if (arn.includes(':targetgroup/')) {
         if (!this.targetGroups.has(arn)) throw targetGroupNotFound();
-        return { ResourceArn: arn, Tags: structuredClone(this.targetGroupTags.get(arn) ?? []) };
+        return { ResourceArn: arn, Tags: copyData(this.targetGroupTags.get(arn) ?? []) };
       }
-      if (this.rules.has(arn)) return { ResourceArn: arn, Tags: structuredClone(this.ruleTags.get(arn) ?? []) };
+      if (this.rules.has(arn)) return { ResourceArn: arn, Tags: copyData(this.ruleTags.get(arn) ?? []) };
       if (this.listeners.has(arn)) return { ResourceArn: arn, Tags: [] };
       throw arn.includes(':listener-rule/') ? (throwRuleNotFound() as never) : throwListenerNotFound();
     });
@@ -508,7 +509,7 @@ export class FakeElbv2 {
       priority: String(priority),
       conditions,
       latest: actions,
-      visible: structuredClone(actions),
+      visible: copyData(actions),
       staleReads: 0,
     });
     if (tags.length > 0) this.ruleTags.set(arn, tags);
@@ -557,7 +558,7 @@ export class FakeElbv2 {
 
   /** Logs the call and applies fault injection, before the call has any effect. */
   private enter(command: string, input: unknown): void {
-    this.log.push({ command, input: structuredClone(input) });
+    this.log.push({ command, input: copyData(input) });
     this.commandCount += 1;
     const emptyBucket = this.bucket !== undefined && !this.takeToken(this.bucket);
     if (emptyBucket || (this.throttleEvery !== undefined && this.commandCount % this.throttleEvery === 0)) {
@@ -586,7 +587,7 @@ export class FakeElbv2 {
     const before = weightsOf(steered.latest);
     steered.latest = actions;
     steered.staleReads = this.propagationReads;
-    if (this.propagationReads === 0) steered.visible = structuredClone(actions);
+    if (this.propagationReads === 0) steered.visible = copyData(actions);
     const after = weightsOf(actions);
     if (!sameWeights(before, after)) this.notify(arn, after, 'api');
   }
@@ -603,7 +604,7 @@ export class FakeElbv2 {
   private ruleView(arn: string, actions: Action[]): Rule {
     const rule = this.rules.get(arn);
     if (rule) {
-      return { RuleArn: arn, Priority: rule.priority, Conditions: structuredClone(rule.conditions), Actions: actions, IsDefault: false };
+      return { RuleArn: arn, Priority: rule.priority, Conditions: copyData(rule.conditions), Actions: actions, IsDefault: false };
     }
     return { RuleArn: arn, Priority: 'default', Conditions: [], Actions: actions, IsDefault: true };
   }
@@ -674,7 +675,7 @@ export class FakeElbv2 {
 
   private normalizeAction(action: Action, member: string): Action {
     if (!action?.Type) throw validationError(`${member}.type: Member must not be null`);
-    const copy = structuredClone(action);
+    const copy = copyData(action);
     if (copy.Type !== 'forward') {
       if (copy.TargetGroupArn !== undefined || copy.ForwardConfig !== undefined) {
         throw validationError(`${member}: a ${copy.Type} action cannot have target groups`);
@@ -726,10 +727,10 @@ export class FakeElbv2 {
 function read(steered: Steered): Action[] {
   if (steered.staleReads > 0) {
     steered.staleReads -= 1;
-    return structuredClone(steered.visible);
+    return copyData(steered.visible);
   }
-  steered.visible = structuredClone(steered.latest);
-  return structuredClone(steered.latest);
+  steered.visible = copyData(steered.latest);
+  return copyData(steered.latest);
 }
 
 function listenerView(listener: ListenerRecord, actions: Action[]): Listener {
@@ -738,7 +739,7 @@ function listenerView(listener: ListenerRecord, actions: Action[]): Listener {
     ...(listener.loadBalancerArn && { LoadBalancerArn: listener.loadBalancerArn }),
     Port: listener.port,
     Protocol: listener.protocol,
-    DefaultActions: structuredClone(actions),
+    DefaultActions: copyData(actions),
   };
 }
 
@@ -826,7 +827,7 @@ function validateConditions(conditions: RuleCondition[] | undefined): RuleCondit
     values += list.length;
   });
   if (values > MAX_CONDITION_VALUES) throw validationError(`A rule can only have '${MAX_CONDITION_VALUES}' condition values`);
-  return structuredClone(conditions);
+  return copyData(conditions);
 }
 
 /** API_Tag: Key 1–128 characters, Value 0–256; at most 50 tags per resource (API_AddTags). */
@@ -837,7 +838,7 @@ function validateTags(tags: Tag[] | undefined): Tag[] {
     if (!tag.Key || tag.Key.length > 128) throw validationError('Tags: a tag key is 1 to 128 characters');
     if ((tag.Value ?? '').length > 256) throw validationError('Tags: a tag value is at most 256 characters');
   }
-  return structuredClone(list);
+  return copyData(list);
 }
 
 function validationError(message: string): ElasticLoadBalancingV2ServiceException {

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
 import type { FakeStepFunctions } from './sfn';
+import { copyData } from '../copy-data';
 
 /**
  * - `timer`: an `at(...)` schedule fires when its time comes, compressed by `speed`.
@@ -243,8 +244,8 @@ export class FakeScheduler {
       expression: input.ScheduleExpression!,
       timezone,
       at,
-      target: structuredClone(input.Target!),
-      flexibleTimeWindow: structuredClone(input.FlexibleTimeWindow!),
+      target: copyData(input.Target!),
+      flexibleTimeWindow: copyData(input.FlexibleTimeWindow!),
       actionAfterCompletion: input.ActionAfterCompletion ?? 'NONE',
       state: input.State ?? 'ENABLED',
       description: input.Description,
@@ -282,8 +283,8 @@ export class FakeScheduler {
       expression: input.ScheduleExpression!,
       timezone,
       at,
-      target: structuredClone(input.Target!),
-      flexibleTimeWindow: structuredClone(input.FlexibleTimeWindow!),
+      target: copyData(input.Target!),
+      flexibleTimeWindow: copyData(input.FlexibleTimeWindow!),
       actionAfterCompletion: input.ActionAfterCompletion ?? 'NONE',
       state: input.State ?? 'ENABLED',
       description: input.Description,
@@ -314,8 +315,8 @@ export class FakeScheduler {
       ScheduleExpression: schedule.expression,
       ScheduleExpressionTimezone: schedule.timezone,
       State: schedule.state,
-      Target: structuredClone(schedule.target),
-      FlexibleTimeWindow: structuredClone(schedule.flexibleTimeWindow),
+      Target: copyData(schedule.target),
+      FlexibleTimeWindow: copyData(schedule.flexibleTimeWindow),
       ActionAfterCompletion: schedule.actionAfterCompletion,
       CreationDate: new Date(schedule.createdAt),
       LastModificationDate: new Date(schedule.modifiedAt),
@@ -407,7 +408,7 @@ function summary(schedule: ScheduleRecord): ScheduleSummary {
     groupName: schedule.groupName,
     expression: schedule.expression,
     ...(schedule.at && { at: new Date(schedule.at) }),
-    target: structuredClone(schedule.target),
+    target: copyData(schedule.target),
     actionAfterCompletion: schedule.actionAfterCompletion,
     recurring: !schedule.at,
   };

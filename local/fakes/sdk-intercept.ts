@@ -43,6 +43,8 @@ export interface SdkClient {
   readonly middlewareStack: {
     add(middleware: unknown, options: Record<string, unknown>): void;
     addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
+    /** The middleware in the stack, as `name - step` lines. */
+    identify(): string[];
   };
 }
 

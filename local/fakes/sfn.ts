@@ -21,6 +21,7 @@ import {
   type StopExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { routeTable, serveFromFake, type FakeRoute, type Interception } from './sdk-intercept';
+import { copyData } from '../copy-data';
 
 export interface FakeStepFunctionsOptions {
   /** The clock behind execution start and stop dates. @default - the system clock */
@@ -208,7 +209,7 @@ export class FakeStepFunctions {
   // ---- internals ----------------------------------------------------------------------------
 
   private record(command: string, input: unknown): void {
-    this.log.push({ command, input: structuredClone(input) });
+    this.log.push({ command, input: copyData(input) });
   }
 
   private waitingTask(taskToken: string): TaskRecord {

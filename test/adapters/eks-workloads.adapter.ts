@@ -102,6 +102,23 @@ describe('EksWorkloads connection', () => {
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 1);
   });
 
+  it('keeps its connections to the API server when it mints a new token', async () => {
+    // Prepare: a request sent before the previous answer freed its socket takes a second one, so the pool holds two.
+    let now = 1_000_000;
+    workloads = new EksWorkloads(new EksConnections(new EKSClient({}), tokenProvider, { now: () => now }));
+    for (let call = 0; call < 3; call++) await workloads.snapshot(ref);
+    const connections = fake.connections;
+
+    // Act
+    now += 11 * 60 * 1000;
+    for (let call = 0; call < 3; call++) await workloads.snapshot(ref);
+
+    // Assess
+    expect(tokenProvider).toHaveBeenCalledTimes(2);
+    expect(fake.requests.map((request) => request.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(fake.connections).toBe(connections);
+  });
+
   it('fails the TLS handshake when the cluster CA is not the one that signed the server certificate', async () => {
     // Prepare
     const foreign = createTestCa('some other CA');

@@ -12,6 +12,9 @@ describe('aws.fake', () => {
 describe('cloudwatch.fake', () => {
   require('./cloudwatch.fake');
 });
+describe('copy-data.fake', () => {
+  require('./copy-data.fake');
+});
 describe('dynamodb.fake', () => {
   require('./dynamodb.fake');
 });

@@ -5,6 +5,7 @@
  */
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, steps, type Flow } from './flow-support';
 import { albTarget } from '../../lambda/adapters/alb-target';
+import { SDK_LOGGER_MIDDLEWARE } from '../../lambda/adapters/client-config';
 
 const NAMESPACE = () => flow.engine.target.workload.namespace;
 const STABLE_DEPLOYMENT = () => flow.engine.target.workload.stableDeployment;
@@ -37,6 +38,11 @@ describe('flow 1: a healthy rollout', () => {
     expect(flow.engine.kube.deployment(NAMESPACE(), CANARY_DEPLOYMENT()).spec.replicas).toBe(0);
     expect(flow.observer.stableImages()).toEqual([STABLE, CANDIDATE]);
     await expectEndInvariants(flow, outcome, [10, 50, 100]);
+    // The runtime's clients skip the SDK's logging middleware, which masks and copies every input
+    // and output for a logger that drops them (lambda/adapters/client-config.ts).
+    const clients = [...flow.engine.aws.handlerClients];
+    expect(clients.length).toBeGreaterThanOrEqual(5);
+    for (const client of clients) expect(client.middlewareStack.identify()).not.toContainEqual(expect.stringContaining(SDK_LOGGER_MIDDLEWARE));
     console.log(
       `flow 1: ${outcome.states.length} state transitions, ${flow.engine.invocations.length} Lambda invocations for a 3-step rollout`,
     );

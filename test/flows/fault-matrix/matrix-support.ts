@@ -134,8 +134,11 @@ function callPoints(flow: Flow): PointShape[] {
 /**
  * A Lambda container describes the EKS cluster once and keeps the answer. In AWS every function has
  * containers of its own, so each handler's first Kubernetes call is preceded by DescribeCluster;
- * here all handlers share one module, so the runs start from a cold container instead. Its SDK
- * clients start cold too: one cell's throttles neither slow nor drain the retries of the next.
+ * here all handlers share one module, so the runs start from a cold container instead: the cluster
+ * described anew and a new token. Its SDK clients start cold too: one cell's throttles neither slow
+ * nor drain the retries of the next. The connections to the API server stay open from run to run,
+ * as they do across tokens in a warm container (the fake API is one server for the process): a
+ * fault drops a connection, never a handshake, and each run that drops one opens a new one.
  */
 async function coldContainer(): Promise<void> {
   const wiring = await import('../../../lambda/shared/wiring/workloads');
