@@ -247,7 +247,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   async function commitObject(path: string, next: FakeObject, current: FakeObject | undefined): Promise<FakeObject> {
     if (current && deepEqual(next, current)) return current;
     for (const check of admissionChecks) {
-      const denial = check(path, clone(next));
+      const denial = check(path, copyData(next));
       if (denial !== undefined) throw new HttpError(400, 'BadRequest', denial);
     }
     const specChanged = !current || !deepEqual({ ...next, metadata: undefined, status: undefined }, { ...current, metadata: undefined, status: undefined });
@@ -261,7 +261,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     objects.set(path, next);
     for (const listener of objectListeners) {
       try {
-        await listener(path, clone(next));
+        await listener(path, copyData(next));
       } catch (error) {
         listenerErrors.push(error);
       }
@@ -284,11 +284,11 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     }
     const current = objects.get(path);
     if (!current) throw new HttpError(404, 'NotFound', `${resource} "${name}" not found`);
-    if (method === 'GET') return clone(current);
+    if (method === 'GET') return copyData(current);
     if (method === 'PATCH') {
       const type = contentType === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : contentType;
-      const patched = applyPatch(clone(current), type, body) as FakeObject;
-      return clone(await commitObject(path, patched, current));
+      const patched = applyPatch(copyData(current), type, body) as FakeObject;
+      return copyData(await commitObject(path, patched, current));
     }
     if (method === 'PUT') {
       if (!isObject(body) || !isObject(body.metadata)) throw new HttpError(400, 'BadRequest', 'the body must be an object with metadata');
@@ -300,7 +300,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
           `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         );
       }
-      return clone(await commitObject(path, clone(body) as FakeObject, current));
+      return copyData(await commitObject(path, copyData(body) as FakeObject, current));
     }
     throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported by the fake`);
   }
@@ -320,7 +320,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
     const { namespace, name } = deployment.metadata;
     for (const listener of [...listeners]) {
       try {
-        await listener(namespace, name, clone(deployment));
+        await listener(namespace, name, copyData(deployment));
       } catch (error) {
         listenerErrors.push(error);
       }
@@ -419,16 +419,16 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       );
     }
     const current = stored(namespace, name);
-    if (method === 'GET') return scale ? toScale(current) : clone(current);
+    if (method === 'GET') return scale ? toScale(current) : copyData(current);
     if (method !== 'PATCH') throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported by the fake`);
 
     if (scale) {
       const patchedScale = applyPatch(toScale(current), contentType, body) as { spec?: { replicas?: unknown } };
-      const next = clone(current);
+      const next = copyData(current);
       next.spec.replicas = patchedScale.spec?.replicas as number;
       return toScale(await commit(current, next));
     }
-    return clone(await commit(current, applyPatch(clone(current), contentType, body)));
+    return copyData(await commit(current, applyPatch(copyData(current), contentType, body)));
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -553,17 +553,17 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       };
       deployment.status = completeStatus(deployment);
       items.set(key(namespace, name), deployment);
-      return clone(deployment);
+      return copyData(deployment);
     },
     deployment(namespace, name) {
       const deployment = items.get(key(namespace, name));
       if (!deployment) throw new Error(`fake Kubernetes has no deployment ${namespace}/${name}`);
-      return clone(deployment);
+      return copyData(deployment);
     },
     setStatus(namespace, name, status) {
       const deployment = items.get(key(namespace, name));
       if (!deployment) throw new Error(`fake Kubernetes has no deployment ${namespace}/${name}`);
-      deployment.status = { ...deployment.status, ...clone(status) };
+      deployment.status = { ...deployment.status, ...copyData(status) };
       deployment.metadata.resourceVersion = String(++resourceVersion);
       void emit(deployment);
     },
@@ -604,7 +604,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       const match = OBJECT_PATH.exec(path);
       if (!match) throw new Error(`fake Kubernetes: ${path} is not a namespaced object path`);
       const metadata = (isObject(object.metadata) ? object.metadata : {}) as Partial<FakeObject['metadata']>;
-      const stored = clone({
+      const stored = copyData({
         ...object,
         metadata: {
           ...metadata,
@@ -615,12 +615,12 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
         },
       }) as FakeObject;
       objects.set(path, stored);
-      return clone(stored);
+      return copyData(stored);
     },
     object(path) {
       const object = objects.get(path);
       if (!object) throw new Error(`fake Kubernetes has no object at ${path}`);
-      return clone(object);
+      return copyData(object);
     },
     onAdmission(check) {
       admissionChecks.add(check);
@@ -711,7 +711,7 @@ function toScale(deployment: FakeDeployment): unknown {
  * reject (422): a Deployment without containers, a container without a name or image, bad replicas.
  */
 function validateDeployment(patched: unknown, current: FakeDeployment): FakeDeployment {
-  const next = clone(patched) as FakeDeployment;
+  const next = copyData(patched) as FakeDeployment;
   if (!isObject(next) || !isObject(next.spec) || !isObject(next.spec.template) || !isObject(next.spec.template.spec)) {
     throw new HttpError(422, 'Invalid', 'Deployment.apps is invalid: spec.template.spec: Required value');
   }
@@ -736,10 +736,10 @@ function validateDeployment(patched: unknown, current: FakeDeployment): FakeDepl
   const annotations = isObject(next.metadata) ? next.metadata.annotations : undefined;
   next.apiVersion = 'apps/v1';
   next.kind = 'Deployment';
-  next.metadata = { ...clone(current.metadata), labels, annotations };
+  next.metadata = { ...copyData(current.metadata), labels, annotations };
   if (labels === undefined) delete next.metadata.labels;
   if (annotations === undefined) delete next.metadata.annotations;
-  next.status = clone(current.status);
+  next.status = copyData(current.status);
   return next;
 }
 
@@ -758,7 +758,7 @@ function applyPatch(target: unknown, contentType: string | undefined, patch: unk
 
 /** RFC 7386: objects merge recursively, `null` deletes, anything else replaces. */
 function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return clone(patch);
+  if (!isObject(patch)) return copyData(patch);
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete result[field];
@@ -769,7 +769,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 
 /** Merge patch, except that lists of named things (containers, env, …) merge element by `name`. */
 function strategicMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return clone(patch);
+  if (!isObject(patch)) return copyData(patch);
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [field, value] of Object.entries(patch)) {
     if (field.startsWith('$')) continue; // directives such as $setElementOrder/containers: order is kept as is
@@ -801,7 +801,7 @@ function mergeNamedList(target: unknown, patch: unknown[]): unknown[] {
 /** RFC 6902 with the operations an adapter plausibly sends: add, remove, replace, test. */
 function jsonPatch(target: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw new HttpError(400, 'BadRequest', 'a JSON patch is an array of operations');
-  let document = clone(target);
+  let document = copyData(target);
   for (const operation of patch) {
     if (!isObject(operation) || typeof operation.op !== 'string' || typeof operation.path !== 'string') {
       throw new HttpError(400, 'BadRequest', 'a JSON patch operation needs "op" and "path"');
@@ -812,7 +812,7 @@ function jsonPatch(target: unknown, patch: unknown): unknown {
       .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (tokens.length === 0) {
       if (operation.op !== 'replace' && operation.op !== 'add') throw new HttpError(422, 'Invalid', `cannot ${operation.op} the whole document`);
-      document = clone(operation.value);
+      document = copyData(operation.value);
       continue;
     }
     const parent = resolvePointer(document, tokens.slice(0, -1), operation.path);
@@ -827,12 +827,12 @@ function jsonPatch(target: unknown, patch: unknown): unknown {
       case 'replace':
       case 'remove':
         if (!exists) throw new HttpError(422, 'Invalid', `${operation.op}: no value at ${operation.path}`);
-        if (operation.op === 'replace') writeChild(parent, last, clone(operation.value), false);
+        if (operation.op === 'replace') writeChild(parent, last, copyData(operation.value), false);
         else if (Array.isArray(parent)) parent.splice(Number(last), 1);
         else delete parent[last];
         break;
       case 'add':
-        writeChild(parent, last, clone(operation.value), true);
+        writeChild(parent, last, copyData(operation.value), true);
         break;
       default:
         throw new HttpError(422, 'Invalid', `the fake does not support the JSON patch operation "${operation.op}"`);
@@ -877,10 +877,6 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : copyData(value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
