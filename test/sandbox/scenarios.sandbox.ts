@@ -27,19 +27,15 @@ const ROOT = path.join(__dirname, '..', '..');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'serinus-sandbox-test-'));
 const REPORT = path.join(TMP, 'faulty.html');
 
-/**
- * A 1-minute bake passes in 125–250 ms (it ends on a whole minute). Where no alarm has to fire, 100
- * req/s is plenty: each step's canary still gets requests, and the 500 ms tail sends about 50 after
- * the end, where the invariants read the last 20 (every request costs the proxy and an app a turn).
- */
-const FAST: Partial<SandboxOptions> = { speed: 480, ratePerSecond: 100, bakeSeconds: 60, alarmWindowMs: 1000, tailMs: 500, decisionDelayMs: 20 };
+/** A 1-minute bake passes in 125–250 ms (it ends on a whole minute). */
+const FAST: Partial<SandboxOptions> = { speed: 480, ratePerSecond: 400, bakeSeconds: 60, alarmWindowMs: 1000, tailMs: 250, decisionDelayMs: 20 };
 /**
  * Slower where an alarm must fire within a bake: at 400 req/s a 10% canary answers 40 requests a
  * second, so the 1 s window passes the minimum of 20 within half a second, and bakes last 0.5–1 s.
  */
-const ALARMING: Partial<SandboxOptions> = { speed: 120, ratePerSecond: 400 };
+const ALARMING: Partial<SandboxOptions> = { speed: 120 };
 /** A p99 above 1.5 s takes 1.5 s of real time to see, whatever the speed. */
-const SLOW_ALARMING: Partial<SandboxOptions> = { speed: 60, ratePerSecond: 400 };
+const SLOW_ALARMING: Partial<SandboxOptions> = { speed: 60 };
 
 interface CliResult {
   readonly code: number | null;
