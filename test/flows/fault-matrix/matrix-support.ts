@@ -87,6 +87,9 @@ export interface Cell {
   readonly batched: boolean;
 }
 
+/** A cell's own violation: its fault never met its call (a stale call point, or a batch that went elsewhere). */
+export const NEVER_HIT = 'the fault never hit: the call point is stale';
+
 export interface CellResult {
   readonly cell: Cell;
   readonly status: ExecutionOutcome['status'];
@@ -307,7 +310,7 @@ async function runTogether(cells: readonly Cell[]): Promise<CellResult[]> {
     const shared = await endInvariants(flow, outcome);
     return cells.map((cell, index) => {
       const violations = [...shared];
-      if (faults[index]!.hits === 0) violations.unshift('the fault never hit: the call point is stale');
+      if (faults[index]!.hits === 0) violations.unshift(NEVER_HIT);
       const expected = expectedStatuses(cell);
       if (!expected.includes(outcome.status)) {
         violations.unshift(`ended ${outcome.status} (${outcome.error ?? '-'}: ${truncate(outcome.cause)}), expected ${expected.join(' or ')}`);
@@ -325,13 +328,28 @@ export async function runCell(cell: Cell): Promise<CellResult> {
   return result!;
 }
 
-/** Runs a batch; when it finds a violation, each of its cells runs alone so the violation has its cell. */
-export async function runBatch(cells: readonly Cell[]): Promise<CellResult[]> {
-  const results = await runTogether(cells);
-  if (results.every((result) => result.violations.length === 0)) return results;
-  const alone: CellResult[] = [];
-  for (const cell of cells) alone.push(await runCell(cell));
-  return alone;
+/** Runs cells together in one scenario run, each with the run's verdict: `runTogether`, or a stand-in in a test. */
+export type RunCells = (cells: readonly Cell[]) => Promise<CellResult[]>;
+
+/**
+ * Runs a batch. Each cell whose fault hit takes the run's verdict. A fault can miss in a run that
+ * passes everything else, because another fault of the batch took the path elsewhere: a denied call
+ * fails its handler, the workflow retries the handler into the batch's next denial, and once its
+ * retries run out the calls after it are never made. The cells that missed run again, as a batch of
+ * their own. A violation of the run itself (an end invariant, the end status) is every cell's, and
+ * has no cell yet: then each cell runs alone, so the violation has its cell.
+ */
+export async function runBatch(cells: readonly Cell[], run: RunCells = runTogether): Promise<CellResult[]> {
+  const results = await run(cells);
+  const missed = results.filter((result) => result.violations.length > 0);
+  if (missed.length === 0 || cells.length === 1) return results;
+  if (missed.length === cells.length) {
+    const alone: CellResult[] = [];
+    for (const cell of cells) alone.push(...(await run([cell])));
+    return alone;
+  }
+  const again = await runBatch(missed.map((result) => result.cell), run);
+  return [...results.filter((result) => result.violations.length === 0), ...again];
 }
 
 /**
