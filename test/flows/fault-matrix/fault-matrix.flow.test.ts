@@ -49,7 +49,7 @@ describe('a batch of cells', () => {
     },
     {
       story: 'no fault hits: each cell alone',
-      verdict: (x: Cell, cells: readonly Cell[]) => (cells.length > 1 ? [NEVER_HIT] : []),
+      verdict: (_cell: Cell, cells: readonly Cell[]) => (cells.length > 1 ? [NEVER_HIT] : []),
       made: ['DescribeListeners+DescribeTargetHealth+ModifyListener', 'DescribeListeners', 'DescribeTargetHealth', 'ModifyListener'],
       pass: ['DescribeListeners', 'DescribeTargetHealth', 'ModifyListener'],
     },
