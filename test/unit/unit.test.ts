@@ -49,6 +49,9 @@ describe('smoke.unit', () => {
 describe('strategy.unit', () => {
   require('./strategy.unit');
 });
+describe('test-order.unit', () => {
+  require('./test-order.unit');
+});
 describe('weights.unit', () => {
   require('./weights.unit');
 });
