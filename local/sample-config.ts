@@ -4,7 +4,7 @@
  * `cdk deploy` deploys, never what the tests check. The feature flags do come from cdk.json, so
  * the tests see the CDK behaviour `cdk synth` sees.
  */
-import { SAMPLE_CONTEXT_KEY, cdkJsonContext, type SampleConfig } from '../bin/serinus';
+import type { SampleConfig } from '../bin/serinus';
 
 export const FIXTURE_CONFIG: SampleConfig = {
   account: '123456789012',
@@ -35,6 +35,8 @@ export const FIXTURE_CONFIG: SampleConfig = {
  * in every test run.
  */
 export function fixtureContext(config: SampleConfig = FIXTURE_CONFIG): Record<string, unknown> {
+  // Required here, not at the top: the fixture alone loads no aws-cdk-lib (bin/serinus.ts does).
+  const { SAMPLE_CONTEXT_KEY, cdkJsonContext } = require('../bin/serinus') as typeof import('../bin/serinus');
   return { ...cdkJsonContext(), ...NO_STACK_TRACES, [SAMPLE_CONTEXT_KEY]: config };
 }
 

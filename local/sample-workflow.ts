@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { keptInRun } from './run-cache';
+import type { SampleConfig } from '../bin/serinus';
 import type { SynthesizedWorkflow } from './synthesized-workflow';
 
 /**
@@ -15,13 +16,19 @@ export function synthesizeSampleWorkflow(context: Record<string, unknown> = {}):
   return keptInRun(name, () => synthesize(context));
 }
 
-function synthesize(context: Record<string, unknown>): SynthesizedWorkflow {
+/** The sample with `config` in place of the fixture (a variant a flow runs), kept for the run as the sample is. */
+export function synthesizeSampleVariant(config: SampleConfig): SynthesizedWorkflow {
+  const name = `variant-${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16)}.json`;
+  return keptInRun(name, () => synthesize({}, config));
+}
+
+function synthesize(context: Record<string, unknown>, config?: SampleConfig): SynthesizedWorkflow {
   // Loaded here, not at the top: a process that finds the workflow cached never loads aws-cdk-lib.
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
   const { buildSampleStack } = require('../bin/serinus') as typeof import('../bin/serinus');
   const { fixtureContext } = require('./sample-config') as typeof import('./sample-config');
   const { extractWorkflow } = require('./synthesized-workflow') as typeof import('./synthesized-workflow');
-  const app = new App({ context: { ...fixtureContext(), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+  const app = new App({ context: { ...fixtureContext(config), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = buildSampleStack(app);
   return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
 }

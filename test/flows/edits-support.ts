@@ -1,74 +1,14 @@
 /**
- * What the edit and race flows need beyond flow-support: variants of the sample's synthesized
- * workflow (a rule target, `onDrift: 'adopt'`), a flow started on any of them, and the hands of a
+ * What the edit and race flows need beyond flow-support: a flow started on a variant of the sample's
+ * workflow (test/support/flow-workflows.ts has them), and the hands of a
  * person editing things mid-rollout (the listener's forward action, the canary Deployment through
  * the Kubernetes API, the canary's target health).
  */
 import https from 'node:https';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
-import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
-import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout';
-import { EksCluster } from '../../lib/cluster';
 import { LocalEngine, type LocalEngineOptions } from '../../local/local-engine';
-import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
-import { extractWorkflow, type SynthesizedWorkflow } from '../../local/synthesized-workflow';
+import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
 import { FLOW_SPEED, STABLE, observed, type Flow } from './flow-support';
 import { albTarget } from '../../lambda/adapters/alb-target';
-import { TrafficRouting } from '../../lib/routing';
-
-const SAMPLE = { ...FIXTURE_CONFIG, alarmNames: FIXTURE_CONFIG.alarmNames ?? [] };
-
-/** A rule of the sample's listener (its id is made up, as the sample's ARNs are). */
-export const RULE_ARN = SAMPLE.listenerArn.replace(':listener/', ':listener-rule/') + '/9683b2d02a6cabee';
-
-const workflows = new Map<string, SynthesizedWorkflow>();
-
-/** The sample steering one listener rule instead of the listener's default action: the fixture with `listenerRuleArn` set. */
-export function ruleWorkflow(): SynthesizedWorkflow {
-  let workflow = workflows.get('rule');
-  if (!workflow) {
-    workflow = synthesizeSampleWorkflow({ [SAMPLE_CONTEXT_KEY]: { ...SAMPLE, listenerRuleArn: RULE_ARN } });
-    workflows.set('rule', workflow);
-  }
-  return workflow;
-}
-
-/** The sample's rollout built with extra construct props (e.g. `onDrift: OnDrift.ADOPT`). */
-export function sampleWorkflowWith(key: string, extra: Partial<CanaryRolloutProps>): SynthesizedWorkflow {
-  let workflow = workflows.get(key);
-  if (!workflow) {
-    const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-    const stack = new Stack(app, 'SerinusCheckout', { env: { account: SAMPLE.account, region: SAMPLE.region } });
-    const managed = SAMPLE.managedAlarms;
-    const rollout = new CanaryRollout(stack, 'Checkout', {
-      serviceName: SAMPLE.serviceName,
-      routing: TrafficRouting.albListenerArn(SAMPLE.listenerArn, {
-        stable: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
-        canary: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
-      }),
-      cluster: EksCluster.fromName(SAMPLE.clusterName),
-      namespace: SAMPLE.namespace,
-      stableDeployment: SAMPLE.stableDeployment,
-      canaryDeployment: SAMPLE.canaryDeployment,
-      containers: SAMPLE.containers,
-      alarms: SAMPLE.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Alarm${i}`, name)),
-      managedAlarms: managed && {
-        errorRateThresholdPercent: managed.errorRateThresholdPercent,
-        minimumRequests: managed.minimumRequests,
-        compareWithStable: managed.compareWithStable,
-        p99LatencyThreshold: managed.p99LatencyMilliseconds === undefined ? undefined : Duration.millis(managed.p99LatencyMilliseconds),
-      },
-      strategy: SAMPLE.strategy,
-      ...extra,
-    });
-    workflow = extractWorkflow(rollout.stateMachine, rollout.engine._functions);
-    workflows.set(key, workflow);
-  }
-  return workflow;
-}
 
 /** flow-support's `startFlow`, on any synthesized workflow. */
 export async function startFlowOn(workflow: SynthesizedWorkflow, options: LocalEngineOptions = {}): Promise<Flow> {

@@ -4,7 +4,6 @@
  * the whole synthesized workflow. Each ends with a named error whose cause says what was found,
  * traffic back on stable, the lock released and the canary scaled back.
  */
-import { OnDrift } from '../../lib/policies';
 import type { ExecutionOutcome } from '../../local/local-engine';
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, sampleWorkflow, startFlow, type Flow } from './flow-support';
 import { albTarget } from '../../lambda/adapters/alb-target';
@@ -13,12 +12,11 @@ import {
   canaryTargetsUnhealthy,
   liveWeights,
   patchCanary,
-  ruleWorkflow,
-  sampleWorkflowWith,
   stableImage,
   startFlowOn,
   steered,
 } from './edits-support';
+import { adoptWorkflow, ruleWorkflow } from '../support/flow-workflows';
 
 const PLAN = [
   { weight: 10, bakeSeconds: 60 },
@@ -34,7 +32,7 @@ let flow: Flow;
 beforeAll(() => {
   sampleWorkflow();
   ruleWorkflow();
-  sampleWorkflowWith('adopt', { onDrift: OnDrift.ADOPT });
+  adoptWorkflow();
 }, 120_000);
 
 afterEach(async () => {
@@ -268,7 +266,7 @@ describe('the canary edited during the last bake (finding 7): never promoted', (
 
 describe("onDrift: 'adopt'", () => {
   const ADOPT_PLAN = [10, 25, 50, 100].map((weight) => ({ weight, bakeSeconds: 60 }));
-  const adoptFlow = () => startFlowOn(sampleWorkflowWith('adopt', { onDrift: OnDrift.ADOPT }));
+  const adoptFlow = () => startFlowOn(adoptWorkflow());
 
   it('carries on from the live weights: a step the canary already has is baked without a write, the next is written as planned', async () => {
     // Prepare

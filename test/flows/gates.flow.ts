@@ -5,35 +5,12 @@
  * the test and released to "open the window", so no clock is raced.
  */
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
-import { SAMPLE_CONTEXT_KEY } from '../../bin/serinus';
-import { FIXTURE_CONFIG } from '../../local/sample-config';
+import { HOOK_FUNCTIONS as HOOKS, hooksWorkflow } from '../support/flow-workflows';
 import { ErrorNames } from '../../lambda/errors';
 import type { HookFunction } from '../../local/local-engine';
 import { CANDIDATE, STABLE, expectEndInvariants, useWorkflow, type Flow } from './flow-support';
 
-const HOOKS = {
-  beforeTraffic: 'checkout-smoke-test',
-  afterStep: 'checkout-after-step',
-  beforePromote: 'checkout-before-promote',
-  afterPromote: 'checkout-after-promote',
-} as const;
-
-const { startFlow } = useWorkflow(() =>
-  synthesizeSampleWorkflow({
-    [SAMPLE_CONTEXT_KEY]: {
-      ...FIXTURE_CONFIG,
-      windows: ['MON-SUN 00:00-24:00 UTC'],
-      hooks: {
-        beforeTraffic: { functionName: HOOKS.beforeTraffic },
-        afterStep: { functionName: HOOKS.afterStep },
-        // A long-running check: it answers through its task token.
-        beforePromote: { functionName: HOOKS.beforePromote, taskToken: true, timeoutSeconds: 3600 },
-        afterPromote: { functionName: HOOKS.afterPromote },
-      },
-    },
-  }),
-);
+const { startFlow } = useWorkflow(hooksWorkflow);
 
 const PLAN = [10, 100];
 const INPUT = { image: CANDIDATE, steps: PLAN.map((weight) => ({ weight, bakeSeconds: 60 })) };

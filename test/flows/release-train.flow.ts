@@ -6,22 +6,10 @@
  * - a train that meets a running rollout is refused by the lock, visibly (LockHeld and its cause).
  * And the input a CodePipeline stage passes on from an Amazon ECR source action (`imageDetail.json`).
  */
-import { App } from 'aws-cdk-lib';
-import { SerinusReleaseTrainStack } from '../../bin/pipelines';
-import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
-import { extractWorkflow } from '../../local/synthesized-workflow';
+import { releaseTrainWorkflow } from '../support/flow-workflows';
 import { CANDIDATE, STABLE, expectEndInvariants, holdBake, useWorkflow, type Flow } from './flow-support';
 
-const { startFlow } = useWorkflow(() => {
-  const config = FIXTURE_CONFIG;
-  const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-  const stack = new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', {
-    env: { account: config.account, region: config.region },
-    listenerArn: config.listenerArn,
-    clusterName: config.clusterName,
-  });
-  return extractWorkflow(stack.search.stateMachine, stack.search.engine._functions);
-});
+const { startFlow } = useWorkflow(releaseTrainWorkflow);
 
 const PARAMETER = '/serinus/releases/search';
 /** What the schedule sends (bin/pipelines.ts). */
