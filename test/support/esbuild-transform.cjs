@@ -1,7 +1,7 @@
 /**
  * Jest's TypeScript transform: esbuild strips the types and emits CommonJS, as tsc would with
- * tsconfig.json's options. Type checking is not the transform's job: `npm run build` checks the
- * whole project (tests included) once, before jest runs.
+ * tsconfig.json's options. Type checking is not the transform's job: scripts/check.ts checks the
+ * whole project (tests included) once, beside jest in `npm test`.
  */
 const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
