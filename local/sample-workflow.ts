@@ -12,14 +12,17 @@ import type { SynthesizedWorkflow } from './synthesized-workflow';
  * once per run, and a file that finds it kept never loads aws-cdk-lib.
  */
 export function synthesizeSampleWorkflow(context: Record<string, unknown> = {}): SynthesizedWorkflow {
-  const name = `${createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 16)}.json`;
-  return keptInRun(name, () => synthesize(context));
+  return keptInRun(`${digest(context)}.json`, () => synthesize(context));
 }
 
 /** The sample with `config` in place of the fixture (a variant a flow runs), kept for the run as the sample is. */
 export function synthesizeSampleVariant(config: SampleConfig): SynthesizedWorkflow {
-  const name = `variant-${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16)}.json`;
-  return keptInRun(name, () => synthesize({}, config));
+  return keptInRun(`variant-${digest(config)}.json`, () => synthesize({}, config));
+}
+
+/** What a kept workflow's file is named for: its context or configuration. */
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
 function synthesize(context: Record<string, unknown>, config?: SampleConfig): SynthesizedWorkflow {

@@ -46,6 +46,7 @@ function rollout(overrides: Parameters<typeof validRolloutProps>[1]) {
 
 /** A rollout with no tester route, and one with the tester route on the listener: made once, for the tests that only read them. */
 const plainRollout = once(() => {
+  // Its template is read: synthesized here, before `once` locks the construct tree.
   const { stack, construct, template } = rollout({});
   return { stack, construct, template };
 });
