@@ -5,10 +5,10 @@
  * `npm run jest -- test/adapters/adapters-1.test.ts -t '^step-functions.adapter '`.
  *
  * A module mocks its SDK clients (aws-sdk-client-mock) for the whole file, and a client class is
- * mocked once per file: the modules of one file mock different clients. These mock CloudWatch,
+ * mocked once per file: the modules of one file mock different clients, but for EKS, whose one stub
+ * the modules that reach a cluster share (test/support/eks-mock.ts). These mock CloudWatch,
  * DynamoDB, EKS, ELBv2, EventBridge, SNS, Scheduler, SSM and Step Functions, one module each;
- * adapters-2.test.ts has two more, and the ingress and replica-ratio routers, which mock EKS as
- * eks-workloads does, keep a file each.
+ * adapters-2.test.ts has the routers and the tester route.
  */
 describe('cloudwatch-health-signals.adapter', () => {
   require('./cloudwatch-health-signals.adapter');

@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { mockClient } from 'aws-sdk-client-mock';
+import { eksMock } from '../support/eks-mock';
 import 'aws-sdk-client-mock-jest';
 import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
 import { EksConnections } from '../../lambda/adapters/eks-connection';
@@ -8,7 +8,6 @@ import { ValidationFailedError } from '../../lambda/errors';
 import { type FakeKubernetes, startFakeKubernetes } from '../../local/fake-kubernetes';
 import { createTestCa } from '../../local/certificate-authority';
 
-const eksMock = mockClient(EKSClient);
 const TOKEN = 'k8s-aws-v1.test-token';
 const ref: DeploymentRef = { clusterName: 'prod', namespace: 'shop', name: 'checkout-canary' };
 const deploymentPath = '/apis/apps/v1/namespaces/shop/deployments/checkout-canary';

@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { mockClient } from 'aws-sdk-client-mock';
+import { eksMock } from '../support/eks-mock';
 import { EksConnections } from '../../lambda/adapters/eks-connection';
 import type { IstioTarget } from '../../lambda/adapters/istio-target';
 import { IstioTrafficRouter } from '../../lambda/adapters/istio-traffic-router';
@@ -8,7 +8,6 @@ import { DriftDetectedError, RecordMismatchError, ValidationFailedError, WeightN
 import { type FakeKubernetes, type FakeObject, startFakeKubernetes } from '../../local/fake-kubernetes';
 import { installIstioWebhook } from '../../local/fakes/istio-webhook';
 
-const eksMock = mockClient(EKSClient);
 const TOKEN = 'k8s-aws-v1.test-token';
 const path = '/apis/networking.istio.io/v1/namespaces/shop/virtualservices/web';
 

@@ -44,10 +44,11 @@ interface CliResult {
 }
 
 function runCli(args: string[]): Promise<CliResult> {
-  // The tsx launcher runs on the `node` first on PATH: the Node this suite runs on.
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+  // `tsx sandbox/cli.ts`, as `npm start` runs it, on the Node this suite runs on; tsx as a loader,
+  // so no launcher process stands between.
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS;
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'sandbox', 'cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'sandbox', 'cli.ts'), ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,6 +3,8 @@
  * one module registry, so zod, the schemas and the domain load once, not once per module (about
  * half the suite's CPU). Each module runs in a describe of its own name, so its hooks apply to its
  * own tests only; one module runs alone with `-t`: `npm run jest -- test/unit -t '^planner.unit '`.
+ * The bad-input corpus (test/corpus/) runs here too: it drives the Validate use-case, as the
+ * use-case modules do.
  */
 describe('bench-metrics.unit', () => {
   require('./bench-metrics.unit');
@@ -66,4 +68,7 @@ describe('gradual-rollback.unit', () => {
 });
 describe('notifications.unit', () => {
   require('./use-cases/notifications.unit');
+});
+describe('bad-input.corpus', () => {
+  require('../corpus/bad-input.corpus');
 });

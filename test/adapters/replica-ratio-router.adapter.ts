@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { mockClient } from 'aws-sdk-client-mock';
+import { eksMock } from '../support/eks-mock';
 import { EksConnections } from '../../lambda/adapters/eks-connection';
 import { EksWorkloads } from '../../lambda/adapters/eks-workloads';
 import { ReplicaRatioRouter } from '../../lambda/adapters/replica-ratio-router';
@@ -12,7 +12,6 @@ import type { TrafficRouter } from '../../lambda/ports';
 import { logger } from '../../lambda/shared/observability';
 import { type FakeKubernetes, type FakeRequest, startFakeKubernetes } from '../../local/fake-kubernetes';
 
-const eksMock = mockClient(EKSClient);
 const TOKEN = 'k8s-aws-v1.test-token';
 const STABLE = '/apis/apps/v1/namespaces/shop/deployments/checkout';
 const CANARY = '/apis/apps/v1/namespaces/shop/deployments/checkout-canary';

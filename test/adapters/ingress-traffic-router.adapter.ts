@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { eksMock } from '../support/eks-mock';
 import { EksConnections } from '../../lambda/adapters/eks-connection';
 import { ingressTargetKey, type IngressTarget } from '../../lambda/adapters/ingress-target';
 import { IngressTrafficRouter } from '../../lambda/adapters/ingress-traffic-router';
@@ -60,7 +60,6 @@ const SPEC = {
 };
 const OTHER_ANNOTATIONS = { 'alb.ingress.kubernetes.io/scheme': 'internet-facing', 'alb.ingress.kubernetes.io/target-type': 'ip' };
 
-const eksMock = mockClient(EKSClient);
 let kube: FakeKubernetes;
 let elbv2: FakeElbv2;
 let stub: Interception;
