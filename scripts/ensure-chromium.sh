@@ -28,9 +28,9 @@ install() {
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   if $if_possible; then
     install || echo "ensure-chromium: the install failed; npm test will try again" >&2
-    exit 0
+  else
+    install
   fi
-  install
   exit 0
 fi
 

@@ -36,6 +36,7 @@ let sleep: jest.Mock<Promise<void>, [number]>;
 beforeAll(async () => {
   // A new generation only rolls out when a test lets time pass, so every wait is observable.
   fake = await startFakeKubernetes({ token: TOKEN, rolloutDelayMs: 60_000 });
+  eksMock.reset();
   eksMock.on(DescribeClusterCommand).resolves({ cluster: fake.eksCluster('prod') });
   // One connection for the file, as a warm function keeps it.
   workloads = new EksWorkloads(new EksConnections(new EKSClient({}), async () => TOKEN));
