@@ -4,7 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // TypeScript to CommonJS with esbuild, no type check here: `npm run build` checked the project (test/support/esbuild-transform.cjs).
-  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
+  transform: { '^.+\\.m?ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
+  // The one ES module in TypeScript is imported by the name tsc emits it under (lambda/adapters/eks-connection.ts).
+  moduleNameMapper: { '^\\./kubernetes-client\\.mjs$': '<rootDir>/lambda/adapters/kubernetes-client.mts' },
   setupFiles: ['<rootDir>/test/support/env.ts'],
   // One synthesized sample workflow per run, shared by every file (local/sample-workflow.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',

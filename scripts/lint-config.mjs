@@ -42,7 +42,7 @@ export function lintConfig(program) {
   return tseslint.config(
     { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'dist/**', 'dist-jsii/**', '**/*.js', '**/*.mjs'] },
     {
-      files: ['**/*.ts'],
+      files: ['**/*.ts', '**/*.mts'],
       languageOptions: {
         parser: tseslint.parser,
         parserOptions: { programs: [program], tsconfigRootDir: ROOT },

@@ -4,11 +4,30 @@
  * adapter that talks to a cluster (Deployments, Ingresses, VirtualServices) gets its clients here.
  */
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import type { ApiType } from '@kubernetes/client-node';
+import type { ApiType, KubeConfig } from '@kubernetes/client-node';
 import { ValidationFailedError } from '../errors';
 import { clientConfig, withoutSdkLogging } from './client-config';
 import { createEksToken } from './eks-token';
+
+/** What serinus uses of the Kubernetes client (@kubernetes/client-node). */
+export type KubernetesClient = typeof import('./kubernetes-client.mjs');
+
+let client: Promise<KubernetesClient> | undefined;
+
+/**
+ * The Kubernetes client, loaded by the first call to a cluster rather than with this module: a
+ * handler on a path that never reaches a cluster (an ALB rollout's traffic steps) does not evaluate
+ * it. Why it comes through an ES module of its own: kubernetes-client.mts.
+ */
+export function kubernetesClient(): Promise<KubernetesClient> {
+  return (client ??= import('./kubernetes-client.mjs'));
+}
+
+/** Whether `error` is the Kubernetes API's answer with this HTTP status (the client's ApiException). */
+export async function isKubernetesStatus(error: unknown, code: number): Promise<boolean> {
+  const { ApiException } = await kubernetesClient();
+  return error instanceof ApiException && Number(error.code) === code;
+}
 
 /** EKS tokens are accepted for ~15 minutes; a fresh one is minted well before that. */
 const DEFAULT_TOKEN_TTL_MS = 10 * 60 * 1000;
@@ -41,18 +60,26 @@ type Dispatcher = ReturnType<KubeRequestContext['getDispatcher']>;
  * handshake and parses the cluster's CA again. This config gives every request the pool of its API
  * server (endpoint and CA), which the first request made: a warm container reuses its connection to
  * the API server, also after it mints a new token (see `config`): the bearer token travels in a
- * header, not in the pool.
+ * header, not in the pool. The class extends the client's KubeConfig, so it is made once the client
+ * is loaded.
  */
-class ConnectionReusingKubeConfig extends KubeConfig {
-  constructor(private readonly pool: { dispatcher?: Dispatcher }) {
-    super();
-  }
+let connectionReusingKubeConfig: Promise<new (pool: { dispatcher?: Dispatcher }) => KubeConfig> | undefined;
 
-  override async applySecurityAuthentication(context: KubeRequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    if (this.pool.dispatcher) context.setDispatcher(this.pool.dispatcher);
-    else this.pool.dispatcher = context.getDispatcher();
-  }
+function connectionReusingKubeConfigClass(): Promise<new (pool: { dispatcher?: Dispatcher }) => KubeConfig> {
+  return (connectionReusingKubeConfig ??= kubernetesClient().then(
+    ({ KubeConfig: ClientKubeConfig }) =>
+      class ConnectionReusingKubeConfig extends ClientKubeConfig {
+        constructor(private readonly pool: { dispatcher?: Dispatcher }) {
+          super();
+        }
+
+        override async applySecurityAuthentication(context: KubeRequestContext): Promise<void> {
+          await super.applySecurityAuthentication(context);
+          if (this.pool.dispatcher) context.setDispatcher(this.pool.dispatcher);
+          else this.pool.dispatcher = context.getDispatcher();
+        }
+      },
+  ));
 }
 
 /** What a failed Kubernetes call was about, for the sentence that explains it. */
@@ -106,6 +133,7 @@ export class EksConnections {
     const access =
       `give the Lambda role an EKS access entry on cluster "${clusterName}" with the AmazonEKSEditPolicy ` +
       `access policy scoped to namespace "${namespace}"`;
+    const { ApiException } = await kubernetesClient();
     if (!(error instanceof ApiException)) {
       const endpoint = await this.clusters.get(clusterName)?.then((c) => c.endpoint, () => undefined);
       return new Error(`cannot reach the Kubernetes API of cluster "${clusterName}" at ${endpoint}: ${networkDetail(error)}`, {
@@ -151,7 +179,11 @@ export class EksConnections {
   }
 
   private async connect(clusterName: string): Promise<KubeConfig> {
-    const [cluster, token] = await Promise.all([this.cluster(clusterName), this.tokenProvider(clusterName)]);
+    const [cluster, token, ConnectionReusingKubeConfig] = await Promise.all([
+      this.cluster(clusterName),
+      this.tokenProvider(clusterName),
+      connectionReusingKubeConfigClass(),
+    ]);
     const server = `${cluster.endpoint} ${cluster.caData}`;
     let pool = this.pools.get(server);
     if (!pool) {

@@ -6,13 +6,12 @@
  * Lambda role with AmazonEKSEditPolicy scoped to the service's namespace; a private endpoint needs
  * this Lambda in the cluster's VPC.
  */
-import { ApiException, AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
 import type { DeploymentRef, DeploymentSnapshot, RolloutStatus } from '../domain/types';
 import { ValidationFailedError } from '../errors';
 import type { DeploymentInspection, Workloads } from '../ports';
 import { evaluateRolloutStatus } from '../domain/rollout-status';
-import { EksConnections } from './eks-connection';
+import { EksConnections, isKubernetesStatus, kubernetesClient, type KubernetesClient } from './eks-connection';
 
 export class EksWorkloads implements Workloads {
   constructor(private readonly connections = new EksConnections()) {}
@@ -45,7 +44,7 @@ export class EksWorkloads implements Workloads {
     // Strategic merge merges `containers` by name, so one patch sets every image and leaves the
     // other containers and fields alone, with no dependence on list indices read earlier.
     const body = { spec: { template: { spec: { containers: names.map((name) => ({ name, image: images[name] })) } } } };
-    await this.call(ref, 'patch', (api) =>
+    await this.call(ref, 'patch', (api, { setHeaderOptions, PatchStrategy }) =>
       api.patchNamespacedDeployment(
         { name: ref.name, namespace: ref.namespace, body },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
@@ -57,7 +56,7 @@ export class EksWorkloads implements Workloads {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new ValidationFailedError(`replicas for deployment "${ref.name}" must be a whole number ≥ 0, got ${replicas}`);
     }
-    await this.call(ref, 'scale', (api) =>
+    await this.call(ref, 'scale', (api, { setHeaderOptions, PatchStrategy }) =>
       api.patchNamespacedDeploymentScale(
         { name: ref.name, namespace: ref.namespace, body: { spec: { replicas } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -74,7 +73,7 @@ export class EksWorkloads implements Workloads {
       try {
         return await api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace });
       } catch (error) {
-        if (error instanceof ApiException && Number(error.code) === 404) return undefined;
+        if (await isKubernetesStatus(error, 404)) return undefined;
         throw error;
       }
     });
@@ -84,7 +83,7 @@ export class EksWorkloads implements Workloads {
 
   async annotate(ref: DeploymentRef, annotations: Record<string, string>): Promise<void> {
     // A merge patch of metadata only: the spec, and so the generation, stay as they are.
-    await this.call(ref, 'annotate', (api) =>
+    await this.call(ref, 'annotate', (api, { setHeaderOptions, PatchStrategy }) =>
       api.patchNamespacedDeployment(
         { name: ref.name, namespace: ref.namespace, body: { metadata: { annotations } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -96,10 +95,11 @@ export class EksWorkloads implements Workloads {
     return this.call(ref, 'read', (api) => api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }));
   }
 
-  private async call<T>(ref: DeploymentRef, action: string, request: (api: AppsV1Api) => Promise<T>): Promise<T> {
-    const api = await this.connections.api(ref.clusterName, AppsV1Api);
+  private async call<T>(ref: DeploymentRef, action: string, request: (api: AppsV1Api, k8s: KubernetesClient) => Promise<T>): Promise<T> {
+    const k8s = await kubernetesClient();
+    const api = await this.connections.api(ref.clusterName, k8s.AppsV1Api);
     const site = { clusterName: ref.clusterName, namespace: ref.namespace, object: `deployment "${ref.name}"`, action };
-    return this.connections.call(site, () => request(api));
+    return this.connections.call(site, () => request(api, k8s));
   }
 }
 

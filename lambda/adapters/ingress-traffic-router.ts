@@ -17,7 +17,7 @@ import {
   ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ApiException, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
+import type { V1Ingress } from '@kubernetes/client-node';
 import {
   actionAnnotationKey,
   type IngressBackends,
@@ -31,7 +31,7 @@ import { DriftDetectedError, THROTTLING_ERROR_NAMES, WeightNotAppliedError } fro
 import type { Fence, RestoreResult, Side, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
 import { clientConfig, withoutSdkLogging } from './client-config';
-import type { EksConnections } from './eks-connection';
+import { isKubernetesStatus, kubernetesClient, type EksConnections } from './eks-connection';
 import { ingressTarget, type IngressTarget } from './ingress-target';
 
 /** The controller's tags on the target groups it creates (pkg/deploy/tracking, model_build_target_group.go). */
@@ -295,12 +295,13 @@ export class IngressTrafficRouter implements TrafficRouter {
   private async readIngress(target: IngressTarget, options: { missingOk: true }): Promise<IngressRead | undefined>;
   private async readIngress(target: IngressTarget, options: { missingOk?: boolean } = {}): Promise<IngressRead | undefined> {
     const connections = await this.kube();
+    const { NetworkingV1Api } = await kubernetesClient();
     const api = await connections.api(target.clusterName, NetworkingV1Api);
     const ingress = await connections.call(this.site(target, 'read'), async () => {
       try {
         return await api.readNamespacedIngress({ name: target.ingressName, namespace: target.namespace });
       } catch (error) {
-        if (options.missingOk && error instanceof ApiException && Number(error.code) === 404) return undefined;
+        if (options.missingOk && (await isKubernetesStatus(error, 404))) return undefined;
         throw error;
       }
     });
@@ -322,6 +323,7 @@ export class IngressTrafficRouter implements TrafficRouter {
       },
     };
     const connections = await this.kube();
+    const { NetworkingV1Api } = await kubernetesClient();
     const api = await connections.api(target.clusterName, NetworkingV1Api);
     if (fence) await fence();
     await connections.call(this.site(target, 'update'), () =>

@@ -7,7 +7,7 @@
  * concurrent edit makes the API server answer 409 Conflict instead of being overwritten, and the
  * router then reads again and decides again (the drift check included) from the fresh object.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import {
   hasTesterRoute,
   planRestore,
@@ -23,7 +23,7 @@ import { assertPlanWeights, formatWeights, sameWeights } from '../domain/weights
 import { DriftDetectedError, ValidationFailedError, WeightNotAppliedError } from '../errors';
 import type { Fence, RestoreResult, TesterRoute, TrafficReading, TrafficRouter, WriteWeightsOptions, WriteWeightsResult } from '../ports';
 import { logger } from '../shared/observability';
-import type { EksConnections } from './eks-connection';
+import { kubernetesClient, type EksConnections } from './eks-connection';
 import { istioRouteRef, istioTarget, type IstioTarget } from './istio-target';
 
 const GROUP = 'networking.istio.io';
@@ -257,6 +257,7 @@ export class IstioTrafficRouter implements TrafficRouter {
 
   private async call<T>(target: IstioTarget, action: 'read' | 'update', request: (api: CustomObjectsApi) => Promise<T>): Promise<T> {
     const { clusterName, namespace, virtualService } = target;
+    const { CustomObjectsApi } = await kubernetesClient();
     const api = await this.connections.api(clusterName, CustomObjectsApi);
     const site = { clusterName, namespace, object: `virtualservice "${virtualService}"`, action };
     try {

@@ -508,3 +508,31 @@ describe('fake Kubernetes harness', () => {
     }
   });
 });
+
+describe('the Kubernetes client', () => {
+  afterEach(() => {
+    jest.dontMock('@kubernetes/client-node');
+  });
+
+  it('is not loaded with the adapters or a traffic handler, only when a call to a cluster asks for it', async () => {
+    // Prepare: in a registry of its own, a client that fails if anything loads it.
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('@kubernetes/client-node', () => {
+        throw new Error('the Kubernetes client was loaded');
+      });
+
+      // Act
+      const load = () => {
+        require('../../lambda/adapters/eks-workloads');
+        require('../../lambda/adapters/ingress-traffic-router');
+        require('../../lambda/adapters/istio-traffic-router');
+        require('../../lambda/handlers/shift-weight');
+        return require('../../lambda/adapters/eks-connection') as typeof import('../../lambda/adapters/eks-connection');
+      };
+
+      // Assess
+      expect(load).not.toThrow();
+      await expect(load().kubernetesClient()).rejects.toThrow('the Kubernetes client was loaded');
+    });
+  });
+});
