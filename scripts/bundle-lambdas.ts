@@ -100,9 +100,13 @@ export function ensureBundles(): void {
 /** Where the `serinus` command's single-file bundle goes (package.json `bin`). */
 export const CLI_BUNDLE = path.join(ROOT, 'dist', 'cli', 'serinus.js');
 
+/** What the command's bundle depends on: its sources, the bundling options here and the locked dependency versions. */
+const CLI_INPUTS = [path.join(ROOT, 'cli'), ...INPUTS];
+
 /**
  * The `serinus` command as one file with everything it imports (commander, the AWS SDK clients,
  * zod): an installed package needs no runtime dependency for it, as the Lambda bundles need none.
+ * Its first line is cli/main.ts's own `#!/usr/bin/env node`, which esbuild keeps.
  */
 export function buildCli(): void {
   buildSync({
@@ -114,9 +118,14 @@ export function buildCli(): void {
     format: 'cjs',
     mainFields: ['module', 'main'],
     minify: true,
-    banner: { js: '#!/usr/bin/env node' },
     logLevel: 'error',
   });
+}
+
+/** Builds the command's bundle when it is missing or older than what it is built from (the package test runs it). */
+export function ensureCli(): void {
+  const built = existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0;
+  if (!CLI_INPUTS.every((input) => !existsSync(input) || newestMtime(input) <= built)) buildCli();
 }
 
 if (require.main === module) {

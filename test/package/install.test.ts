@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { HANDLERS } from '../../scripts/bundle-lambdas';
+import { ensureCli, HANDLERS } from '../../scripts/bundle-lambdas';
 import { shippedBuild } from '../support/emitted';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -35,7 +35,7 @@ const cloudwatch = require('aws-cdk-lib/aws-cloudwatch');
 const elbv2 = require('aws-cdk-lib/aws-elasticloadbalancingv2');
 const { CanaryRollout, EksCluster, Approval, TrafficRouting } = require('serinus');
 
-const app = new App({ context: { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:enable-asset-metadata': true } });
+const app = new App({ outdir: 'cdk.out', context: { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:enable-asset-metadata': true } });
 const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
 const targetGroup = (id, name, hash) =>
   elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, id, {
@@ -96,7 +96,9 @@ describe('the packed package', () => {
   let packList: PackList;
 
   beforeAll(async () => {
-    // Prepare: the package's file list (jest's global setup built the bundles) and a fresh app around it.
+    // Prepare: the package's file list (jest's global setup built the bundles; the command's bundle
+    // is built here) and a fresh app around it.
+    ensureCli();
     await shippedBuild();
     const modules = realpathSync(path.join(ROOT, 'node_modules'));
     packList = JSON.parse(
@@ -155,6 +157,20 @@ describe('the packed package', () => {
     expect(existsSync(path.join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
     expect(existsSync(path.join(installed, 'node_modules', 'aws-cdk-lib'))).toBe(false);
     expect(existsSync(path.join(installed, 'lib', 'index.ts'))).toBe(false);
+  });
+
+  it('ships the serinus command its bin names, which runs on Node alone', () => {
+    // Prepare
+    const installed = path.join(appDir, 'node_modules', 'serinus');
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+    const command = path.join(installed, manifest.bin.serinus);
+
+    // Act
+    const version = execFileSync(process.execPath, [command, '--version'], { cwd: appDir, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
+
+    // Assess: one interpreter line, as npm's bin shim and a direct `./serinus.js` need.
+    expect(version.trim()).toBe(manifest.version);
+    expect(readFileSync(command, 'utf8').split('\n', 2)).toEqual(['#!/usr/bin/env node', expect.not.stringMatching(/^#!/)]);
   });
 
   it('synthesizes a state machine and one function per handler, each from a bundle in the package', () => {
