@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { keptInRun } from './run-cache';
 import type { SampleConfig } from '../bin/serinus';
 import type { SynthesizedWorkflow } from './synthesized-workflow';
@@ -31,7 +34,23 @@ function synthesize(context: Record<string, unknown>, config?: SampleConfig): Sy
   const { buildSampleStack } = require('../bin/serinus') as typeof import('../bin/serinus');
   const { fixtureContext } = require('./sample-config') as typeof import('./sample-config');
   const { extractWorkflow } = require('./synthesized-workflow') as typeof import('./synthesized-workflow');
-  const app = new App({ context: { ...fixtureContext(config), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-  const stack = buildSampleStack(app);
-  return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
+  return withScratchAssembly((outdir) => {
+    const app = new App({ outdir, context: { ...fixtureContext(config), ...context, 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+    const stack = buildSampleStack(app);
+    return extractWorkflow(stack.rollout.stateMachine, stack.rollout.engine._functions);
+  });
+}
+
+/**
+ * Runs `build` with a cloud assembly directory of its own, removed afterwards. The workflow is read
+ * from the construct tree, not from a synthesized assembly, but an App made without `outdir` makes
+ * a directory in the system's temporary directory and leaves it there.
+ */
+export function withScratchAssembly<T>(build: (outdir: string) => T): T {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'serinus-sample-'));
+  try {
+    return build(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,7 @@ import { CanaryRollout, type CanaryRolloutProps } from '../../lib/canary-rollout
 import { EksCluster } from '../../lib/cluster';
 import { Approval, OnDrift } from '../../lib/policies';
 import { ValidationFailedError } from '../../lambda/errors';
-import { type AlbOverrides, OTHER, SAMPLE, emptyStack, newTestApp, validRolloutProps } from '../support/synth';
+import { type AlbOverrides, OTHER, OUTDIR, SAMPLE, emptyStack, newTestApp, validRolloutProps } from '../support/synth';
 
 /** Builds a rollout from valid props with `overrides` applied. */
 function build(overrides: (stack: Stack) => Partial<CanaryRolloutProps> & AlbOverrides, existing?: Stack): () => CanaryRollout {
@@ -405,7 +405,12 @@ describe('synth-time checks of ARNs, Kubernetes names and enums', () => {
 
 describe('the sample app reports its problems in cdk.json key names', () => {
   const appWith = (config: Record<string, unknown>) => () =>
-    buildSampleStack(new App({ context: { ...fixtureContext(), 'aws:cdk:bundling-stacks': [], [SAMPLE_CONTEXT_KEY]: config } }));
+    buildSampleStack(
+      new App({
+        outdir: OUTDIR,
+        context: { ...fixtureContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true, [SAMPLE_CONTEXT_KEY]: config },
+      }),
+    );
 
   it("is not the tests' fixture: the tests and the sandbox synthesize local/sample-config.ts, whatever cdk.json says", () => {
     // Act

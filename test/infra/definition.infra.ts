@@ -2,7 +2,8 @@
  * The synthesized state machine definition: valid Amazon States Language, and a graph whose Fail
  * states, Catch routes and orderings say what the README and DESIGN.md promise.
  */
-import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { existsSync } from 'node:fs';
+import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
@@ -10,7 +11,7 @@ import { readFailure } from '../../lambda/domain/failure';
 import { planRollout } from '../../lambda/domain/planner';
 import { ErrorNames } from '../../lambda/errors';
 import { LocalEngine, shutdownLocalEngines } from '../../local/local-engine';
-import { synthesizeSampleWorkflow } from '../../local/sample-workflow';
+import { synthesizeSampleWorkflow, withScratchAssembly } from '../../local/sample-workflow';
 import type { AslState } from '../../local/synthesized-workflow';
 import { rolloutRequest, targetConfig } from '../support/fixtures';
 import { CanaryRollout } from '../../lib/canary-rollout';
@@ -68,6 +69,31 @@ describe('the synthesized rollout definition', () => {
 
     // Assess
     expect({ isValid: result.isValid, errors: result.errorsText('\n') }).toEqual({ isValid: true, errors: '' });
+  });
+});
+
+describe('the scratch assembly directory of a synthesis that reads the construct tree', () => {
+  it('is removed once the build returns, and once it throws', () => {
+    // Prepare
+    const made: string[] = [];
+    const build = (outdir: string) => {
+      made.push(outdir);
+      new Stack(new App({ outdir }), 'Scratch');
+      expect(existsSync(outdir)).toBe(true);
+    };
+
+    // Act
+    withScratchAssembly(build);
+    const act = () =>
+      withScratchAssembly((outdir) => {
+        build(outdir);
+        throw new Error('the build failed');
+      });
+
+    // Assess
+    expect(act).toThrow('the build failed');
+    expect(made).toHaveLength(2);
+    expect(made.filter((outdir) => existsSync(outdir))).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CanaryRollout } from '../../lib/canary-rollout';
 import { TrafficRouting } from '../../lib/routing';
-import { emptyStack, validRolloutProps } from '../support/synth';
+import { emptyStack, newTestApp, validRolloutProps } from '../support/synth';
 import { ingressTarget } from '../../lambda/adapters/ingress-target';
 import { bindIngress, type IngressRoutingOptions } from '../../lib/routing-ingress';
 
@@ -19,7 +19,7 @@ const options: IngressRoutingOptions = {
 describe('bindIngress', () => {
   it('binds a target the ingress router accepts, with Kubernetes access and no ELBv2 write', () => {
     // Act
-    const bound = bindIngress(new Stack(), context, options);
+    const bound = bindIngress(new Stack(newTestApp(), 'Test'), context, options);
 
     // Assess
     expect(bound.target).toEqual({
@@ -54,7 +54,7 @@ describe('bindIngress', () => {
     [{ canaryServiceName: 'web' }, /^routing: stableServiceName and canaryServiceName must be different Services$/],
   ])('names the problem with %j', (override, problem) => {
     // Act
-    const bound = bindIngress(new Stack(), context, { ...options, ...override });
+    const bound = bindIngress(new Stack(newTestApp(), 'Test'), context, { ...options, ...override });
 
     // Assess
     expect(bound.problems).toEqual([expect.stringMatching(problem)]);
@@ -62,7 +62,7 @@ describe('bindIngress', () => {
 
   it('does not judge tokens', () => {
     // Act
-    const bound = bindIngress(new Stack(), context, { ...options, listenerArn: Token.asString({ Ref: 'Listener' }) });
+    const bound = bindIngress(new Stack(newTestApp(), 'Test'), context, { ...options, listenerArn: Token.asString({ Ref: 'Listener' }) });
 
     // Assess
     expect(bound.problems).toEqual([]);

@@ -1,20 +1,21 @@
-import { App, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { istioTarget } from '../../lambda/adapters/istio-target';
 import { TrafficRouting, type RoutingBindContext } from '../../lib/routing';
 import { bindIstio, type IstioRoutingOptions } from '../../lib/routing-istio';
+import { newTestApp } from '../support/synth';
 
 const context: RoutingBindContext = { clusterName: 'prod', namespace: 'shop', stableDeployment: 'web', canaryDeployment: 'web-canary' };
 const subsets: IstioRoutingOptions = { virtualService: 'web', route: 'primary', host: 'web', stableSubset: 'stable', canarySubset: 'canary' };
 
 function bind(options: IstioRoutingOptions) {
-  const stack = new Stack(new App(), 'Test');
+  const stack = new Stack(newTestApp(), 'Test');
   return bindIstio(stack, context, options);
 }
 
 describe('TrafficRouting.istio', () => {
   it('binds to a target the Istio router accepts, with no AWS write statements and Kubernetes access', () => {
     // Prepare
-    const stack = new Stack(new App(), 'Test');
+    const stack = new Stack(newTestApp(), 'Test');
 
     // Act
     const bound = TrafficRouting.istio({ ...subsets, testerRoute: { headerName: 'x-canary', headerValue: 'always' } })._bind(stack, context);

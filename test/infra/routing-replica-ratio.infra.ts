@@ -2,11 +2,12 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { replicaRatioTarget } from '../../lambda/adapters/replica-ratio-target';
 import { TrafficRouting, type RoutingBindContext } from '../../lib/routing';
 import type { ReplicaRatioRoutingOptions } from '../../lib/routing-replica-ratio';
+import { newTestApp } from '../support/synth';
 
 const context: RoutingBindContext = { clusterName: 'prod', namespace: 'shop', stableDeployment: 'checkout', canaryDeployment: 'checkout-canary' };
 
 function bind(options: ReplicaRatioRoutingOptions, on: RoutingBindContext = context) {
-  const stack = new Stack();
+  const stack = new Stack(newTestApp(), 'Test');
   return { stack, bound: TrafficRouting.replicaRatio(options)._bind(stack, on) };
 }
 

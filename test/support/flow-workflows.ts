@@ -9,7 +9,7 @@ import type { CanaryRolloutProps } from '../../lib/canary-rollout';
 import { OnDrift } from '../../lib/policies';
 import { keptInRun } from '../../local/run-cache';
 import { FIXTURE_CONFIG, fixtureContext } from '../../local/sample-config';
-import { synthesizeSampleVariant } from '../../local/sample-workflow';
+import { synthesizeSampleVariant, withScratchAssembly } from '../../local/sample-workflow';
 import type { SynthesizedWorkflow } from '../../local/synthesized-workflow';
 
 const SAMPLE = { ...FIXTURE_CONFIG, alarmNames: FIXTURE_CONFIG.alarmNames ?? [] };
@@ -59,13 +59,15 @@ export function releaseTrainWorkflow(): SynthesizedWorkflow {
     const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
     const { SerinusReleaseTrainStack } = require('../../bin/pipelines') as typeof import('../../bin/pipelines');
     const { extractWorkflow } = require('../../local/synthesized-workflow') as typeof import('../../local/synthesized-workflow');
-    const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-    const stack = new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', {
-      env: { account: FIXTURE_CONFIG.account, region: FIXTURE_CONFIG.region },
-      listenerArn: FIXTURE_CONFIG.listenerArn,
-      clusterName: FIXTURE_CONFIG.clusterName,
+    return withScratchAssembly((outdir) => {
+      const app = new App({ outdir, context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+      const stack = new SerinusReleaseTrainStack(app, 'SerinusReleaseTrain', {
+        env: { account: FIXTURE_CONFIG.account, region: FIXTURE_CONFIG.region },
+        listenerArn: FIXTURE_CONFIG.listenerArn,
+        clusterName: FIXTURE_CONFIG.clusterName,
+      });
+      return extractWorkflow(stack.search.stateMachine, stack.search.engine._functions);
     });
-    return extractWorkflow(stack.search.stateMachine, stack.search.engine._functions);
   });
 }
 
@@ -86,29 +88,31 @@ function sampleRolloutWith(extra: Partial<CanaryRolloutProps>): SynthesizedWorkf
   const { EksCluster } = require('../../lib/cluster') as typeof import('../../lib/cluster');
   const { TrafficRouting } = require('../../lib/routing') as typeof import('../../lib/routing');
   const { extractWorkflow } = require('../../local/synthesized-workflow') as typeof import('../../local/synthesized-workflow');
-  const app = new App({ context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-  const stack = new Stack(app, 'SerinusCheckout', { env: { account: SAMPLE.account, region: SAMPLE.region } });
-  const managed = SAMPLE.managedAlarms;
-  const rollout = new CanaryRollout(stack, 'Checkout', {
-    serviceName: SAMPLE.serviceName,
-    routing: TrafficRouting.albListenerArn(SAMPLE.listenerArn, {
-      stable: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
-      canary: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
-    }),
-    cluster: EksCluster.fromName(SAMPLE.clusterName),
-    namespace: SAMPLE.namespace,
-    stableDeployment: SAMPLE.stableDeployment,
-    canaryDeployment: SAMPLE.canaryDeployment,
-    containers: SAMPLE.containers,
-    alarms: SAMPLE.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Alarm${i}`, name)),
-    managedAlarms: managed && {
-      errorRateThresholdPercent: managed.errorRateThresholdPercent,
-      minimumRequests: managed.minimumRequests,
-      compareWithStable: managed.compareWithStable,
-      p99LatencyThreshold: managed.p99LatencyMilliseconds === undefined ? undefined : Duration.millis(managed.p99LatencyMilliseconds),
-    },
-    strategy: SAMPLE.strategy,
-    ...extra,
+  return withScratchAssembly((outdir) => {
+    const app = new App({ outdir, context: { ...fixtureContext(), 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'SerinusCheckout', { env: { account: SAMPLE.account, region: SAMPLE.region } });
+    const managed = SAMPLE.managedAlarms;
+    const rollout = new CanaryRollout(stack, 'Checkout', {
+      serviceName: SAMPLE.serviceName,
+      routing: TrafficRouting.albListenerArn(SAMPLE.listenerArn, {
+        stable: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Stable', { targetGroupArn: SAMPLE.stableTargetGroupArn }),
+        canary: elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Canary', { targetGroupArn: SAMPLE.canaryTargetGroupArn }),
+      }),
+      cluster: EksCluster.fromName(SAMPLE.clusterName),
+      namespace: SAMPLE.namespace,
+      stableDeployment: SAMPLE.stableDeployment,
+      canaryDeployment: SAMPLE.canaryDeployment,
+      containers: SAMPLE.containers,
+      alarms: SAMPLE.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Alarm${i}`, name)),
+      managedAlarms: managed && {
+        errorRateThresholdPercent: managed.errorRateThresholdPercent,
+        minimumRequests: managed.minimumRequests,
+        compareWithStable: managed.compareWithStable,
+        p99LatencyThreshold: managed.p99LatencyMilliseconds === undefined ? undefined : Duration.millis(managed.p99LatencyMilliseconds),
+      },
+      strategy: SAMPLE.strategy,
+      ...extra,
+    });
+    return extractWorkflow(rollout.stateMachine, rollout.engine._functions);
   });
-  return extractWorkflow(rollout.stateMachine, rollout.engine._functions);
 }

@@ -27,7 +27,7 @@ const CONTEXT = fixtureContext();
  * Lambda bundles again. Apps synthesize one after another, and each rewrites the manifest and the
  * templates it reads.
  */
-const OUTDIR = mkdtempSync(path.join(process.env[WORKFLOW_CACHE_ENV] ?? tmpdir(), 'cdk.out-'));
+export const OUTDIR = mkdtempSync(path.join(process.env[WORKFLOW_CACHE_ENV] ?? tmpdir(), 'cdk.out-'));
 
 /** The tests' configuration of the sample app (local/sample-config.ts; cdk.json is the user's). */
 export const SAMPLE: SampleConfig & { alarmNames: string[] } = { alarmNames: [], ...FIXTURE_CONFIG };
