@@ -125,7 +125,7 @@ export function buildCli(): void {
 /** Builds the command's bundle when it is missing or older than what it is built from (the package test runs it). */
 export function ensureCli(): void {
   const built = existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0;
-  if (!CLI_INPUTS.every((input) => !existsSync(input) || newestMtime(input) <= built)) buildCli();
+  if (CLI_INPUTS.some((input) => existsSync(input) && newestMtime(input) > built)) buildCli();
 }
 
 if (require.main === module) {
