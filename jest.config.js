@@ -16,4 +16,6 @@ module.exports = {
   maxWorkers: 2,
   // Longest files first, also on a clean checkout with no durations recorded (test/support/sequencer.cjs).
   testSequencer: '<rootDir>/test/support/sequencer.cjs',
+  // After jest's own: the size and pass count of the stops, the external edits and the races (test/support/evidence-reporter.cjs).
+  reporters: ['default', '<rootDir>/test/support/evidence-reporter.cjs'],
 };

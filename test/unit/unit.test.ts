@@ -9,6 +9,9 @@
 describe('bench-metrics.unit', () => {
   require('./bench-metrics.unit');
 });
+describe('evidence-sizes.unit', () => {
+  require('./evidence-sizes.unit');
+});
 describe('failure.unit', () => {
   require('./failure.unit');
 });
