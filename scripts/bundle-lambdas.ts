@@ -84,8 +84,12 @@ export function newestMtime(file: string): number {
 export function bundlesAreFresh(): boolean {
   if (!existsSync(STAMP)) return false;
   if (!HANDLERS.every((name) => existsSync(path.join(BUNDLES_DIR, name, BUNDLE_FILE)))) return false;
-  const built = statSync(STAMP).mtimeMs;
-  return INPUTS.every((input) => !existsSync(input) || newestMtime(input) <= built);
+  return !changedSince(INPUTS, statSync(STAMP).mtimeMs);
+}
+
+/** Whether any of `inputs` that exists was modified after `builtMs`. */
+function changedSince(inputs: readonly string[], builtMs: number): boolean {
+  return inputs.some((input) => existsSync(input) && newestMtime(input) > builtMs);
 }
 
 /**
@@ -124,8 +128,7 @@ export function buildCli(): void {
 
 /** Builds the command's bundle when it is missing or older than what it is built from (the package test runs it). */
 export function ensureCli(): void {
-  const built = existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0;
-  if (CLI_INPUTS.some((input) => existsSync(input) && newestMtime(input) > built)) buildCli();
+  if (changedSince(CLI_INPUTS, existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0)) buildCli();
 }
 
 if (require.main === module) {
